@@ -1,0 +1,40 @@
+namespace EdgeGateway.Protocol.Stream;
+
+/// <summary>
+/// The kind of a session-stream frame. Values below <c>0x80</c> flow from the device to viewers (output);
+/// values from <c>0x80</c> flow from the Controller to the device (input).
+/// </summary>
+public enum FrameType : byte
+{
+    /// <summary>Bytes a terminal printed (VT/xterm escape sequences included).</summary>
+    TerminalOutput = 0x01,
+
+    /// <summary>The terminal's size changed: <see cref="TerminalSize"/> payload.</summary>
+    TerminalResize = 0x02,
+
+    /// <summary>
+    /// A self-contained terminal screen: <see cref="TerminalSize"/> then VT bytes that paint the whole screen
+    /// on a freshly reset terminal. Always carries <see cref="FrameFlags.Keyframe"/>.
+    /// </summary>
+    TerminalSnapshot = 0x03,
+
+    /// <summary>The session ended: <see cref="SessionEnd"/> payload. The last frame of every stream.</summary>
+    End = 0x0F,
+
+    /// <summary>Keystrokes or pasted text for a terminal, as the terminal would send them to the host.</summary>
+    TerminalInput = 0x80,
+
+    /// <summary>The Controller's terminal was resized: <see cref="TerminalSize"/> payload.</summary>
+    TerminalResizeRequest = 0x81,
+}
+
+/// <summary>Frame flags (16 bits, big-endian on the wire).</summary>
+[Flags]
+public enum FrameFlags : ushort
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+
+    /// <summary>A late joiner can render from this frame without any earlier frame.</summary>
+    Keyframe = 1 << 0,
+}
