@@ -1,3 +1,11 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using EdgeGateway.Cloud;
+using EdgeGateway.Cloud.Pairing;
+
+if (args is ["enroll-appliance", ..])
+{
+    return EnrollCommand.Run(args[1..]);
+}
+
+var app = CloudApp.Create(args);
 await app.RunAsync();
+return 0;

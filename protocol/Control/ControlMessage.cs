@@ -45,9 +45,17 @@ public sealed record Hello(string SoftwareVersion, IReadOnlyList<EndpointInfo> E
     /// <inheritdoc/>
     public override string? Validate()
     {
-        if (Endpoints is null || Endpoints.Count > 1000 || ActiveSessions is null)
+        if (Endpoints is null || Endpoints.Count > 1000 || ActiveSessions is null || ActiveSessions.Count > 1000)
         {
             return "missing or oversized endpoint list";
+        }
+
+        foreach (var s in ActiveSessions)
+        {
+            if (CheckSession(s) is { } error)
+            {
+                return error;
+            }
         }
 
         foreach (var e in Endpoints)
@@ -75,7 +83,7 @@ public sealed record StartSession(string SessionId, string EndpointId, string Co
     /// <inheritdoc/>
     public override string? Validate() =>
         CheckSession(SessionId)
-        ?? (string.IsNullOrEmpty(EndpointId) ? "missing endpoint" : null)
+        ?? (EndpointId is not null && Topics.TopicMap.IsValidApplianceId(EndpointId) ? null : "invalid endpoint id")
         ?? (string.IsNullOrEmpty(ControllerId) ? "missing controller" : null)
         ?? (Username is null || Username.Length is 0 or > 256 ? "invalid user name" : null)
         ?? (Password is null ? "missing password" : null)

@@ -120,15 +120,15 @@ public static class FrameCodec
 
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16BigEndian(input[2..]);
         var sequence = BinaryPrimitives.ReadUInt64BigEndian(input[8..]);
-        var total = HeaderSize + (int)length;
-        if (input.Length < total)
+        // Compare without adding: HeaderSize + length overflows an int when the limit is near int.MaxValue.
+        if ((uint)(input.Length - HeaderSize) < length)
         {
             return FrameReadStatus.Incomplete;
         }
 
         header = new FrameHeader(type, flags, (int)length, sequence);
         payload = input.Slice(HeaderSize, (int)length);
-        consumed = total;
+        consumed = HeaderSize + (int)length;
         return FrameReadStatus.Complete;
     }
 

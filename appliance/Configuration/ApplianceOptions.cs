@@ -1,0 +1,161 @@
+using EdgeGateway.Appliance.Sessions.Terminal;
+using EdgeGateway.Protocol.Topics;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Appliance.Configuration;
+
+/// <summary>The appliance's configuration (section <c>Appliance</c>).</summary>
+public sealed class ApplianceOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Appliance";
+
+    /// <summary>This appliance's id: its certificate's common name and its MQTT client id.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>How to reach the cloud.</summary>
+    public CloudConnectionOptions Cloud { get; set; } = new();
+
+    /// <summary>The devices on the plant network this appliance may connect to. Nothing else is reachable.</summary>
+    public List<EndpointOptions> Endpoints { get; set; } = [];
+
+    /// <summary>Most sessions at once; more are refused.</summary>
+    public int MaxSessions { get; set; } = 16;
+
+    /// <summary>Terminal streaming under uplink pressure.</summary>
+    public TerminalStreamOptions Terminal { get; set; } = new();
+}
+
+/// <summary>The uplink to the cloud: MQTT 5 over TLS with the appliance's client certificate.</summary>
+public sealed class CloudConnectionOptions
+{
+    /// <summary>Host name or address of the cloud's MQTT endpoint; must match its certificate.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>MQTT over TLS port.</summary>
+    public int MqttPort { get; set; } = 8883;
+
+    /// <summary>PEM file of this appliance's certificate.</summary>
+    public string CertificatePath { get; set; } = string.Empty;
+
+    /// <summary>PEM file of this appliance's private key (never leaves the appliance).</summary>
+    public string KeyPath { get; set; } = string.Empty;
+
+    /// <summary>PEM file of the EdgeGateway CA that signed the cloud's certificate. Only it is trusted.</summary>
+    public string AuthorityPath { get; set; } = string.Empty;
+
+    /// <summary>First wait before reconnecting; doubles up to <see cref="ReconnectMaxDelay"/>.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between reconnect attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>MQTT keep-alive; a dead link is noticed within about 1.5 times this.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>One device the appliance serves.</summary>
+public sealed class EndpointOptions
+{
+    /// <summary>Stable id (lower-case letters, digits, '-').</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Display name.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>"ssh" (VNC and RDP come later).</summary>
+    public string Protocol { get; set; } = "ssh";
+
+    /// <summary>Address on the plant network.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>TCP port.</summary>
+    public int Port { get; set; } = 22;
+
+    /// <summary>
+    /// Expected SSH host key, as OpenSSH prints it (<c>SHA256:…</c> or the base64 part alone). When set, any
+    /// other key is refused. When empty, the key is accepted and its fingerprint logged (trust on first use).
+    /// </summary>
+    public string? HostKeySha256 { get; set; }
+}
+
+/// <summary>Start-up validation: a wrong value stops the service with a message naming the key.</summary>
+internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApplianceOptions options)
+    {
+        var errors = new List<string>();
+        if (!TopicMap.IsValidApplianceId(options.Id))
+        {
+            errors.Add("Appliance:Id must be 1-64 lower-case letters, digits or '-' (it is the certificate's common name).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Cloud.Host))
+        {
+            errors.Add("Appliance:Cloud:Host is required.");
+        }
+
+        if (options.Cloud.MqttPort is < 1 or > 65535)
+        {
+            errors.Add("Appliance:Cloud:MqttPort must be 1-65535.");
+        }
+
+        foreach (var (key, path) in new[] { ("CertificatePath", options.Cloud.CertificatePath), ("KeyPath", options.Cloud.KeyPath), ("AuthorityPath", options.Cloud.AuthorityPath) })
+        {
+            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            {
+                errors.Add($"Appliance:Cloud:{key} must name an existing PEM file (got '{path}').");
+            }
+        }
+
+        if (options.Cloud.ReconnectMinDelay <= TimeSpan.Zero || options.Cloud.ReconnectMaxDelay < options.Cloud.ReconnectMinDelay)
+        {
+            errors.Add("Appliance:Cloud:ReconnectMinDelay must be positive and not above Appliance:Cloud:ReconnectMaxDelay.");
+        }
+
+        if (options.MaxSessions < 1)
+        {
+            errors.Add("Appliance:MaxSessions must be at least 1.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Endpoints.Count; i++)
+        {
+            var e = options.Endpoints[i];
+            var key = $"Appliance:Endpoints:{i}";
+            if (!TopicMap.IsValidApplianceId(e.Id) || !ids.Add(e.Id))
+            {
+                errors.Add($"{key}:Id must be unique, 1-64 lower-case letters, digits or '-'.");
+            }
+
+            if (e.Protocol != "ssh")
+            {
+                errors.Add($"{key}:Protocol '{e.Protocol}' is not supported (supported: ssh).");
+            }
+
+            if (string.IsNullOrWhiteSpace(e.Host))
+            {
+                errors.Add($"{key}:Host is required.");
+            }
+
+            if (e.Port is < 1 or > 65535)
+            {
+                errors.Add($"{key}:Port must be 1-65535.");
+            }
+        }
+
+        // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,
+        // by its key, instead of failing every session later.
+        try
+        {
+            options.Terminal.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            var reason = ex.Message.Split(" (Parameter", 2)[0];
+            errors.Add($"Appliance:Terminal:{ex.ParamName} {ex.ActualValue} is out of range. {reason}");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,38 @@
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Appliance.Sessions;
+
+/// <summary>
+/// One connection to one device, whatever its protocol: start with credentials, stream output frames, take
+/// input frames, produce a keyframe on demand, stop with a reason.
+/// </summary>
+public interface IDeviceSession : IAsyncDisposable
+{
+    /// <summary>The session id the cloud gave.</summary>
+    string SessionId { get; }
+
+    /// <summary>The only user whose input is accepted.</summary>
+    string ControllerId { get; }
+
+    /// <summary>
+    /// Connects to the device with the Controller's credentials. Returns false, with <see cref="Completion"/>
+    /// completed with the reason the user sees, when the device refuses or cannot be reached.
+    /// </summary>
+    Task<bool> StartAsync(StartSession start, CancellationToken cancellationToken);
+
+    /// <summary>Completes when the session has ended, with the reason.</summary>
+    Task<SessionOutcome> Completion { get; }
+
+    /// <summary>Applies one input frame from the Controller.</summary>
+    ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>Sends a keyframe now.</summary>
+    ValueTask SendKeyframeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Ends the session: the device connection closes and an End frame is sent.</summary>
+    ValueTask StopAsync(EndReason reason, string message);
+}
+
+/// <summary>How a session ended (or failed to start).</summary>
+public readonly record struct SessionOutcome(EndReason Reason, string Message);

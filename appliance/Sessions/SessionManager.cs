@@ -1,0 +1,168 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using EdgeGateway.Appliance.Configuration;
+using EdgeGateway.Appliance.Sessions.Ssh;
+using EdgeGateway.Appliance.Uplink;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Appliance.Sessions;
+
+/// <summary>
+/// Starts, feeds and stops device sessions on the cloud's instructions — and refuses what the appliance's
+/// own configuration does not allow (unknown endpoints, too many sessions, input from anyone but the Controller).
+/// </summary>
+internal sealed partial class SessionManager(
+    IOptions<ApplianceOptions> options,
+    IUplink uplink,
+    SshSessionFactory sshSessions,
+    ILogger<SessionManager> logger) : IDownlinkHandler, IAsyncDisposable
+{
+    private readonly ApplianceOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, IDeviceSession> _sessions = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public IReadOnlyList<string> ActiveSessionIds => [.. _sessions.Keys];
+
+    public IDeviceSession? Find(string sessionId) => _sessions.GetValueOrDefault(sessionId);
+
+    public ValueTask OnControlAsync(ControlMessage message, CancellationToken cancellationToken)
+    {
+        switch (message)
+        {
+            case StartSession start:
+                Start(start);
+                break;
+            case StopSession stop when _sessions.TryGetValue(stop.SessionId, out var session):
+                Log.Stopping(logger, stop.SessionId, stop.Reason);
+                _ = session.StopAsync(stop.Reason, stop.Message).AsTask();
+                break;
+            case KeyframeRequest request when _sessions.TryGetValue(request.SessionId, out var session):
+                return session.SendKeyframeAsync(cancellationToken);
+            case StopSession or KeyframeRequest:
+                break; // the session is already gone; the cloud learns it from SessionEnded
+            default:
+                Log.UnexpectedControl(logger, message.GetType().Name);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask OnInputAsync(string sessionId, string? senderUserId, ReadOnlySequence<byte> frame, CancellationToken cancellationToken)
+    {
+        if (!_sessions.TryGetValue(sessionId, out var session))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        // Second line of defence: the cloud already drops viewers' input.
+        if (senderUserId != session.ControllerId)
+        {
+            Log.InputRefused(logger, sessionId);
+            return ValueTask.CompletedTask;
+        }
+
+        var bytes = frame.IsSingleSegment ? frame.First : frame.ToArray();
+        var status = FrameCodec.TryReadMessage(bytes.Span, 64 * 1024, out var header, out _);
+        if (status != FrameReadStatus.Complete || !header.IsInput)
+        {
+            Log.BadInput(logger, sessionId, status);
+            return ValueTask.CompletedTask;
+        }
+
+        return session.HandleInputAsync(header, bytes.Slice(FrameCodec.HeaderSize, header.PayloadLength), cancellationToken);
+    }
+
+    public async ValueTask OnConnectedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            await session.SendKeyframeAsync(cancellationToken);
+        }
+    }
+
+    private void Start(StartSession start)
+    {
+        var endpoint = _options.Endpoints.FirstOrDefault(e => e.Id == start.EndpointId);
+        string? refusal = endpoint is null ? $"This appliance has no endpoint '{start.EndpointId}'."
+            : _sessions.ContainsKey(start.SessionId) ? "The session already exists."
+            : _sessions.Count >= _options.MaxSessions ? $"The appliance already runs its maximum of {_options.MaxSessions} sessions."
+            : null;
+        if (refusal is not null)
+        {
+            Log.Refused(logger, start.SessionId, refusal);
+            _ = uplink.PublishControlAsync(new SessionEnded(start.SessionId, EndReason.Refused, refusal), _stopping.Token).AsTask();
+            return;
+        }
+
+        var session = sshSessions.Create(start, endpoint!);
+        _sessions[start.SessionId] = session;
+        Log.Starting(logger, start.SessionId, endpoint!.Id, endpoint.Host, endpoint.Port);
+        _ = RunAsync(session, start);
+    }
+
+    private async Task RunAsync(IDeviceSession session, StartSession start)
+    {
+        try
+        {
+            if (await session.StartAsync(start, _stopping.Token))
+            {
+                await uplink.PublishControlAsync(new SessionStarted(start.SessionId), _stopping.Token);
+            }
+
+            var outcome = await session.Completion;
+            Log.Ended(logger, start.SessionId, outcome.Reason, outcome.Message);
+            await uplink.PublishControlAsync(new SessionEnded(start.SessionId, outcome.Reason, outcome.Message), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SessionFailed(logger, start.SessionId, ex);
+            await uplink.PublishControlAsync(new SessionEnded(start.SessionId, EndReason.Error, "The appliance hit an internal error."), CancellationToken.None);
+        }
+        finally
+        {
+            _sessions.TryRemove(start.SessionId, out _);
+            await session.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        foreach (var session in _sessions.Values)
+        {
+            await session.StopAsync(EndReason.Error, "The appliance is shutting down.");
+        }
+
+        _stopping.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(200, LogLevel.Information, "Session {SessionId}: connecting to endpoint {EndpointId} at {Host}:{Port}")]
+        public static partial void Starting(ILogger logger, string sessionId, string endpointId, string host, int port);
+
+        [LoggerMessage(201, LogLevel.Warning, "Session {SessionId} refused: {Reason}")]
+        public static partial void Refused(ILogger logger, string sessionId, string reason);
+
+        [LoggerMessage(202, LogLevel.Information, "Session {SessionId} ended: {Reason} {Message}")]
+        public static partial void Ended(ILogger logger, string sessionId, EndReason reason, string message);
+
+        [LoggerMessage(203, LogLevel.Information, "Session {SessionId}: stop requested ({Reason})")]
+        public static partial void Stopping(ILogger logger, string sessionId, EndReason reason);
+
+        [LoggerMessage(204, LogLevel.Warning, "Session {SessionId}: input from a user who is not the Controller dropped")]
+        public static partial void InputRefused(ILogger logger, string sessionId);
+
+        [LoggerMessage(205, LogLevel.Warning, "Session {SessionId}: malformed input frame dropped ({Status})")]
+        public static partial void BadInput(ILogger logger, string sessionId, FrameReadStatus status);
+
+        [LoggerMessage(206, LogLevel.Error, "Session {SessionId} failed")]
+        public static partial void SessionFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(207, LogLevel.Warning, "Ignored control message {MessageType}")]
+        public static partial void UnexpectedControl(ILogger logger, string messageType);
+    }
+}

@@ -1,0 +1,507 @@
+using System.Buffers;
+
+namespace EdgeGateway.Appliance.Sessions.Terminal;
+
+/// <summary>
+/// Follows the escape sequences in terminal output to track the modes libvterm 0.1.4 keeps to itself (or does not
+/// know): DECCKM, keypad, bracketed paste, mouse, focus, origin, wrap, insert, new-line, scroll region and character
+/// sets. Incremental: a sequence may be split across <see cref="Scan"/> calls; memory is bounded (16 parameters).
+/// </summary>
+/// <remarks>
+/// Modes that change where output lands (origin, wrap, insert, new-line, scroll region, character sets) follow
+/// libvterm, which renders the screen: only the first parameter of SM/RM/DECSET counts and DECSTR is ignored, as in
+/// 0.1.4. Input modes (keys, paste, mouse, focus) follow xterm.js, which the viewers run: every parameter counts and
+/// DECSTR resets them.
+/// </remarks>
+internal sealed class ModeScanner
+{
+    private const int MaxParams = 16;
+    private const int MaxParamValue = 99_999;
+    private const byte Esc = 0x1B;
+    private const byte Can = 0x18;
+    private const byte Sub = 0x1A;
+    private const byte ShiftOutByte = 0x0E;
+    private const byte ShiftInByte = 0x0F;
+    private const byte Bel = 0x07;
+
+    private static readonly SearchValues<byte> GroundSpecial = SearchValues.Create([Esc, ShiftOutByte, ShiftInByte]);
+    private static readonly SearchValues<byte> StringSpecial = SearchValues.Create([Esc, Bel, Can, Sub]);
+
+    private readonly int[] _params = new int[MaxParams];
+    private ScanState _state;
+    private byte _leader;
+    private byte _intermediate;
+    private bool _extraIntermediates;
+    private bool _invalid;
+    private int _paramCount;
+    private TerminalModes _modes;
+    private int _rows;
+    private ScanStop _stop;
+    private int _repeatCount;
+    private readonly byte[] _lastGraphic = new byte[4];
+    private int _lastGraphicLength;
+
+    public ModeScanner(int rows) => _rows = rows;
+
+    private enum ScanState : byte
+    {
+        Ground,
+        Escape,
+        EscapeIntermediate,
+        Csi,
+        String,
+        StringEscape,
+    }
+
+    /// <summary>The modes so far (the libvterm-owned ones, cursor and alternate screen, are left at their defaults).</summary>
+    public TerminalModes Modes => _modes;
+
+    /// <summary>True between sequences: the next byte starts text or a new sequence.</summary>
+    public bool IsGround => _state == ScanState.Ground;
+
+    /// <summary>DECLRMM (<c>?69</c>) is on: left/right margins may confine scrolling.</summary>
+    public bool LeftRightMarginMode { get; private set; }
+
+    /// <summary>
+    /// The terminal was resized. The caller resets libvterm's margins (as xterm.js does on resize, and as libvterm
+    /// 0.1.4 needs to stay in bounds); so does this.
+    /// </summary>
+    public void Resize(int rows)
+    {
+        _rows = rows;
+        _modes.ScrollTop = 0;
+        _modes.ScrollBottom = 0;
+    }
+
+    /// <summary>
+    /// Follows <paramref name="data"/> and returns how many bytes it took: all of them, or fewer when a sequence the
+    /// caller must act on ends there (<paramref name="stop"/>): a cursor save (read what libvterm saved at that very
+    /// point), a cursor restore, or REP (which the caller performs itself; see <see cref="RepeatCount"/>).
+    /// </summary>
+    public int Scan(ReadOnlySpan<byte> data, out ScanStop stop)
+    {
+        _stop = ScanStop.None;
+        var i = 0;
+        while (i < data.Length && _stop == ScanStop.None)
+        {
+            switch (_state)
+            {
+                case ScanState.Ground:
+                {
+                    var next = data[i..].IndexOfAny(GroundSpecial);
+                    var text = next < 0 ? data[i..] : data[i..(i + next)];
+                    if (!text.IsEmpty)
+                    {
+                        RememberLastGraphic(text);
+                    }
+
+                    if (next < 0)
+                    {
+                        i = data.Length;
+                        break;
+                    }
+
+                    i += next;
+                    var b = data[i++];
+                    if (b == Esc)
+                    {
+                        _state = ScanState.Escape;
+                    }
+                    else
+                    {
+                        _modes.ShiftOut = b == ShiftOutByte;
+                        _lastGraphicLength = 0;
+                    }
+
+                    break;
+                }
+
+                case ScanState.String:
+                {
+                    var next = data[i..].IndexOfAny(StringSpecial);
+                    if (next < 0)
+                    {
+                        i = data.Length;
+                        break;
+                    }
+
+                    i += next;
+                    _state = data[i++] == Esc ? ScanState.StringEscape : ScanState.Ground;
+                    break;
+                }
+
+                case ScanState.StringEscape:
+                    if (data[i] == (byte)'\\')
+                    {
+                        i++;
+                        _state = ScanState.Ground;
+                    }
+                    else
+                    {
+                        // ESC followed by anything else ends the string and starts a new sequence.
+                        _state = ScanState.Escape;
+                    }
+
+                    break;
+
+                default:
+                    Step(data[i++]);
+                    break;
+            }
+        }
+
+        stop = _stop;
+        return i;
+    }
+
+    /// <summary>After REP: how many times to print <see cref="LastGraphic"/> (at least 1, at most 65 535).</summary>
+    public int RepeatCount => _repeatCount;
+
+    /// <summary>After REP: the UTF-8 bytes of the character printed just before it; empty when there was none.</summary>
+    public ReadOnlySpan<byte> LastGraphic => _lastGraphic.AsSpan(0, _lastGraphicLength);
+
+    /// <summary>The caller wrote ESC into libvterm on its own: any sequence in progress is gone for both.</summary>
+    public void AbortSequence()
+    {
+        _state = ScanState.Ground;
+        _lastGraphicLength = 0;
+    }
+
+    // Keeps the last complete UTF-8 character of a run of text, or nothing when the run ends in a control.
+    private void RememberLastGraphic(ReadOnlySpan<byte> text)
+    {
+        _lastGraphicLength = 0;
+        var start = text.Length - 1;
+        while (start > 0 && start > text.Length - 4 && (text[start] & 0xC0) == 0x80)
+        {
+            start--;
+        }
+
+        var lead = text[start];
+        var length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+        if (length == 0 || start + length != text.Length || lead < 0x20 || lead == 0x7F)
+        {
+            return;
+        }
+
+        text[start..].CopyTo(_lastGraphic);
+        _lastGraphicLength = length;
+    }
+
+    private void Step(byte b)
+    {
+        if (b < 0x20)
+        {
+            Control(b);
+            return;
+        }
+
+        switch (_state)
+        {
+            case ScanState.Escape:
+                EscapeByte(b);
+                break;
+            case ScanState.EscapeIntermediate:
+                if (b < 0x30)
+                {
+                    _extraIntermediates = true;
+                }
+                else if (b != 0x7F)
+                {
+                    if (b < 0x7F && !_extraIntermediates)
+                    {
+                        Designate(_intermediate, b);
+                    }
+
+                    _state = ScanState.Ground;
+                }
+
+                break;
+            case ScanState.Csi:
+                CsiByte(b);
+                break;
+        }
+    }
+
+    // C0 controls are executed in the middle of a sequence; CAN and SUB abort it, ESC restarts.
+    private void Control(byte b)
+    {
+        switch (b)
+        {
+            case Esc:
+                _state = ScanState.Escape;
+                break;
+            case Can or Sub:
+                _state = ScanState.Ground;
+                break;
+            case ShiftOutByte:
+                _modes.ShiftOut = true;
+                break;
+            case ShiftInByte:
+                _modes.ShiftOut = false;
+                break;
+        }
+    }
+
+    private void EscapeByte(byte b)
+    {
+        // REP repeats the character before it; any sequence but a CSI (which may be the REP) forgets it.
+        if (b != (byte)'[')
+        {
+            _lastGraphicLength = 0;
+        }
+
+        switch (b)
+        {
+            case (byte)'[':
+                _state = ScanState.Csi;
+                _leader = 0;
+                _intermediate = 0;
+                _extraIntermediates = false;
+                _invalid = false;
+                _paramCount = 0;
+                break;
+            case (byte)']' or (byte)'P':
+                // OSC and DCS. Like libvterm, SOS/PM/APC (ESC X, ESC ^, ESC _) are not strings.
+                _state = ScanState.String;
+                break;
+            case < 0x30:
+                _intermediate = b;
+                _extraIntermediates = false;
+                _state = ScanState.EscapeIntermediate;
+                break;
+            case (byte)'7':
+                _stop = ScanStop.CursorSaved;
+                _state = ScanState.Ground;
+                break;
+            case (byte)'8':
+                _stop = ScanStop.CursorRestored;
+                _state = ScanState.Ground;
+                break;
+            case (byte)'=':
+                _modes.ApplicationKeypad = true;
+                _state = ScanState.Ground;
+                break;
+            case (byte)'>':
+                _modes.ApplicationKeypad = false;
+                _state = ScanState.Ground;
+                break;
+            case (byte)'c':
+                _modes = default;
+                LeftRightMarginMode = false;
+                _state = ScanState.Ground;
+                break;
+            case 0x7F:
+                break;
+            default:
+                _state = ScanState.Ground;
+                break;
+        }
+    }
+
+    private void Designate(byte intermediate, byte final)
+    {
+        // libvterm 0.1.4 knows these 94-character sets; it ignores the rest, and so do we.
+        if (final is not ((byte)'0' or (byte)'A' or (byte)'B'))
+        {
+            return;
+        }
+
+        var value = final == (byte)'B' ? (byte)0 : final;
+        if (intermediate == (byte)'(')
+        {
+            _modes.CharsetG0 = value;
+        }
+        else if (intermediate == (byte)')')
+        {
+            _modes.CharsetG1 = value;
+        }
+    }
+
+    // Mirrors libvterm's CSI grammar: leader bytes first, then parameters, then intermediates, then the final
+    // byte; anything out of that order ends the sequence unhandled.
+    private void CsiByte(byte b)
+    {
+        if (b == 0x7F)
+        {
+            return;
+        }
+
+        if (b is >= (byte)'0' and <= (byte)'9' && _intermediate == 0)
+        {
+            if (_paramCount == 0)
+            {
+                _paramCount = 1;
+                _params[0] = -1;
+            }
+
+            ref var value = ref _params[_paramCount - 1];
+            value = Math.Min(MaxParamValue, (value < 0 ? 0 : value * 10) + (b - '0'));
+        }
+        else if (b is (byte)';' or (byte)':' && _intermediate == 0)
+        {
+            if (_paramCount == 0)
+            {
+                _paramCount = 1;
+                _params[0] = -1;
+            }
+
+            if (_paramCount < MaxParams)
+            {
+                _params[_paramCount++] = -1;
+            }
+        }
+        else if (b is >= (byte)'<' and <= (byte)'?' && _paramCount == 0 && _intermediate == 0)
+        {
+            // A second leader byte is legal but no sequence we track has one.
+            _invalid |= _leader != 0;
+            _leader = b;
+        }
+        else if (b is >= 0x20 and < 0x30)
+        {
+            _extraIntermediates |= _intermediate != 0;
+            _intermediate = b;
+        }
+        else
+        {
+            if (b is >= 0x40 and < 0x7F && !_invalid && !_extraIntermediates)
+            {
+                Dispatch(b);
+            }
+
+            _state = ScanState.Ground;
+        }
+    }
+
+    private int Param(int index) => index < _paramCount ? _params[index] : -1;
+
+    private void Dispatch(byte final)
+    {
+        var repeatable = _lastGraphicLength;
+        _lastGraphicLength = 0;
+        switch (final)
+        {
+            case (byte)'h' or (byte)'l' when _intermediate == 0:
+                var on = final == (byte)'h';
+                if (_leader == (byte)'?')
+                {
+                    for (var i = 0; i < _paramCount; i++)
+                    {
+                        SetPrivateMode(_params[i], on, first: i == 0);
+                    }
+                }
+                else if (_leader == 0)
+                {
+                    SetAnsiMode(Param(0), on);
+                }
+
+                break;
+
+            case (byte)'r' when _leader == 0 && _intermediate == 0:
+                SetScrollRegion();
+                break;
+
+            case (byte)'b' when _leader == 0 && _intermediate == 0:
+                // REP. libvterm 0.1.4's own loops forever or writes out of bounds in some states: the caller
+                // prints the character itself (wrapping, as xterm.js does).
+                _repeatCount = Math.Clamp(Param(0), 1, 65_535);
+                _lastGraphicLength = repeatable;
+                _stop = ScanStop.Repeat;
+                return;
+
+            case (byte)'p' when _leader == 0 && _intermediate == (byte)'!':
+                // DECSTR: xterm.js resets its input modes; libvterm 0.1.4 does not recognise it.
+                _modes.ApplicationCursorKeys = false;
+                _modes.ApplicationKeypad = false;
+                _modes.BracketedPaste = false;
+                _modes.FocusEvents = false;
+                break;
+        }
+    }
+
+    private void SetAnsiMode(int mode, bool on)
+    {
+        switch (mode)
+        {
+            case 4:
+                _modes.InsertMode = on;
+                break;
+            case 20:
+                _modes.NewLineMode = on;
+                break;
+        }
+    }
+
+    private void SetPrivateMode(int mode, bool on, bool first)
+    {
+        switch (mode)
+        {
+            case 1:
+                _modes.ApplicationCursorKeys = on;
+                break;
+            case 66:
+                _modes.ApplicationKeypad = on;
+                break;
+            case 2004:
+                _modes.BracketedPaste = on;
+                break;
+            case 1004:
+                _modes.FocusEvents = on;
+                break;
+            case 9 or 1000 or 1002 or 1003:
+                _modes.MouseTracking = !on ? MouseTracking.None : mode switch
+                {
+                    9 => MouseTracking.X10,
+                    1000 => MouseTracking.Normal,
+                    1002 => MouseTracking.ButtonEvent,
+                    _ => MouseTracking.AnyEvent,
+                };
+                break;
+            case 1005 or 1006 or 1015:
+                _modes.MouseEncoding = !on ? MouseEncoding.Default : mode switch
+                {
+                    1005 => MouseEncoding.Utf8,
+                    1006 => MouseEncoding.Sgr,
+                    _ => MouseEncoding.Urxvt,
+                };
+                break;
+            case 6 when first:
+                _modes.OriginMode = on;
+                break;
+            case 7 when first:
+                _modes.AutoWrap = on;
+                break;
+            case 69 when first:
+                LeftRightMarginMode = on;
+                break;
+            case 1048 or 1049 when first:
+                _stop = on ? ScanStop.CursorSaved : ScanStop.CursorRestored;
+                break;
+        }
+    }
+
+    // DECSTBM as libvterm 0.1.4 applies it (state.c), the full screen stored as (0, 0). (libvterm tells a bottom
+    // margin that reaches the last row from the default one, a difference only a resize shows; resizes reset both.)
+    private void SetScrollRegion()
+    {
+        var top = Math.Clamp((Param(0) < 0 ? 1 : Param(0)) - 1, 0, _rows);
+        var bottom = _paramCount < 2 || Param(1) < 0 ? _rows : Math.Min(Param(1), _rows);
+        if (bottom <= top)
+        {
+            top = 0;
+            bottom = _rows;
+        }
+
+        _modes.ScrollTop = top;
+        _modes.ScrollBottom = top == 0 && bottom == _rows ? 0 : bottom;
+    }
+}
+
+/// <summary>Why <see cref="ModeScanner.Scan"/> stopped before the end of its input.</summary>
+internal enum ScanStop
+{
+    None,
+    CursorSaved,
+    CursorRestored,
+    Repeat,
+}

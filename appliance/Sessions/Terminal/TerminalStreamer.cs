@@ -1,0 +1,442 @@
+using System.Buffers;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Appliance.Sessions.Terminal;
+
+/// <summary>
+/// Sits between an SSH session's output and the uplink, mosh-style. Every chunk goes through a
+/// <see cref="VirtualTerminal"/>. While the uplink budget allows (a token bucket), each chunk is forwarded at once,
+/// unchanged, as one <see cref="FrameType.TerminalOutput"/> frame: keystroke echo costs no delay. A chunk that does
+/// not fit switches to screen synchronisation: bytes are no longer forwarded; every
+/// <see cref="TerminalStreamOptions.SyncInterval"/> the difference between what viewers last received and the
+/// current screen goes up instead, so a burst of output costs a few screens, not its size. Once output is quiet and
+/// the bucket is half full again, forwarding resumes.
+/// </summary>
+/// <remarks>
+/// Invariant: after every frame, a viewer that applied all frames shows exactly the emulator's screen (forwarding:
+/// it got the same bytes; synchronisation: the diff brought it there). All methods may be called concurrently (SSH
+/// read loop, timer, control messages); one lock serialises them and is held only for emulator work and sends.
+/// </remarks>
+public sealed partial class TerminalStreamer : IAsyncDisposable
+{
+    private readonly IFrameSink _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TerminalStreamer> _logger;
+    private readonly double _budgetPerSecond;
+    private readonly double _burst;
+    private readonly TimeSpan _syncInterval;
+    private readonly VirtualTerminal _terminal;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _payload = new(4096);
+    private readonly CancellationTokenSource _disposing = new();
+
+    private double _tokens;
+    private long _refilledAt;
+    private bool _started;
+    private bool _syncMode;
+    private bool _dirty;
+    private ScreenState? _viewerState;
+    private ITimer? _syncTimer;
+    private long _syncStartedAt;
+    private long _syncBytesAtStart;
+    private Task _syncTick = Task.CompletedTask;
+    private int _syncTickRunning;
+
+    // Viewers may hold a normal screen that is not ours behind the alternate screen: one that joined on a keyframe
+    // taken there, or all of them after a screen update switched them to it. When the application leaves the
+    // alternate screen, they get a repaint.
+    private bool _viewerNormalScreenStale;
+
+    private int _disposed;
+    private long _rawBytesSent;
+    private long _syncBytesSent;
+    private long _keyframeBytesSent;
+    private long _framesSent;
+
+    public TerminalStreamer(TerminalSize initialSize, IFrameSink sink, TerminalStreamOptions options, TimeProvider time, ILogger<TerminalStreamer> logger)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+        _sink = sink;
+        _time = time;
+        _logger = logger;
+        _budgetPerSecond = options.BudgetBytesPerSecond;
+        _burst = options.BurstBytes;
+        _syncInterval = options.SyncInterval;
+        _terminal = new VirtualTerminal(initialSize);
+        _tokens = _burst;
+        _refilledAt = time.GetTimestamp();
+    }
+
+    /// <summary>Bytes forwarded unchanged.</summary>
+    public long RawBytesSent => Interlocked.Read(ref _rawBytesSent);
+
+    /// <summary>Bytes of screen updates (diffs and repaints).</summary>
+    public long SyncBytesSent => Interlocked.Read(ref _syncBytesSent);
+
+    /// <summary>Bytes of keyframes (snapshots).</summary>
+    public long KeyframeBytesSent => Interlocked.Read(ref _keyframeBytesSent);
+
+    /// <summary>Frames handed to the sink.</summary>
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    /// <summary>True while screen updates replace forwarding.</summary>
+    public bool InSyncMode => Volatile.Read(ref _syncMode);
+
+    /// <summary>Sends the first keyframe; output that arrived before is part of it.</summary>
+    public async ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (_started)
+            {
+                throw new InvalidOperationException("The streamer has already started.");
+            }
+
+            _started = true;
+            await SendKeyframeCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One chunk of the device's output, in order. Forwarded at once unless over budget.</summary>
+    public async ValueTask OnOutputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (!_started || _syncMode)
+            {
+                _terminal.Write(data.Span);
+                _dirty = true;
+                return;
+            }
+
+            Refill();
+            if (_tokens >= data.Length)
+            {
+                var exits = _terminal.AltScreenExits;
+                _terminal.Write(data.Span);
+                _tokens -= data.Length;
+                await SendAsync(FrameType.TerminalOutput, FrameFlags.None, data, cancellationToken);
+                Interlocked.Add(ref _rawBytesSent, data.Length);
+                if (_viewerNormalScreenStale && _terminal.AltScreenExits != exits && !_terminal.AltScreen)
+                {
+                    Log.NormalScreenRepainted(_logger);
+                    await SendRepaintAsync(viewerAltScreen: false, cancellationToken);
+                }
+
+                return;
+            }
+
+            // Viewers have everything up to this chunk: that is what the first screen update starts from.
+            EnterSyncMode(data.Length);
+            _terminal.Write(data.Span);
+            _dirty = true;
+            if (_tokens > 0)
+            {
+                // A single large chunk into a quiet session shows at once rather than a tick later.
+                await SendScreenUpdateAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The terminal was resized: resize the emulator and tell the viewers.</summary>
+    public async ValueTask ResizeAsync(TerminalSize size, CancellationToken cancellationToken)
+    {
+        if (!size.IsValid)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "Terminal size out of range.");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (size == _terminal.Size)
+            {
+                return;
+            }
+
+            _terminal.Resize(size);
+            Log.Resized(_logger, size.Columns, size.Rows);
+            if (!_started)
+            {
+                return;
+            }
+
+            Refill();
+            _payload.ResetWrittenCount();
+            _payload.Advance(size.WriteTo(_payload.GetSpan(TerminalSize.EncodedSize)));
+            _tokens -= _payload.WrittenCount;
+            await SendAsync(FrameType.TerminalResize, FrameFlags.None, _payload.WrittenMemory, cancellationToken);
+            if (_syncMode)
+            {
+                // The next update sees the size change and repaints.
+                _dirty = true;
+            }
+            else
+            {
+                // A viewer's terminal may reflow on resize where libvterm does not: repaint.
+                await SendRepaintAsync(_terminal.AltScreen, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sends a keyframe now (a late joiner asked for one).</summary>
+    public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (_started)
+            {
+                await SendKeyframeCoreAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync();
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            ExitSyncModeCore();
+            _terminal.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await _syncTick;
+        _disposing.Dispose();
+    }
+
+    /// <summary>A copy of the emulator's screen (tests compare it with what viewers show).</summary>
+    internal ScreenState CaptureScreen()
+    {
+        _gate.Wait();
+        try
+        {
+            ThrowIfDisposed();
+            return _terminal.Capture();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The emulator's screen without taking the lock: only for a test's <see cref="IFrameSink"/> to check, while a
+    /// frame is being sent (under the lock), that a viewer applying it shows exactly this.
+    /// </summary>
+    internal ScreenState CaptureWhileSending() => _terminal.Capture();
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private void Refill()
+    {
+        var now = _time.GetTimestamp();
+        var elapsed = _time.GetElapsedTime(_refilledAt, now).TotalSeconds;
+        _refilledAt = now;
+        _tokens = Math.Min(_burst, _tokens + (elapsed * _budgetPerSecond));
+    }
+
+    private async ValueTask SendAsync(FrameType type, FrameFlags flags, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _sink.SendAsync(type, flags, payload, cancellationToken);
+        Interlocked.Increment(ref _framesSent);
+    }
+
+    private async ValueTask SendKeyframeCoreAsync(CancellationToken cancellationToken)
+    {
+        Refill();
+        ScreenState? state = _terminal.Capture();
+        try
+        {
+            _payload.ResetWrittenCount();
+            _payload.Advance(state.Size.WriteTo(_payload.GetSpan(TerminalSize.EncodedSize)));
+            VirtualTerminal.RenderSnapshot(state, _payload);
+            if (state.Modes.AltScreen)
+            {
+                _viewerNormalScreenStale = true;
+            }
+
+            if (_syncMode)
+            {
+                // Every viewer now starts over from this state.
+                (_viewerState, state) = (state, _viewerState);
+                _dirty = false;
+            }
+        }
+        finally
+        {
+            state?.Dispose();
+        }
+
+        var length = _payload.WrittenCount;
+        _tokens -= length;
+        await SendAsync(FrameType.TerminalSnapshot, FrameFlags.Keyframe, _payload.WrittenMemory, cancellationToken);
+        Interlocked.Add(ref _keyframeBytesSent, length);
+        Log.KeyframeSent(_logger, length, _terminal.Size.Columns, _terminal.Size.Rows);
+    }
+
+    private async ValueTask SendRepaintAsync(bool viewerAltScreen, CancellationToken cancellationToken)
+    {
+        using (var state = _terminal.Capture())
+        {
+            _payload.ResetWrittenCount();
+            VirtualTerminal.RenderRepaint(viewerAltScreen, state, _payload);
+            if (!state.Modes.AltScreen)
+            {
+                _viewerNormalScreenStale = false;
+            }
+        }
+
+        var length = _payload.WrittenCount;
+        _tokens -= length;
+        await SendAsync(FrameType.TerminalOutput, FrameFlags.None, _payload.WrittenMemory, cancellationToken);
+        Interlocked.Add(ref _syncBytesSent, length);
+    }
+
+    private async ValueTask SendScreenUpdateAsync(CancellationToken cancellationToken)
+    {
+        var from = _viewerState ?? throw new InvalidOperationException("No viewer state outside sync mode.");
+        var to = _terminal.Capture();
+        _payload.ResetWrittenCount();
+        VirtualTerminal.RenderDiff(from, to, _payload);
+        if (!to.Modes.AltScreen)
+        {
+            _viewerNormalScreenStale = false;
+        }
+        else if (!from.Modes.AltScreen)
+        {
+            _viewerNormalScreenStale = true;
+        }
+
+        _viewerState = to;
+        from.Dispose();
+        _dirty = false;
+        var length = _payload.WrittenCount;
+        if (length == 0)
+        {
+            return;
+        }
+
+        _tokens -= length;
+        await SendAsync(FrameType.TerminalOutput, FrameFlags.None, _payload.WrittenMemory, cancellationToken);
+        Interlocked.Add(ref _syncBytesSent, length);
+    }
+
+    private void EnterSyncMode(int chunkLength)
+    {
+        _viewerState = _terminal.Capture();
+        Volatile.Write(ref _syncMode, true);
+        _syncStartedAt = _time.GetTimestamp();
+        _syncBytesAtStart = SyncBytesSent;
+        _syncTimer = _time.CreateTimer(static self => ((TerminalStreamer)self!).OnSyncTimer(), this, _syncInterval, _syncInterval);
+        Log.SyncStarted(_logger, chunkLength, (int)Math.Max(0, _tokens));
+    }
+
+    private void ExitSyncModeCore()
+    {
+        _syncTimer?.Dispose();
+        _syncTimer = null;
+        _viewerState?.Dispose();
+        _viewerState = null;
+        Volatile.Write(ref _syncMode, false);
+    }
+
+    private void OnSyncTimer()
+    {
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.CompareExchange(ref _syncTickRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _syncTick = SyncTickAsync();
+    }
+
+    private async Task SyncTickAsync()
+    {
+        try
+        {
+            await _gate.WaitAsync(_disposing.Token);
+            try
+            {
+                if (!_syncMode || Volatile.Read(ref _disposed) != 0)
+                {
+                    return;
+                }
+
+                Refill();
+                if (_dirty)
+                {
+                    // In debt after a large update: wait for the bucket, the screen keeps accumulating meanwhile.
+                    if (_tokens > 0)
+                    {
+                        await SendScreenUpdateAsync(_disposing.Token);
+                    }
+                }
+                else if (_tokens >= _burst / 2)
+                {
+                    // Quiet since the last update, which viewers have: forwarding is exact again.
+                    var seconds = _time.GetElapsedTime(_syncStartedAt).TotalSeconds;
+                    ExitSyncModeCore();
+                    Log.SyncEnded(_logger, SyncBytesSent - _syncBytesAtStart, seconds);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The next tick tries again; the session itself notices a dead uplink.
+            Log.ScreenUpdateFailed(_logger, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _syncTickRunning, 0);
+        }
+    }
+}

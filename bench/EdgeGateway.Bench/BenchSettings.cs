@@ -1,0 +1,134 @@
+namespace EdgeGateway.Bench;
+
+/// <summary>How much of everything a run measures. <see cref="Full"/> is what docs/BENCHMARKS.md quotes.</summary>
+public sealed record BenchSettings
+{
+    public required string Mode { get; init; }
+
+    // 1 — keystroke echo
+    public int Keystrokes { get; init; }
+
+    public int WarmupKeystrokes { get; init; }
+
+    /// <summary>Pause between keystroke pairs (a typist is slower than a loop; sockets and threads go idle in between).</summary>
+    public TimeSpan ThinkTime { get; init; }
+
+    // 1b — terminal bytes
+    public TimeSpan TopDuration { get; init; }
+
+    public int SeqBursts { get; init; }
+
+    // 2 — fan-out
+    public int[] FanOutViewers { get; init; } = [];
+
+    /// <summary>Lines (at 20/s) streamed per viewer count.</summary>
+    public int FanOutLines { get; init; }
+
+    // 3 — scale of one node
+    public int IdleAppliances { get; init; }
+
+    public int ConnectConcurrency { get; init; }
+
+    public int ActiveSessions { get; init; }
+
+    public int ViewersPerSession { get; init; }
+
+    /// <summary>In-process appliances that carry the active sessions (each runs ActiveSessions / this many).</summary>
+    public int ActiveAppliances { get; init; }
+
+    public int ActiveLines { get; init; }
+
+    public int ScaleKeystrokes { get; init; }
+
+    // 5 — appliance footprint
+    public bool PublishVariants { get; init; }
+
+    public int FootprintRounds { get; init; }
+
+    public TimeSpan FootprintSettle { get; init; }
+
+    public TimeSpan FootprintSessionWindow { get; init; }
+
+    // 6 — codec
+    public CodecJob Codec { get; init; }
+
+    public static BenchSettings Full { get; } = new()
+    {
+        Mode = "full",
+        Keystrokes = 5000,
+        WarmupKeystrokes = 200,
+        ThinkTime = TimeSpan.FromMilliseconds(2),
+        TopDuration = TimeSpan.FromSeconds(60),
+        SeqBursts = 5,
+        FanOutViewers = [1, 10, 100, 1000],
+        FanOutLines = 400,
+        IdleAppliances = 10_000,
+        ConnectConcurrency = 64,
+        ActiveSessions = 100,
+        ViewersPerSession = 10,
+        ActiveAppliances = 10,
+        ActiveLines = 400,
+        ScaleKeystrokes = 500,
+        PublishVariants = true,
+        FootprintRounds = 5,
+        FootprintSettle = TimeSpan.FromSeconds(5),
+        FootprintSessionWindow = TimeSpan.FromSeconds(30),
+        Codec = CodecJob.Medium,
+    };
+
+    /// <summary>Every scenario, small: proves each one runs and produces numbers (under two minutes).</summary>
+    public static BenchSettings Quick { get; } = new()
+    {
+        Mode = "quick",
+        Keystrokes = 200,
+        WarmupKeystrokes = 20,
+        ThinkTime = TimeSpan.FromMilliseconds(1),
+        TopDuration = TimeSpan.FromSeconds(5),
+        SeqBursts = 1,
+        FanOutViewers = [1, 10],
+        FanOutLines = 60,
+        IdleAppliances = 200,
+        ConnectConcurrency = 32,
+        ActiveSessions = 5,
+        ViewersPerSession = 2,
+        ActiveAppliances = 1,
+        ActiveLines = 60,
+        ScaleKeystrokes = 50,
+        PublishVariants = false,
+        FootprintRounds = 1,
+        FootprintSettle = TimeSpan.FromSeconds(2),
+        FootprintSessionWindow = TimeSpan.FromSeconds(5),
+        Codec = CodecJob.Short,
+    };
+
+    /// <summary>The test suite's smoke run: quick, smaller still.</summary>
+    public static BenchSettings Smoke { get; } = Quick with
+    {
+        Mode = "smoke",
+        Keystrokes = 50,
+        WarmupKeystrokes = 10,
+        TopDuration = TimeSpan.FromSeconds(3),
+        FanOutViewers = [1, 3],
+        FanOutLines = 30,
+        IdleAppliances = 50,
+        ActiveSessions = 2,
+        ActiveLines = 30,
+        ScaleKeystrokes = 20,
+        FootprintSettle = TimeSpan.FromSeconds(1),
+        FootprintSessionWindow = TimeSpan.FromSeconds(3),
+        Codec = CodecJob.Dry,
+    };
+}
+
+/// <summary>BenchmarkDotNet job size.</summary>
+public enum CodecJob
+{
+    /// <summary>One iteration per case: proves it runs.</summary>
+    Dry,
+
+    /// <summary>A few short iterations.</summary>
+    Short,
+
+    /// <summary>15 iterations after 5 warm-ups: what the documented figures use.</summary>
+    Medium,
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace EdgeGateway.Bench.Harness;
+
+/// <summary>A process's CPU time and memory, read from /proc (Linux).</summary>
+public readonly record struct ProcSample(double CpuSeconds, long RssBytes, long PeakRssBytes, int Threads, long Timestamp);
+
+/// <summary>Reads /proc/PID/stat and /proc/PID/status: cheap enough to sample around every measurement window.</summary>
+public static partial class ProcStats
+{
+    private static readonly double TicksPerSecond = SysConf(2 /* _SC_CLK_TCK */) is > 0 and var t ? t : 100;
+
+    /// <summary>CPU time (user + system, all threads), resident set size, peak RSS and thread count of a process.</summary>
+    public static ProcSample Read(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
+        var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
+        long rss = 0, hwm = 0;
+        var threads = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                rss = Kilobytes(line) * 1024;
+            }
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                hwm = Kilobytes(line) * 1024;
+            }
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal))
+            {
+                threads = int.Parse(line.AsSpan(8).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return new ProcSample((utime + stime) / TicksPerSecond, rss, hwm, threads, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>This process.</summary>
+    public static ProcSample Self() => Read(Environment.ProcessId);
+
+    /// <summary>Open file descriptors of this process and its limit (for the scale scenario's report).</summary>
+    public static (int Open, long Limit) FileDescriptors()
+    {
+        var open = Directory.EnumerateFileSystemEntries("/proc/self/fd").Count();
+        var limit = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            ?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
+        return (open, long.TryParse(limit, CultureInfo.InvariantCulture, out var l) ? l : -1);
+    }
+
+    /// <summary>Sends SIGTERM (a graceful stop, as systemd does); <see cref="System.Diagnostics.Process.Kill()"/> sends SIGKILL.</summary>
+    public static void Terminate(int pid) => _ = Kill(pid, 15);
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long SysConf(int name);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeGateway.Bench.Harness;
+using EdgeGateway.Bench.Reporting;
+
+namespace EdgeGateway.Bench.Scenarios;
+
+/// <summary>
+/// 3 — Scale of one node. Active load (S sessions × V viewers, each session printing 20 lines/s) measured twice on
+/// the same cloud process: with no other appliance connected, then with N simulated appliances connected and idle
+/// (real MQTT/TLS, real certificates). Between the two: memory per connected appliance and the connect rate.
+/// </summary>
+public sealed class ScaleScenario : IScenario
+{
+    public const string Number = "3 scale";
+
+    public string Id => "scale";
+
+    public string Title => "Scale of one node";
+
+    public async Task RunAsync(BenchContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var s = context.Settings;
+        var perAppliance = (int)Math.Ceiling(s.ActiveSessions / (double)s.ActiveAppliances);
+        var overrides = new Dictionary<string, string?> { ["Appliance:MaxSessions"] = (perAppliance + 2).ToString(CultureInfo.InvariantCulture) };
+        await using var stack = await BenchStack.StartAsync(context, "scale", s.ActiveAppliances, overrides);
+        var admin = await stack.LoginAdminAsync();
+        var viewer = await stack.LoginViewerAsync();
+
+        var quiet = await ActivePhaseAsync(context, stack, admin, viewer, "no idle appliances");
+
+        // Memory per connected appliance: the cloud process's RSS before and after the swarm connected (nothing else changes).
+        var requested = s.IdleAppliances;
+        var (open, limit) = ProcStats.FileDescriptors();
+        var possible = (int)Math.Min(requested, limit - open - 2000);
+        if (possible < requested)
+        {
+            context.Note("3.fdLimit", $"ulimit -n {limit}: {possible} of {requested} appliances possible in this process");
+        }
+
+        await Task.Delay(s.FootprintSettle, context.Cancellation);
+        var before = stack.Cloud.Sample();
+        context.Say($"  scale: connecting {possible} simulated appliances ({s.ConnectConcurrency} at a time)");
+        await using var swarm = await ApplianceSwarm.ConnectAsync(stack.Cloud, "sim", possible, s.ConnectConcurrency, TimeSpan.FromSeconds(15), context.Cancellation);
+        context.Say($"  scale: {swarm.Connected} connected in {swarm.Took.TotalSeconds:0.0} s, {swarm.Failed} failed {swarm.FirstError}; certificates issued in {swarm.IssueTook.TotalSeconds:0.0} s");
+        await Task.Delay(s.FootprintSettle * 2, context.Cancellation);
+        var after = stack.Cloud.Sample();
+        await Task.Delay(s.FootprintSettle * 2, context.Cancellation);
+        var idle = stack.Cloud.Sample();
+        var idleCpuPercent = (idle.CpuSeconds - after.CpuSeconds) / Stopwatch.GetElapsedTime(after.Timestamp, idle.Timestamp).TotalSeconds * 100;
+
+        var failedNote = swarm.Failed > 0 ? $" {swarm.Failed} of {possible} failed to connect: {swarm.FirstError}" : string.Empty;
+        var perApplianceKb = (after.RssBytes - before.RssBytes) / 1024.0 / Math.Max(1, swarm.Connected);
+        context.Add(Figure.Alone(Number, $"{swarm.Connected:N0} idle appliances: cloud memory per appliance", "KiB", Distribution.Single(perApplianceKb)) with
+        {
+            Note = $"Cloud process RSS {before.RssBytes / 1048576.0:0} MiB → {after.RssBytes / 1048576.0:0} MiB (server GC, not forced: includes uncollected garbage), {after.Threads} threads. Idle CPU with them connected (keep-alive 15 s): {idleCpuPercent:0.0} % of one core." + failedNote,
+        });
+        context.Add(Figure.Alone(Number, $"{swarm.Connected:N0} idle appliances: connect rate", "appliances/s", Distribution.Single(swarm.Connected / swarm.Took.TotalSeconds)) with
+        {
+            Note = $"TLS 1.3 with client certificate + CONNECT + SUBSCRIBE + Hello (QoS 1, acknowledged), {s.ConnectConcurrency} in flight, clients in the harness process on the same 2 cores." + failedNote,
+        });
+        if (swarm.OnlineMs.Count > 0)
+        {
+            context.Add(Figure.Alone(Number, "time to online per appliance (TCP connect → Hello acknowledged)", "ms", Distribution.Of(swarm.OnlineMs)));
+        }
+
+        var busy = await ActivePhaseAsync(context, stack, admin, viewer, $"{swarm.Connected:N0} idle appliances");
+        var label = $"{s.ActiveSessions} sessions × {s.ViewersPerSession} viewers, {swarm.Connected:N0} idle appliances";
+        var baseline = $"same, no idle appliances";
+        context.Add(Figure.Compare(Number, label + ": delivered frames/s", "frames/s", Distribution.Single(busy.FramesPerSecond), baseline, Distribution.Single(quiet.FramesPerSecond)) with
+        {
+            Note = $"Offered: {s.ActiveSessions} × 20 lines/s, each to {s.ViewersPerSession} viewers + the Controller. Delivered {busy.Delivery.Deliveries:N0} frames ({busy.Delivery.DeliveredBytes / 1e6:0.0} MB) in {busy.Seconds:0.0} s; missing {busy.Delivery.Missing:N0} (baseline {quiet.Delivery.Missing:N0}).",
+        });
+        context.Add(Figure.Compare(Number, label + ": publish → viewer latency, all deliveries", "ms", Distribution.Of(busy.Delivery.AllDeliveriesMs), baseline, Distribution.Of(quiet.Delivery.AllDeliveriesMs), "p99"));
+        if (busy.Delivery.SlowestPerFrameMs.Length > 0 && quiet.Delivery.SlowestPerFrameMs.Length > 0)
+        {
+            context.Add(Figure.Compare(Number, label + ": latency to the slowest viewer per frame", "ms", Distribution.Of(busy.Delivery.SlowestPerFrameMs), baseline, Distribution.Of(quiet.Delivery.SlowestPerFrameMs), "p99"));
+        }
+
+        context.Add(Figure.Compare(Number, label + ": cloud CPU per delivered GB", "CPU s/GB", Distribution.Single(busy.CloudCpuSeconds / (busy.Delivery.DeliveredBytes / 1e9)), baseline, Distribution.Single(quiet.CloudCpuSeconds / (quiet.Delivery.DeliveredBytes / 1e9))) with
+        {
+            Note = $"Cloud process CPU over the load window: {busy.CloudCpuSeconds:0.0} s (baseline {quiet.CloudCpuSeconds:0.0} s).",
+        });
+        context.Add(Figure.Compare(Number, $"session start (POST /api/sessions → 201), {swarm.Connected:N0} idle appliances", "ms", Distribution.Of(busy.StartMs), baseline, Distribution.Of(quiet.StartMs), "median") with
+        {
+            Note = "Includes the SSH connect and login on the appliance (~0.2 s).",
+        });
+        if (busy.KeystrokeMs.Length > 0 && quiet.KeystrokeMs.Length > 0)
+        {
+            context.Add(Figure.Compare(Number, $"keystroke echo, {swarm.Connected:N0} idle appliances (after the load)", "ms", Distribution.Of(busy.KeystrokeMs), baseline, Distribution.Of(quiet.KeystrokeMs), "p99") with
+            {
+                Note = "Input goes down through the embedded broker's injection, which MQTTnet dispatches over every connected client's session (FIELD-NOTES).",
+            });
+            context.AddSeries(new SampleSeries($"keystroke, {swarm.Connected} idle appliances", "ms", busy.KeystrokeMs));
+            context.AddSeries(new SampleSeries("keystroke, no idle appliances", "ms", quiet.KeystrokeMs));
+        }
+    }
+
+    private sealed record ActiveResult(DeliveryStats Delivery, double Seconds, double CloudCpuSeconds, double[] StartMs, double[] KeystrokeMs)
+    {
+        public double FramesPerSecond => Delivery.Deliveries / Seconds;
+    }
+
+    private static async Task<ActiveResult> ActivePhaseAsync(BenchContext context, BenchStack stack, WebUser admin, WebUser viewer, string label)
+    {
+        var s = context.Settings;
+        context.Say($"  scale ({label}): starting {s.ActiveSessions} sessions");
+        var terminals = new GatewayTerminal[s.ActiveSessions];
+        var groups = new ViewerGroup[s.ActiveSessions];
+        try
+        {
+            // sshd refuses some connections beyond 10 unauthenticated at once (MaxStartups): a few at a time.
+            using (var gate = new SemaphoreSlim(4))
+            {
+                await Task.WhenAll(Enumerable.Range(0, s.ActiveSessions).Select(async i =>
+                {
+                    await gate.WaitAsync(context.Cancellation);
+                    try
+                    {
+                        terminals[i] = await stack.OpenGatewayTerminalAsync(admin, stack.Appliances[i % stack.Appliances.Count]);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+            }
+
+            context.Say($"  scale ({label}): connecting {s.ActiveSessions * s.ViewersPerSession} viewers");
+            for (var i = 0; i < terminals.Length; i++)
+            {
+                groups[i] = await ViewerGroup.ConnectAsync(stack, viewer, terminals[i].SessionId, s.ViewersPerSession);
+            }
+
+            await Task.Delay(1000, context.Cancellation);
+            var topics = terminals.Select(t => t.Appliance.Stream(t.SessionId)).ToArray();
+            var first = topics.Select(t => t.NextSequence).ToArray();
+            var cloud0 = stack.Cloud.Sample();
+            var started = Stopwatch.GetTimestamp();
+            await Task.WhenAll(terminals.Select(t => t.RunAsync($"g {s.ActiveLines}\r", "FANDONE", TimeSpan.FromSeconds((s.ActiveLines / 20.0 * 6) + 120))));
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await Task.Delay(300, context.Cancellation);
+            var last = topics.Select(t => t.NextSequence - 1).ToArray();
+            for (var i = 0; i < groups.Length; i++)
+            {
+                await groups[i].WaitForAsync(last[i], TimeSpan.FromSeconds(30));
+            }
+
+            var cloud1 = stack.Cloud.Sample();
+            var perSession = terminals.Select((t, i) => DeliveryStats.Compute(topics[i], [.. groups[i].Records], first[i], last[i])).ToList();
+            var delivery = new DeliveryStats(
+                perSession.Sum(d => d.Frames),
+                perSession.Sum(d => d.Deliveries),
+                perSession.Sum(d => d.Missing),
+                perSession.Sum(d => d.DeliveredBytes),
+                [.. perSession.SelectMany(d => d.SlowestPerFrameMs)],
+                [.. perSession.SelectMany(d => d.AllDeliveriesMs)]);
+            context.Say($"  scale ({label}): {delivery.Deliveries:N0} deliveries in {seconds:0.0} s, {delivery.Missing} missing");
+
+            // Keystrokes on the first session, everything else idle again.
+            var keystrokes = await TypeAsync(terminals[0], s.ScaleKeystrokes);
+            return new ActiveResult(delivery, seconds, cloud1.CpuSeconds - cloud0.CpuSeconds, [.. terminals.Select(t => t.StartTook.TotalMilliseconds)], keystrokes);
+        }
+        finally
+        {
+            foreach (var group in groups.Where(g => g is not null))
+            {
+                await group.DisposeAsync();
+            }
+
+            using var gate = new SemaphoreSlim(8);
+            await Task.WhenAll(terminals.Where(t => t is not null).Select(async t =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await t.DisposeAsync();
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+    }
+
+    private static async Task<double[]> TypeAsync(ITerminalSide side, int count)
+    {
+        await side.RunAsync("stty sane; echo CAT-$((4*4)); cat > /dev/null\r", "CAT-16", TimeSpan.FromSeconds(20));
+        var samples = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            if (await KeystrokeScenario.EchoAsync(side, (byte)('a' + (i % 26))) is { } ms)
+            {
+                samples.Add(ms);
+            }
+
+            if (i % 64 == 63)
+            {
+                await KeystrokeScenario.EchoAsync(side, (byte)'\r', (byte)'\n');
+            }
+
+            await Task.Delay(2);
+        }
+
+        return [.. samples];
+    }
+}

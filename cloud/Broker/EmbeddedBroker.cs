@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using EdgeGateway.Cloud.Configuration;
+using EdgeGateway.Cloud.Operability;
+using EdgeGateway.Cloud.Pairing;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Protocol.Topics;
+using EdgeGateway.Protocol.Trust;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeGateway.Cloud.Broker;
+
+/// <summary>
+/// The embedded profile's MQTT 5 broker (MQTTnet), mutual TLS only. Appliances are identified by their client
+/// certificate (CN = client id = appliance id) and confined to their own topic prefix. Everything an appliance
+/// publishes is taken in the publish interceptor and handed straight to the cloud — it never enters MQTTnet's
+/// general dispatch, whose cost per message grows with the number of connected clients.
+/// </summary>
+internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel, IAsyncDisposable
+{
+    private const string CloudSenderId = "$cloud";
+    private const string ApplianceItem = "eg-appliance";
+
+    private readonly CloudOptions _options;
+    private readonly CertificateAuthority _authority;
+    private readonly X509Certificate2 _serverCertificate;
+    private readonly IServiceProvider _services;
+    private readonly CloudMetrics _metrics;
+    private readonly ILogger<EmbeddedBroker> _logger;
+    private readonly MqttServer _server;
+    private IUpstreamHandler? _handler;
+
+    public EmbeddedBroker(IOptions<CloudOptions> options, CertificateAuthority authority, ServerCertificate serverCertificate, IServiceProvider services, CloudMetrics metrics, ILogger<EmbeddedBroker> logger)
+    {
+        _options = options.Value;
+        _authority = authority;
+        _serverCertificate = serverCertificate.Certificate;
+        _services = services;
+        _metrics = metrics;
+        _logger = logger;
+
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithEncryptedEndpoint()
+            .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(_options.Broker.BindAddress))
+            .WithEncryptedEndpointPort(_options.Broker.Port)
+            .WithEncryptionCertificate(_serverCertificate)
+            .WithEncryptionSslProtocol(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
+            .WithClientCertificate(ValidateClientCertificate, false)
+            .WithMaxPendingMessagesPerClient(_options.Broker.MaxPendingMessagesPerClient)
+            .WithPersistentSessions(false)
+            .Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttNetLogBridge(logger));
+        _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
+        _server.InterceptingSubscriptionAsync += OnInterceptingSubscriptionAsync;
+        _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+    }
+
+    /// <summary>True once the broker listens.</summary>
+    public bool IsStarted => _server.IsStarted;
+
+    private IUpstreamHandler Handler => _handler ??= _services.GetRequiredService<IUpstreamHandler>();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _server.StartAsync();
+        Log.Listening(_logger, _options.Broker.BindAddress, _options.Broker.Port);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(new MqttServerStopOptions());
+
+    public Task SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken) =>
+        Inject(new MqttApplicationMessage
+        {
+            Topic = TopicMap.DownControl(applianceId),
+            Payload = new ReadOnlySequence<byte>(ControlCodec.Encode(message)),
+            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            ContentType = "application/json",
+        }, cancellationToken);
+
+    public Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        Inject(new MqttApplicationMessage
+        {
+            Topic = TopicMap.DownStream(applianceId, sessionId),
+            Payload = new ReadOnlySequence<byte>(frame),
+            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce,
+            UserProperties = [new MQTTnet.Packets.MqttUserProperty(StreamProperties.Sender, System.Text.Encoding.UTF8.GetBytes(senderUserId).AsMemory())],
+        }, cancellationToken);
+
+    private Task Inject(MqttApplicationMessage message, CancellationToken cancellationToken) =>
+        _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = CloudSenderId }, cancellationToken);
+
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    {
+        if (PinnedCertificateAuthority.Validate(certificate, _authority.Certificate, PinnedCertificateAuthority.ClientAuthOid, out var error))
+        {
+            return true;
+        }
+
+        Log.CertificateRejected(_logger, error!);
+        return false;
+    }
+
+    private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        // TLS already proved the certificate chains to our CA; the id must be the certificate's.
+        var commonName = e.ClientCertificate is null ? null : PinnedCertificateAuthority.CommonName(e.ClientCertificate);
+        if (!e.IsSecureConnection || commonName is null)
+        {
+            e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            Log.ConnectionRefused(_logger, e.ClientId ?? "?", "no client certificate");
+            return Task.CompletedTask;
+        }
+
+        if (!TopicMap.IsValidApplianceId(commonName) || e.ClientId != commonName)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            Log.ConnectionRefused(_logger, e.ClientId ?? "?", $"client id does not match certificate '{commonName}'");
+            return Task.CompletedTask;
+        }
+
+        e.SessionItems[ApplianceItem] = commonName;
+        e.ReasonCode = MqttConnectReasonCode.Success;
+        Log.ApplianceConnected(_logger, commonName, e.RemoteEndPoint?.ToString() ?? "?");
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (!TopicMap.MaySubscribe(e.ClientId, e.TopicFilter.Topic))
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            Log.SubscriptionRefused(_logger, e.ClientId, e.TopicFilter.Topic);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.ClientId == CloudSenderId)
+        {
+            return Task.CompletedTask; // our own injected down messages: let MQTTnet deliver them
+        }
+
+        // Nothing an appliance publishes is routed by MQTTnet: the cloud is its only consumer.
+        e.ProcessPublish = false;
+        var message = e.ApplicationMessage;
+        if (!TopicMap.TryParse(message.Topic, out var topic) || topic.ApplianceId != e.ClientId || topic.Direction != TopicDirection.Up)
+        {
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            _metrics.RefusedPublishes.Add(1);
+            Log.PublishRefused(_logger, e.ClientId, message.Topic);
+            return Task.CompletedTask;
+        }
+
+        var payload = message.Payload;
+        try
+        {
+            if (topic.Kind == TopicKind.Stream)
+            {
+                if (payload.IsSingleSegment)
+                {
+                    Handler.OnFrame(topic.ApplianceId, topic.SessionId!, payload.FirstSpan);
+                }
+                else
+                {
+                    Handler.OnFrame(topic.ApplianceId, topic.SessionId!, payload.ToArray());
+                }
+
+                return Task.CompletedTask;
+            }
+
+            var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
+            if (!ControlCodec.TryDecode(bytes, out var control, out var error))
+            {
+                Log.BadControl(_logger, e.ClientId, error!);
+                return Task.CompletedTask;
+            }
+
+            Handler.OnControl(topic.ApplianceId, control!);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One bad message never takes the broker or the appliance's connection down.
+            Log.HandlerFailed(_logger, e.ClientId, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.SessionItems?[ApplianceItem] is string applianceId)
+        {
+            Log.ApplianceDisconnected(_logger, applianceId, e.DisconnectType.ToString());
+            Handler.OnDisconnected(applianceId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _server.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

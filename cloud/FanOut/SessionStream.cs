@@ -1,0 +1,219 @@
+using EdgeGateway.Cloud.Configuration;
+using EdgeGateway.Cloud.Operability;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Cloud.FanOut;
+
+/// <summary>
+/// One session's fan-out on this node: each frame arrives once, is copied once, and is queued to every
+/// viewer. It keeps the newest keyframe and what followed (bounded) so a late joiner, or a viewer that fell
+/// behind, starts from a keyframe at once; with no keyframe at hand it asks the appliance for one.
+/// </summary>
+public sealed class SessionStream
+{
+    private readonly Lock _gate = new();
+    private readonly List<StreamViewer> _viewers = [];
+    private readonly List<byte[]> _cache = [];
+    private readonly SessionLimitsOptions _options;
+    private readonly CloudMetrics _metrics;
+    private readonly Action _requestKeyframe;
+    private readonly TimeProvider _time;
+    private int _cacheBytes;
+    private bool _cacheValid;
+    private long _lastKeyframeRequest = long.MinValue;
+    private bool _ended;
+    private string? _finalJson;
+
+    public SessionStream(SessionLimitsOptions options, CloudMetrics metrics, TimeProvider time, Action requestKeyframe)
+    {
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _requestKeyframe = requestKeyframe;
+    }
+
+    /// <summary>Viewers connected now (connections that are not the Controller's).</summary>
+    public int ViewerCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _viewers.Count(v => !v.IsController);
+            }
+        }
+    }
+
+    /// <summary>True when a keyframe and every frame after it are cached.</summary>
+    public bool HasKeyframe
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cacheValid;
+            }
+        }
+    }
+
+    /// <summary>Takes one frame from the appliance. Never blocks on a viewer.</summary>
+    public void OnFrame(ReadOnlySpan<byte> frame, in FrameHeader header)
+    {
+        var bytes = frame.ToArray();
+        StreamViewer[] viewers;
+        var requestKeyframe = false;
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            if (header.IsKeyframe)
+            {
+                _cache.Clear();
+                _cache.Add(bytes);
+                _cacheBytes = bytes.Length;
+                _cacheValid = true;
+            }
+            else if (_cacheValid)
+            {
+                if (_cacheBytes + bytes.Length > _options.KeyframeCacheBytes)
+                {
+                    _cache.Clear();
+                    _cacheBytes = 0;
+                    _cacheValid = false;
+                    requestKeyframe = true;
+                }
+                else
+                {
+                    _cache.Add(bytes);
+                    _cacheBytes += bytes.Length;
+                }
+            }
+
+            if (header.Type == FrameType.End)
+            {
+                _ended = true;
+            }
+
+            viewers = [.. _viewers];
+        }
+
+        var delivered = 0;
+        foreach (var viewer in viewers)
+        {
+            switch (viewer.Offer(bytes, header.IsKeyframe))
+            {
+                case OfferResult.Queued:
+                    delivered++;
+                    break;
+                case OfferResult.Overflowed:
+                    _metrics.ViewerSkips.Add(1);
+                    requestKeyframe |= !Resync(viewer);
+                    break;
+                case OfferResult.Skipped when !header.IsKeyframe && header.Type != FrameType.End:
+                    // The viewer waits for a keyframe. Its own request may have been refused by the rate limit after
+                    // the previous one was already answered: ask again (still rate-limited) rather than leave it waiting.
+                    requestKeyframe = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        _metrics.Deliveries.Add(delivered);
+        if (requestKeyframe)
+        {
+            RequestKeyframe();
+        }
+    }
+
+    /// <summary>Adds a viewer; it gets the cached keyframe and what followed, or waits for the next keyframe.</summary>
+    public void Join(StreamViewer viewer)
+    {
+        ArgumentNullException.ThrowIfNull(viewer);
+        bool needKeyframe;
+        string? finalJson;
+        lock (_gate)
+        {
+            _viewers.Add(viewer);
+            needKeyframe = !viewer.StartFrom(_cacheValid ? _cache : null);
+            finalJson = _finalJson;
+        }
+
+        if (finalJson is not null)
+        {
+            // The session ended while this viewer was connecting: it shows the last screen and the end, then closes.
+            viewer.Complete(finalJson);
+        }
+        else if (needKeyframe)
+        {
+            RequestKeyframe();
+        }
+    }
+
+    public void Leave(StreamViewer viewer)
+    {
+        lock (_gate)
+        {
+            _viewers.Remove(viewer);
+        }
+    }
+
+    /// <summary>Sends a text (JSON) message to every viewer.</summary>
+    public void Broadcast(string json)
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            viewers = [.. _viewers];
+        }
+
+        foreach (var viewer in viewers)
+        {
+            viewer.OfferText(json);
+        }
+    }
+
+    /// <summary>The session is over: viewers get <paramref name="finalJson"/> after what is queued, then close.</summary>
+    public void Complete(string finalJson)
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            _ended = true;
+            _finalJson ??= finalJson;
+            viewers = [.. _viewers];
+        }
+
+        foreach (var viewer in viewers)
+        {
+            viewer.Complete(finalJson);
+        }
+    }
+
+    private bool Resync(StreamViewer viewer)
+    {
+        lock (_gate)
+        {
+            return viewer.StartFrom(_cacheValid ? _cache : null);
+        }
+    }
+
+    private void RequestKeyframe()
+    {
+        // At most one request per 250 ms: a crowd joining at once needs one keyframe, not a crowd of them.
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastKeyframeRequest);
+        if (last != long.MinValue && _time.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(250))
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _lastKeyframeRequest, now, last) == last)
+        {
+            _requestKeyframe();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Text.Json;
+using EdgeGateway.Cloud.Configuration;
+using EdgeGateway.Cloud.Operability;
+using EdgeGateway.Cloud.Sessions;
+using EdgeGateway.Protocol.Stream;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Cloud.FanOut;
+
+/// <summary>The WebSocket a browser watches (and, as Controller, drives) a session through.</summary>
+internal static partial class StreamEndpoint
+{
+    private const int MaxInputMessage = 64 * 1024;
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
+    public static void MapSessionStream(this IEndpointRouteBuilder app) =>
+        app.Map("/api/sessions/{id}/stream", HandleAsync).RequireAuthorization().ExcludeFromDescription();
+
+    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, IOptions<CloudOptions> options, CloudMetrics metrics, ILoggerFactory loggers)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        // Browsers send Origin on WebSocket requests; refuse pages of other sites riding the user's cookie.
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !string.Equals(origin, $"{context.Request.Scheme}://{context.Request.Host}", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var session = sessions.Find(id);
+        if (session is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        var userName = context.User.Identity?.Name ?? userId;
+        var isController = userId == session.Controller.Id;
+        var logger = loggers.CreateLogger(typeof(StreamEndpoint));
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
+        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller)));
+        session.Stream.Join(viewer);
+        session.Stream.Broadcast(Json(new StreamEvent("viewers", Count: session.Stream.ViewerCount)));
+        Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");
+
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        try
+        {
+            var pump = viewer.PumpAsync(socket, done.Token);
+            var receive = ReceiveAsync(socket, session, viewer, sessions, metrics, done.Token);
+            var first = await Task.WhenAny(pump, receive);
+            if (first == pump && pump.IsCompletedSuccessfully && socket.State == WebSocketState.Open)
+            {
+                // The session ended and everything queued went out. Close politely and give the browser a
+                // moment to answer: returning at once would reset the connection and could discard the last
+                // messages before the browser has read them.
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "session ended", CancellationToken.None);
+                await Task.WhenAny(receive, Task.Delay(CloseGrace, TimeProvider.System, context.RequestAborted));
+            }
+
+            await done.CancelAsync();
+            await Task.WhenAll(pump, receive).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The browser went away; nothing to report.
+        }
+        finally
+        {
+            session.Stream.Leave(viewer);
+            session.Stream.Broadcast(Json(new StreamEvent("viewers", Count: session.Stream.ViewerCount)));
+            Log.Left(logger, session.Id, userName);
+        }
+    }
+
+    private static async Task ReceiveAsync(WebSocket socket, LiveSession session, StreamViewer viewer, SessionService sessions, CloudMetrics metrics, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxInputMessage];
+        while (socket.State == WebSocketState.Open)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "input message too large", CancellationToken.None);
+                    return;
+                }
+
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            if (result.MessageType != WebSocketMessageType.Binary || !viewer.IsController)
+            {
+                metrics.DroppedInput.Add(1); // viewers are read-only, whatever their page sends
+                continue;
+            }
+
+            var status = FrameCodec.TryReadMessage(buffer.AsSpan(0, length), MaxInputMessage, out var header, out _);
+            if (status != FrameReadStatus.Complete || !header.IsInput)
+            {
+                metrics.DroppedInput.Add(1);
+                continue;
+            }
+
+            await sessions.SendInputAsync(session, viewer.UserId, buffer.AsMemory(0, length).ToArray(), cancellationToken);
+        }
+    }
+
+    private static string Json(StreamEvent e) => JsonSerializer.Serialize(e, StreamEventJson.Default.StreamEvent);
+
+    private static partial class Log
+    {
+        [LoggerMessage(3000, LogLevel.Information, "Session {SessionId}: {User} joined as {Role}")]
+        public static partial void Joined(ILogger logger, string sessionId, string user, string role);
+
+        [LoggerMessage(3001, LogLevel.Information, "Session {SessionId}: {User} left")]
+        public static partial void Left(ILogger logger, string sessionId, string user);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace EdgeGateway.Cloud.FanOut;
+
+/// <summary>What <see cref="StreamViewer.Offer"/> did with a frame.</summary>
+public enum OfferResult
+{
+    /// <summary>Queued for sending.</summary>
+    Queued,
+
+    /// <summary>Not needed (a keyframe for a viewer in sync) or not usable yet (waiting for a keyframe).</summary>
+    Skipped,
+
+    /// <summary>The viewer's queue is full: it must be skipped forward to a keyframe.</summary>
+    Overflowed,
+}
+
+/// <summary>
+/// One browser connection watching a session. Its queue is bounded in frames and bytes; when it overflows the
+/// viewer is skipped forward to a keyframe instead of slowing anyone else down.
+/// </summary>
+public sealed class StreamViewer
+{
+    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly Lock _gate = new();
+    private readonly int _maxFrames;
+    private readonly int _maxBytes;
+    private int _queuedFrames;
+    private long _queuedBytes;
+    private bool _needsKeyframe;
+    private bool _completed;
+
+    public StreamViewer(string userId, string userName, bool isController, int maxFrames, int maxBytes)
+    {
+        UserId = userId;
+        UserName = userName;
+        IsController = isController;
+        _maxFrames = maxFrames;
+        _maxBytes = maxBytes;
+    }
+
+    public string UserId { get; }
+
+    public string UserName { get; }
+
+    /// <summary>True for the session's Controller: the only connection whose input is forwarded.</summary>
+    public bool IsController { get; }
+
+    /// <summary>Times this viewer was skipped forward.</summary>
+    public int Skips { get; private set; }
+
+    public OfferResult Offer(byte[] frame, bool isKeyframe)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return OfferResult.Skipped;
+            }
+
+            if (_needsKeyframe)
+            {
+                if (!isKeyframe)
+                {
+                    return OfferResult.Skipped;
+                }
+
+                _needsKeyframe = false;
+                Enqueue(frame, isText: false);
+                return OfferResult.Queued;
+            }
+
+            if (isKeyframe)
+            {
+                return OfferResult.Skipped; // in sync already: the keyframe shows what it has
+            }
+
+            if (_queuedFrames + 1 > _maxFrames || _queuedBytes + frame.Length > _maxBytes)
+            {
+                Skips++;
+                return OfferResult.Overflowed;
+            }
+
+            Enqueue(frame, isText: false);
+            return OfferResult.Queued;
+        }
+    }
+
+    /// <summary>
+    /// Restarts the viewer from <paramref name="keyframeAndTail"/> (dropping what it had queued, if anything),
+    /// or marks it as waiting for the next keyframe when there is none. Returns false in the latter case.
+    /// </summary>
+    public bool StartFrom(IReadOnlyList<byte[]>? keyframeAndTail)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return true;
+            }
+
+            // Drop queued frames (they belong to the state being skipped), keep text messages.
+            var keep = new List<Outgoing>();
+            while (_queue.Reader.TryRead(out var item))
+            {
+                Dequeued(item);
+                if (item.IsText)
+                {
+                    keep.Add(item);
+                }
+            }
+
+            foreach (var item in keep)
+            {
+                Enqueue(item.Data, isText: true);
+            }
+
+            // A keyframe and tail that do not fit the queue would overflow it again on the next frame, and restart the
+            // viewer from the same old keyframe on every frame after: wait for a fresh keyframe instead.
+            if (keyframeAndTail is null || keyframeAndTail.Count == 0 || !Fits(keyframeAndTail))
+            {
+                _needsKeyframe = true;
+                return false;
+            }
+
+            foreach (var frame in keyframeAndTail)
+            {
+                Enqueue(frame, isText: false);
+            }
+
+            _needsKeyframe = false;
+            return true;
+        }
+    }
+
+    public void OfferText(string json)
+    {
+        lock (_gate)
+        {
+            if (!_completed)
+            {
+                Enqueue(Encoding.UTF8.GetBytes(json), isText: true);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="finalJson"/> after what is queued, then lets the pump close the socket.</summary>
+    public void Complete(string finalJson)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            Enqueue(Encoding.UTF8.GetBytes(finalJson), isText: true);
+            _completed = true;
+            _queue.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Writes queued messages to the socket until the session completes or the socket fails.</summary>
+    public async Task PumpAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        await foreach (var item in _queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            lock (_gate)
+            {
+                Dequeued(item);
+            }
+
+            await socket.SendAsync(item.Data, item.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, cancellationToken);
+        }
+    }
+
+    private void Enqueue(byte[] data, bool isText)
+    {
+        _queuedFrames++;
+        _queuedBytes += data.Length;
+        _queue.Writer.TryWrite(new Outgoing(data, isText));
+    }
+
+    private bool Fits(IReadOnlyList<byte[]> frames)
+    {
+        if (_queuedFrames + frames.Count > _maxFrames)
+        {
+            return false;
+        }
+
+        var bytes = _queuedBytes;
+        foreach (var frame in frames)
+        {
+            bytes += frame.Length;
+        }
+
+        return bytes <= _maxBytes;
+    }
+
+    private void Dequeued(Outgoing item)
+    {
+        _queuedFrames--;
+        _queuedBytes -= item.Data.Length;
+    }
+
+    private readonly record struct Outgoing(byte[] Data, bool IsText);
+}

@@ -1,0 +1,70 @@
+using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Protocol.Control;
+
+namespace EdgeGateway.Cloud.Sessions;
+
+/// <summary>A session as the API shows it.</summary>
+public sealed record SessionView(
+    string Id,
+    string Code,
+    string ApplianceId,
+    string EndpointId,
+    string EndpointName,
+    UserRef Controller,
+    DateTimeOffset StartedAt,
+    int Viewers,
+    string Status);
+
+/// <summary>A user named in a response.</summary>
+public sealed record UserRef(string Id, string Name);
+
+/// <summary>A session in progress on this node.</summary>
+public sealed class LiveSession
+{
+    private readonly TaskCompletionSource<ControlMessage> _startResult = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream)
+    {
+        Id = id;
+        Code = code;
+        ApplianceId = applianceId;
+        EndpointId = endpointId;
+        EndpointName = endpointName;
+        Controller = controller;
+        StartedAt = startedAt;
+        Stream = stream;
+    }
+
+    public string Id { get; }
+
+    public string Code { get; }
+
+    public string ApplianceId { get; }
+
+    public string EndpointId { get; }
+
+    public string EndpointName { get; }
+
+    public UserRef Controller { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public SessionStream Stream { get; }
+
+    /// <summary>Set once the appliance reported the device connection open.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>Completes with <see cref="SessionStarted"/> or <see cref="SessionEnded"/>.</summary>
+    public Task<ControlMessage> StartResult => _startResult.Task;
+
+    internal void OnStarted(SessionStarted message)
+    {
+        Started = true;
+        _startResult.TrySetResult(message);
+    }
+
+    internal void OnEnded(SessionEnded message) => _startResult.TrySetResult(message);
+
+    public SessionView ToView(string status = "in-session") =>
+        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, status);
+}

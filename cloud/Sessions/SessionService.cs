@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using EdgeGateway.Cloud.Broker;
+using EdgeGateway.Cloud.Configuration;
+using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Cloud.Operability;
+using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Protocol.Topics;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Cloud.Sessions;
+
+/// <summary>Why a session could not start, with the HTTP status and the sentence the user sees.</summary>
+public sealed record StartFailure(int StatusCode, string Message);
+
+/// <summary>A request to open a session. The password goes to the appliance and nowhere else.</summary>
+public sealed record StartRequest(string ApplianceId, string EndpointId, string Username, Secret Password, int Columns, int Rows);
+
+/// <summary>
+/// Sessions on this node: starts them through the appliance, tracks them, ends them, and routes each
+/// appliance frame once into the session's fan-out.
+/// </summary>
+public sealed partial class SessionService : IUpstreamHandler
+{
+    private readonly ConcurrentDictionary<string, LiveSession> _live = new(StringComparer.Ordinal);
+    private readonly IApplianceChannel _channel;
+    private readonly ApplianceRegistry _appliances;
+    private readonly CloudDatabase _database;
+    private readonly CloudOptions _options;
+    private readonly CloudMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionService> _logger;
+
+    public SessionService(IApplianceChannel channel, ApplianceRegistry appliances, CloudDatabase database, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILogger<SessionService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _channel = channel;
+        _appliances = appliances;
+        _database = database;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        metrics.ObserveSessions(() => _live.Count, () => _live.Values.Sum(s => s.Stream.ViewerCount), () => _appliances.List().Count(a => a.Online));
+    }
+
+    public IReadOnlyList<SessionView> List() =>
+        [.. _live.Values.Where(s => s.Started).OrderBy(s => s.StartedAt).Select(s => s.ToView())];
+
+    public LiveSession? Find(string id) => _live.TryGetValue(id, out var s) && s.Started ? s : null;
+
+    /// <summary>Opens a session for <paramref name="controller"/>; completes when the device answered or the wait timed out.</summary>
+    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(UserInfo controller, StartRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!new TerminalSize(request.Columns, request.Rows).IsValid)
+        {
+            return (null, new StartFailure(400, "The terminal size is out of range."));
+        }
+
+        if (string.IsNullOrEmpty(request.Username))
+        {
+            return (null, new StartFailure(400, "Enter the device user name."));
+        }
+
+        var endpoint = _appliances.FindEndpoint(request.ApplianceId, request.EndpointId);
+        if (endpoint is null)
+        {
+            return (null, new StartFailure(404, "There is no such endpoint."));
+        }
+
+        if (!_appliances.IsOnline(request.ApplianceId))
+        {
+            return (null, new StartFailure(409, "The appliance is offline."));
+        }
+
+        var id = TopicMap.NewSessionId();
+        var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(request.ApplianceId, id));
+        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, new UserRef(controller.Id, controller.Name), _time.GetUtcNow(), stream);
+        _live[id] = session;
+        Record(session);
+        Log.Starting(_logger, id, controller.Name, request.ApplianceId, endpoint.Id);
+
+        await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows), cancellationToken);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Sessions.StartTimeout);
+        ControlMessage result;
+        try
+        {
+            result = await session.StartResult.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await _channel.SendControlAsync(request.ApplianceId, new StopSession(id, EndReason.Unreachable, "Start timed out."), CancellationToken.None);
+            End(session, EndReason.Unreachable, "The appliance did not open the connection in time.");
+            return (null, new StartFailure(504, $"The device did not answer within {_options.Sessions.StartTimeout.TotalSeconds:0} seconds."));
+        }
+
+        if (result is SessionEnded ended)
+        {
+            End(session, ended.Reason, ended.Message);
+            var status = ended.Reason switch
+            {
+                EndReason.AuthenticationFailed => 422,
+                EndReason.Refused => 409,
+                _ => 502,
+            };
+            return (null, new StartFailure(status, ended.Message));
+        }
+
+        Log.Started(_logger, id);
+        return (session.ToView(), null);
+    }
+
+    /// <summary>Ends a session on the Controller's or an administrator's request.</summary>
+    public async Task<bool> StopAsync(string id, EndReason reason, string message, CancellationToken cancellationToken)
+    {
+        if (!_live.TryGetValue(id, out var session))
+        {
+            return false;
+        }
+
+        if (_appliances.IsOnline(session.ApplianceId))
+        {
+            await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken);
+        }
+        else
+        {
+            End(session, reason, message);
+        }
+
+        return true;
+    }
+
+    /// <summary>Forwards Controller input to the appliance.</summary>
+    public Task SendInputAsync(LiveSession session, string userId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return _channel.SendInputAsync(session.ApplianceId, session.Id, userId, frame, cancellationToken);
+    }
+
+    public void OnControl(string applianceId, ControlMessage message)
+    {
+        switch (message)
+        {
+            case Hello hello:
+                _appliances.OnHello(applianceId, hello);
+                foreach (var orphan in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started && !hello.ActiveSessions.Contains(s.Id)))
+                {
+                    End(orphan, EndReason.Error, "The appliance restarted and the session was lost.");
+                }
+
+                break;
+            case SessionStarted started when Owned(applianceId, started.SessionId) is { } session:
+                session.OnStarted(started);
+                break;
+            case SessionEnded ended when Owned(applianceId, ended.SessionId) is { } session:
+                session.OnEnded(ended);
+                if (session.Started)
+                {
+                    End(session, ended.Reason, ended.Message);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    public void OnFrame(string applianceId, string sessionId, ReadOnlySpan<byte> frame)
+    {
+        var session = Owned(applianceId, sessionId);
+        if (session is null)
+        {
+            return;
+        }
+
+        var status = FrameCodec.TryReadMessage(frame, FrameCodec.DefaultMaxPayload, out var header, out _);
+        if (status != FrameReadStatus.Complete || header.IsInput)
+        {
+            _metrics.BadFrames.Add(1);
+            Log.BadFrame(_logger, applianceId, sessionId, status);
+            return;
+        }
+
+        _metrics.FramesIn.Add(1);
+        _metrics.BytesIn.Add(frame.Length);
+        session.Stream.OnFrame(frame, header);
+    }
+
+    public void OnDisconnected(string applianceId) => _appliances.SetOffline(applianceId);
+
+    private LiveSession? Owned(string applianceId, string sessionId) =>
+        _live.TryGetValue(sessionId, out var session) && session.ApplianceId == applianceId ? session : null;
+
+    private void RequestKeyframe(string applianceId, string sessionId) =>
+        _ = _channel.SendControlAsync(applianceId, new KeyframeRequest(sessionId), CancellationToken.None);
+
+    private void End(LiveSession session, EndReason reason, string message)
+    {
+        if (!_live.TryRemove(session.Id, out _))
+        {
+            return;
+        }
+
+        session.OnEnded(new SessionEnded(session.Id, reason, message));
+        var json = JsonSerializer.Serialize(new StreamEvent("ended", Reason: reason.ToString(), Message: message), StreamEventJson.Default.StreamEvent);
+        session.Stream.Complete(json);
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message WHERE id = $id";
+        command.Parameters.AddWithValue("$id", session.Id);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$reason", reason.ToString());
+        command.Parameters.AddWithValue("$message", message);
+        command.ExecuteNonQuery();
+        Log.Ended(_logger, session.Id, reason, message);
+    }
+
+    private void Record(LiveSession session)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO sessions (id, code, appliance_id, endpoint_id, endpoint_name, controller_id, started_at)
+            VALUES ($id, $code, $appliance, $endpoint, $name, $controller, $started)
+            """;
+        command.Parameters.AddWithValue("$id", session.Id);
+        command.Parameters.AddWithValue("$code", session.Code);
+        command.Parameters.AddWithValue("$appliance", session.ApplianceId);
+        command.Parameters.AddWithValue("$endpoint", session.EndpointId);
+        command.Parameters.AddWithValue("$name", session.EndpointName);
+        command.Parameters.AddWithValue("$controller", session.Controller.Id);
+        command.Parameters.AddWithValue("$started", session.StartedAt.ToString("O", CultureInfo.InvariantCulture));
+        command.ExecuteNonQuery();
+    }
+
+    private string NewUniqueCode()
+    {
+        while (true)
+        {
+            var code = SessionCodes.New();
+            if (!_live.Values.Any(s => s.Code == code))
+            {
+                return code;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2000, LogLevel.Information, "Session {SessionId}: {User} connecting to {ApplianceId}/{EndpointId}")]
+        public static partial void Starting(ILogger logger, string sessionId, string user, string applianceId, string endpointId);
+
+        [LoggerMessage(2001, LogLevel.Information, "Session {SessionId} started")]
+        public static partial void Started(ILogger logger, string sessionId);
+
+        [LoggerMessage(2002, LogLevel.Information, "Session {SessionId} ended: {Reason} {Message}")]
+        public static partial void Ended(ILogger logger, string sessionId, EndReason reason, string message);
+
+        [LoggerMessage(2003, LogLevel.Warning, "Appliance {ApplianceId} sent a bad frame for session {SessionId}: {Status}")]
+        public static partial void BadFrame(ILogger logger, string applianceId, string sessionId, FrameReadStatus status);
+    }
+}

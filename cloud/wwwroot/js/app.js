@@ -1,0 +1,130 @@
+// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}) so that a second tab
+// can open a session directly. Each view returns a dispose function that the router calls on leaving.
+
+import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
+import { h } from './dom.js';
+import { renderDashboard } from './views/dashboard.js';
+import { renderLogin } from './views/login.js';
+import { renderSession } from './views/session.js';
+
+const main = document.getElementById('main');
+const userArea = document.getElementById('user-area');
+const userName = document.getElementById('current-user');
+const userRole = document.getElementById('current-role');
+const logoutButton = document.getElementById('logout');
+
+let user = null;
+let disposeView = null;
+let routedHash = null;
+
+function parseRoute(hash) {
+  const path = hash.replace(/^#/, '') || '/';
+  const session = /^\/sessions\/([^/?#]+)\/?$/.exec(path);
+  if (session) {
+    return { name: 'session', sessionId: decodeURIComponent(session[1]) };
+  }
+
+  if (path === '/login') {
+    return { name: 'login' };
+  }
+
+  return { name: 'dashboard' };
+}
+
+function show(render, context) {
+  disposeView?.();
+  disposeView = null;
+  disposeView = render(main, context) ?? null;
+}
+
+function route({ notice } = {}) {
+  let target = parseRoute(location.hash);
+  if (user && target.name === 'login') {
+    location.replace('#/');
+    target = parseRoute(location.hash);
+  }
+
+  routedHash = location.hash;
+  showUser();
+  if (!user) {
+    // Stay on the requested address (a shared #/sessions/… link) and show it after signing in.
+    show(renderLogin, { notice, onSignedIn });
+    return;
+  }
+
+  if (target.name === 'session') {
+    show(renderSession, { sessionId: target.sessionId, user });
+  } else {
+    show(renderDashboard, { user });
+  }
+
+  focusHeading();
+}
+
+function onSignedIn(signedIn) {
+  user = signedIn;
+  route();
+}
+
+function showUser() {
+  userArea.hidden = !user;
+  userName.textContent = user?.name ?? '';
+  userRole.textContent = user?.role ? formatRole(user.role) : '';
+}
+
+function formatRole(role) {
+  const text = String(role).replace(/[-_]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function focusHeading() {
+  // Move focus to the new view's heading so keyboard and screen-reader users start there; the session
+  // view moves it on to the terminal when the user is in control.
+  const heading = main.querySelector('h1[tabindex="-1"]');
+  heading?.focus({ preventScroll: true });
+}
+
+logoutButton.addEventListener('click', async () => {
+  logoutButton.disabled = true;
+  try {
+    await logout();
+  } catch (error) {
+    console.warn('EdgeGateway: sign-out request failed; signing out locally.', error);
+  } finally {
+    logoutButton.disabled = false;
+  }
+
+  user = null;
+  location.replace('#/');
+  route({ notice: 'You are signed out.' });
+});
+
+window.addEventListener(UNAUTHORIZED_EVENT, () => {
+  if (user) {
+    user = null;
+    route({ notice: 'Your sign-in has expired. Please sign in again.' });
+  }
+});
+
+window.addEventListener('hashchange', () => {
+  // route() itself replaces the hash at times; that change is already shown.
+  if (location.hash !== routedHash) {
+    route();
+  }
+});
+
+async function start() {
+  try {
+    user = await getMe();
+  } catch (error) {
+    user = null;
+    main.replaceChildren(h('div', { class: 'notice notice-error', role: 'alert' },
+      h('p', {}, error.message),
+      h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => location.reload() }, 'Try again')));
+    return;
+  }
+
+  route();
+}
+
+start();

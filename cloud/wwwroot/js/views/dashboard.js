@@ -1,0 +1,212 @@
+// The dashboard: appliances with their endpoints, and the current remote connections.
+// Data refreshes every 5 s; durations tick every second. A section is rebuilt only when what it shows
+// changed, so focus and hover survive a refresh.
+
+import { listAppliances, listSessions } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { elapsedSince, formatAgo, formatDuration, formatTime } from '../format.js';
+import { openConnectDialog } from './connect-dialog.js';
+
+const REFRESH_MS = 5000;
+const TICK_MS = 1000;
+
+/** Protocols whose sessions this client cannot render yet (display frames). */
+const DISPLAY_PROTOCOLS = new Set(['vnc', 'rdp']);
+
+/**
+ * @param {HTMLElement} root
+ * @param {{user: {id: string, name: string, role: string}}} context
+ * @returns {() => void} dispose
+ */
+export function renderDashboard(root, { user }) {
+  let disposed = false;
+  let refreshTimer = 0;
+  let appliancesKey = null;
+  let sessionsKey = null;
+  let dialog = null;
+
+  const heading = h('h1', { tabindex: '-1' }, 'Dashboard');
+  const refreshError = h('p', { class: 'notice notice-error', role: 'alert', testid: 'dashboard-error', hidden: true });
+  const appliancesBody = h('div', { class: 'appliance-list', testid: 'appliances', 'aria-busy': 'true' },
+    h('p', { class: 'muted' }, 'Loading appliances…'));
+  const sessionsBody = h('div', { class: 'table-wrap', testid: 'sessions', 'aria-busy': 'true' },
+    h('p', { class: 'muted' }, 'Loading connections…'));
+
+  root.replaceChildren(h('div', { class: 'dashboard' },
+    h('div', { class: 'page-heading' }, heading,
+      h('p', { class: 'muted' }, 'Start a remote connection to a device, or watch one that is running.')),
+    refreshError,
+    h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
+      h('h2', { id: 'sessions-heading', class: 'panel-title' }, 'Current remote connections'),
+      sessionsBody),
+    h('section', { class: 'panel', 'aria-labelledby': 'appliances-heading' },
+      h('h2', { id: 'appliances-heading', class: 'panel-title' }, 'Appliances'),
+      appliancesBody)));
+  document.title = 'Dashboard — EdgeGateway';
+
+  const ticker = setInterval(tick, TICK_MS);
+  refresh();
+
+  async function refresh() {
+    clearTimeout(refreshTimer);
+    const [appliances, sessions] = await Promise.allSettled([listAppliances(), listSessions()]);
+    if (disposed) {
+      return;
+    }
+
+    const failures = [appliances, sessions].filter((r) => r.status === 'rejected').map((r) => r.reason);
+    if (failures.length > 0) {
+      refreshError.textContent = `Could not refresh: ${failures[0]?.message ?? 'unknown error'}`;
+      refreshError.hidden = false;
+    } else {
+      refreshError.hidden = true;
+    }
+
+    if (appliances.status === 'fulfilled') {
+      showAppliances(Array.isArray(appliances.value) ? appliances.value : []);
+    }
+
+    if (sessions.status === 'fulfilled') {
+      showSessions(Array.isArray(sessions.value) ? sessions.value : []);
+    }
+
+    refreshTimer = setTimeout(refresh, REFRESH_MS);
+  }
+
+  // --- Appliances ------------------------------------------------------------------------------------
+  function showAppliances(appliances) {
+    // lastSeen of an online appliance changes with every heartbeat but is not shown: leave it out.
+    const key = JSON.stringify(appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]));
+    if (key === appliancesKey) {
+      return;
+    }
+
+    appliancesKey = key;
+    appliancesBody.removeAttribute('aria-busy');
+    if (appliances.length === 0) {
+      replaceChildren(appliancesBody, h('p', { class: 'empty' }, 'No appliances are visible to you.'));
+      return;
+    }
+
+    const sorted = [...appliances].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    replaceChildren(appliancesBody, sorted.map(applianceCard));
+  }
+
+  function applianceCard(appliance) {
+    const endpoints = Array.isArray(appliance.endpoints) ? appliance.endpoints : [];
+    return h('article', { class: 'appliance', testid: `appliance-${appliance.id}`, 'aria-labelledby': `appliance-${appliance.id}-name` },
+      h('header', { class: 'appliance-header' },
+        h('h3', { id: `appliance-${appliance.id}-name`, class: 'appliance-name' }, appliance.name),
+        appliance.online
+          ? h('span', { class: 'badge badge-online', testid: `appliance-status-${appliance.id}` }, 'Online')
+          : h('span', { class: 'badge badge-offline', testid: `appliance-status-${appliance.id}` }, 'Offline'),
+        appliance.online ? null : h('span', { class: 'muted small' }, `Last seen ${formatAgo(appliance.lastSeen)}`)),
+      endpoints.length === 0
+        ? h('p', { class: 'empty' }, 'No endpoints configured.')
+        : h('table', { class: 'table' },
+          h('caption', { class: 'visually-hidden' }, `Endpoints of ${appliance.name}`),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, 'Endpoint'),
+            h('th', { scope: 'col' }, 'Protocol'),
+            h('th', { scope: 'col' }, 'Address'),
+            h('th', { scope: 'col', class: 'col-action' }, h('span', { class: 'visually-hidden' }, 'Action')))),
+          h('tbody', {}, endpoints.map((endpoint) => endpointRow(appliance, endpoint)))));
+  }
+
+  function endpointRow(appliance, endpoint) {
+    const protocol = String(endpoint.protocol ?? '').toLowerCase();
+    const supported = !DISPLAY_PROTOCOLS.has(protocol);
+    return h('tr', { testid: `endpoint-${endpoint.id}` },
+      h('th', { scope: 'row' }, endpoint.name),
+      h('td', {}, h('span', { class: 'protocol' }, protocol ? protocol.toUpperCase() : '—')),
+      h('td', { class: 'mono' }, endpoint.host ? `${endpoint.host}:${endpoint.port}` : '—'),
+      h('td', { class: 'col-action' },
+        h('button', {
+          type: 'button',
+          class: 'btn btn-primary btn-small',
+          testid: `connect-${endpoint.id}`,
+          disabled: !supported,
+          title: supported ? null : 'This browser client shows terminal sessions only for now.',
+          'aria-label': `Connect to ${endpoint.name} on ${appliance.name}`,
+          onclick: () => connect(appliance, endpoint),
+        }, 'Connect')));
+  }
+
+  function connect(appliance, endpoint) {
+    dialog = openConnectDialog({
+      appliance,
+      endpoint,
+      onStarted: (session) => {
+        if (session?.id !== undefined) {
+          location.hash = `#/sessions/${encodeURIComponent(session.id)}`;
+        }
+      },
+    });
+  }
+
+  // --- Sessions --------------------------------------------------------------------------------------
+  function showSessions(sessions) {
+    const current = sessions.filter((s) => s.status !== 'ended');
+    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status]));
+    if (key === sessionsKey) {
+      return;
+    }
+
+    sessionsKey = key;
+    sessionsBody.removeAttribute('aria-busy');
+    if (current.length === 0) {
+      replaceChildren(sessionsBody, h('p', { class: 'empty', testid: 'sessions-empty' }, 'No remote connections right now.'));
+      return;
+    }
+
+    const sorted = [...current].sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)));
+    replaceChildren(sessionsBody, h('table', { class: 'table' },
+      h('caption', { class: 'visually-hidden' }, 'Current remote connections'),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, 'Endpoint'),
+        h('th', { scope: 'col' }, 'Code'),
+        h('th', { scope: 'col' }, 'Controller'),
+        h('th', { scope: 'col' }, 'Started'),
+        h('th', { scope: 'col' }, 'Duration'),
+        h('th', { scope: 'col', class: 'num' }, 'Viewers'),
+        h('th', { scope: 'col', class: 'col-action' }, h('span', { class: 'visually-hidden' }, 'Action')))),
+      h('tbody', {}, sorted.map(sessionRow))));
+  }
+
+  function sessionRow(session) {
+    const mine = session.controller?.id !== undefined && String(session.controller.id) === String(user?.id);
+    const href = `#/sessions/${encodeURIComponent(session.id)}`;
+    return h('tr', { testid: `session-row-${session.id}` },
+      h('th', { scope: 'row' }, session.endpointName ?? '—'),
+      h('td', { class: 'mono' }, session.code ?? '—'),
+      h('td', {}, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', {}, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
+      h('td', { class: 'mono', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
+      h('td', { class: 'num', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
+      h('td', { class: 'col-action' },
+        h('a', {
+          href,
+          class: 'btn btn-secondary btn-small',
+          testid: `watch-${session.id}`,
+          'aria-label': `${mine ? 'Open' : 'Watch'} the session on ${session.endpointName ?? 'this endpoint'}`,
+        }, mine ? 'Open' : 'Watch')));
+  }
+
+  function tick() {
+    for (const cell of sessionsBody.querySelectorAll('[data-started]')) {
+      cell.textContent = duration(cell.dataset.started);
+    }
+  }
+
+  function duration(startedAt) {
+    const elapsed = elapsedSince(startedAt);
+    return Number.isNaN(elapsed) ? '—' : formatDuration(elapsed);
+  }
+
+  return function dispose() {
+    disposed = true;
+    clearTimeout(refreshTimer);
+    clearInterval(ticker);
+    dialog?.close();
+  };
+}

@@ -1,0 +1,511 @@
+// One session: its terminal, who controls it, who watches, and how it ended.
+//
+// The Controller's terminal fits the window and asks the device to follow its size (like any SSH client,
+// the local size is the truth and the remote catches up). A Viewer's terminal never fits: it takes the
+// session's size from TerminalResize and TerminalSnapshot frames, and when the window is too small for
+// that many columns and rows it shrinks its font rather than showing part of the screen.
+
+import { Terminal } from '../../lib/xterm.mjs';
+import { FitAddon } from '../../lib/addon-fit.mjs';
+import { endSession, listSessions, streamUrl } from '../api.js';
+import { h } from '../dom.js';
+import {
+  FrameType, InputEncoder, MAX_DIMENSION, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd,
+} from '../frames.js';
+import { terminalOptions } from '../terminal.js';
+
+const ROLE_CONTROLLER = 'controller';
+
+/** A Viewer's font shrinks down to this size so that the whole session screen fits the window. */
+const MIN_VIEWER_FONT_SIZE = 7;
+
+/** Width xterm's scroll bar covers at the right of the terminal (addon-fit reserves the same). */
+const SCROLLBAR_WIDTH = 14;
+
+/** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
+const END_CONFIRMATION_MS = 3000;
+
+/**
+ * Renders the session view into `root`; returns a function that tears it down (socket, terminal, timers).
+ * @param {HTMLElement} root
+ * @param {{sessionId: string, user: {id: string, name: string, role: string}}} context
+ */
+export function renderSession(root, { sessionId, user }) {
+  const isAdmin = /admin/i.test(user?.role ?? '');
+  let role = null;
+  let ended = false;
+  let disposed = false;
+  let socket = null;
+  let socketOpened = false;
+  let fitAddon = null;
+  let controlling = false;
+  let resizeObserver = null;
+  let layoutScheduled = 0;
+  let endTimer = 0;
+  const inputSubscriptions = [];
+  let input = new InputEncoder();
+
+  // --- DOM -------------------------------------------------------------------------------------------
+  const title = h('h1', { id: 'session-heading', class: 'session-title', tabindex: '-1' }, 'Remote session');
+  const code = h('span', { class: 'session-code', testid: 'session-code', hidden: true });
+  const roleBadge = h('span', { class: 'badge badge-pending', testid: 'role-badge', role: 'status' }, 'Connecting…');
+  const controllerName = h('strong', { testid: 'controller-name' }, '—');
+  const viewerCount = h('span', { class: 'count', testid: 'viewer-count' }, '0');
+  const viewerNoun = h('span', {}, ' viewers');
+  const errorText = h('p', { class: 'toolbar-error', testid: 'session-error', role: 'alert', hidden: true });
+  const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
+  const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate session');
+
+  const bannerTitle = h('strong', { class: 'banner-title' }, 'Session ended:');
+  const bannerMessage = h('span', { testid: 'session-ended-message' });
+  const reconnectButton = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'reconnect', hidden: true, onclick: reconnect }, 'Reconnect');
+  const banner = h('div', { class: 'banner banner-ended', testid: 'session-ended', role: 'alert', hidden: true },
+    h('p', {}, bannerTitle, ' ', bannerMessage),
+    h('div', { class: 'banner-actions' },
+      reconnectButton,
+      h('a', { href: '#/', class: 'btn btn-primary', testid: 'back-to-dashboard' }, 'Back to the dashboard')));
+
+  const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
+  const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
+    h('div', { class: 'session-toolbar' },
+      h('div', { class: 'toolbar-group' },
+        h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← Dashboard'),
+        h('div', { class: 'session-heading' }, title, code)),
+      h('div', { class: 'toolbar-group' },
+        roleBadge,
+        h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
+        h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
+      h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
+    banner,
+    h('div', { class: 'terminal-frame' }, host));
+  root.replaceChildren(view);
+  document.title = 'Remote session — EdgeGateway';
+
+  // --- Terminal --------------------------------------------------------------------------------------
+  const term = new Terminal({ ...terminalOptions, theme: { ...terminalOptions.theme }, disableStdin: true, cursorBlink: false });
+  term.open(host);
+  resizeObserver = new ResizeObserver(() => scheduleLayout());
+  resizeObserver.observe(host);
+
+  // A reset or a resize must not overtake bytes xterm has been given but not parsed yet (write() is
+  // asynchronous): such operations wait for an empty write's callback, and frames that arrive meanwhile
+  // queue behind them. Plain output goes straight to xterm.
+  const pending = [];
+  let waiting = false;
+  function enqueue(operation) {
+    pending.push(operation);
+    if (!waiting) {
+      drain();
+    }
+  }
+
+  function drain() {
+    while (pending.length > 0 && !disposed) {
+      const operation = pending.shift();
+      if (operation.bytes) {
+        term.write(operation.bytes);
+        continue;
+      }
+
+      waiting = true;
+      term.write('', () => {
+        waiting = false;
+        if (!disposed) {
+          operation.run();
+          drain();
+        }
+      });
+      return;
+    }
+  }
+
+  // --- Stream ----------------------------------------------------------------------------------------
+  loadSessionInfo();
+  connect();
+
+  function connect() {
+    socketOpened = false;
+    input = new InputEncoder(); // input sequence numbers count from 0 on every stream
+    socket = new WebSocket(streamUrl(sessionId));
+    socket.binaryType = 'arraybuffer';
+    const current = socket;
+    socket.addEventListener('open', () => {
+      socketOpened = true;
+    });
+    socket.addEventListener('message', (event) => {
+      if (current === socket) {
+        onMessage(event);
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      if (current === socket) {
+        onClose(event);
+      }
+    });
+  }
+
+  function onMessage(event) {
+    if (disposed) {
+      return;
+    }
+
+    try {
+      if (typeof event.data === 'string') {
+        onControlMessage(event.data);
+      } else {
+        onFrame(event.data);
+      }
+    } catch (error) {
+      console.error('EdgeGateway: a session-stream message could not be handled.', error);
+    }
+  }
+
+  function onControlMessage(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      console.warn('EdgeGateway: ignored a text message that is not JSON.');
+      return;
+    }
+
+    switch (message?.type) {
+      case 'hello':
+        onHello(message);
+        break;
+      case 'viewers':
+        setViewers(message.count);
+        break;
+      case 'ended':
+        showEnded('Session ended:', describeEnd(endReasonCode(message.reason), message.message));
+        break;
+      default:
+        console.debug('EdgeGateway: ignored a text message of type', message?.type);
+    }
+  }
+
+  function onFrame(data) {
+    const frame = decodeFrame(data);
+    if (!frame) {
+      return;
+    }
+
+    switch (frame.type) {
+      case FrameType.TerminalOutput:
+        if (frame.payload.byteLength > 0) {
+          enqueue({ bytes: frame.payload });
+        }
+        break;
+      case FrameType.TerminalResize: {
+        const size = decodeSize(frame.payload);
+        if (!size) {
+          console.warn('EdgeGateway: ignored a TerminalResize frame with an invalid size.');
+        } else if (role !== ROLE_CONTROLLER) {
+          enqueue({
+            run: () => {
+              resizeTo(size.cols, size.rows);
+              scheduleLayout();
+            },
+          });
+        }
+        break;
+      }
+      case FrameType.TerminalSnapshot: {
+        const snapshot = decodeSnapshot(frame.payload);
+        if (!snapshot) {
+          console.warn('EdgeGateway: ignored a TerminalSnapshot frame with an invalid size.');
+          break;
+        }
+
+        enqueue({
+          run: () => {
+            term.reset();
+            resizeTo(snapshot.cols, snapshot.rows);
+            term.write(snapshot.screen);
+            scheduleLayout();
+          },
+        });
+        break;
+      }
+      case FrameType.End: {
+        const { reason, message } = decodeEnd(frame.payload);
+        showEnded('Session ended:', describeEnd(reason, message));
+        break;
+      }
+      default:
+        console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
+    }
+  }
+
+  function onHello(message) {
+    role = message.role === ROLE_CONTROLLER ? ROLE_CONTROLLER : 'viewer';
+    controllerName.textContent = message.controller?.name || '—';
+    if (role === ROLE_CONTROLLER) {
+      roleBadge.className = 'badge badge-control';
+      roleBadge.textContent = 'You are in control';
+      endButton.hidden = ended;
+      terminateButton.hidden = true;
+      startControlling();
+    } else {
+      roleBadge.className = 'badge badge-watching';
+      roleBadge.textContent = 'Watching — read-only';
+      endButton.hidden = true;
+      terminateButton.hidden = ended || !isAdmin;
+      scheduleLayout();
+    }
+  }
+
+  function startControlling() {
+    if (ended || controlling) {
+      return;
+    }
+
+    controlling = true;
+    term.options.disableStdin = false;
+    term.options.cursorBlink = true;
+    inputSubscriptions.push(
+      term.onData((data) => send(input.text(data))),
+      term.onBinary((data) => send(input.binary(data))));
+
+    if (!fitAddon) {
+      fitAddon = new FitAddon();
+      term.loadAddon(fitAddon);
+    }
+
+    if (term.options.fontSize !== terminalOptions.fontSize) {
+      term.options.fontSize = terminalOptions.fontSize;
+    }
+
+    fitNow(true);
+    term.focus();
+  }
+
+  /** Fits the Controller's terminal to its box; asks the device to follow when the size changed. */
+  function fitNow(always = false) {
+    if (!controlling || ended || disposed) {
+      return;
+    }
+
+    const proposed = fitAddon.proposeDimensions();
+    if (!proposed || !Number.isFinite(proposed.cols) || !Number.isFinite(proposed.rows)) {
+      return; // not laid out (hidden, zero size)
+    }
+
+    const cols = Math.min(MAX_DIMENSION, Math.max(2, proposed.cols));
+    const rows = Math.min(MAX_DIMENSION, Math.max(1, proposed.rows));
+    const changed = cols !== term.cols || rows !== term.rows;
+    if (changed) {
+      term.resize(cols, rows);
+    }
+
+    if (changed || always) {
+      send(input.resize(cols, rows));
+    }
+  }
+
+  /**
+   * Shrinks (or grows back, up to the normal size) a Viewer's font so the session's columns and rows fit
+   * the window. Cell size follows font size closely enough that one step lands on the right size; a
+   * second pass corrects rounding.
+   */
+  function scaleToHost(pass = 0) {
+    if (controlling || disposed) {
+      return;
+    }
+
+    const screen = term.element?.querySelector('.xterm-screen');
+    const width = screen?.offsetWidth ?? 0;
+    const height = screen?.offsetHeight ?? 0;
+    const availableWidth = host.clientWidth - SCROLLBAR_WIDTH;
+    const availableHeight = host.clientHeight;
+    if (!width || !height || availableWidth <= 0 || availableHeight <= 0) {
+      return;
+    }
+
+    const current = term.options.fontSize;
+    const ratio = Math.min(availableWidth / width, availableHeight / height);
+    let next = Math.floor(current * ratio);
+    if (pass > 0 && ratio < 1 && next >= current) {
+      next = current - 1;
+    }
+
+    next = Math.min(terminalOptions.fontSize, Math.max(MIN_VIEWER_FONT_SIZE, next));
+    if (next !== current) {
+      term.options.fontSize = next;
+      if (pass < 2) {
+        requestAnimationFrame(() => scaleToHost(pass + 1));
+      }
+    }
+  }
+
+  function scheduleLayout() {
+    if (layoutScheduled || disposed) {
+      return;
+    }
+
+    layoutScheduled = requestAnimationFrame(() => {
+      layoutScheduled = 0;
+      if (controlling) {
+        fitNow();
+      } else if (role !== null) {
+        scaleToHost();
+      }
+    });
+  }
+
+  function resizeTo(cols, rows) {
+    if (cols !== term.cols || rows !== term.rows) {
+      term.resize(cols, rows);
+    }
+  }
+
+  function send(frame) {
+    if (role === ROLE_CONTROLLER && !ended && socket?.readyState === WebSocket.OPEN) {
+      socket.send(frame);
+    }
+  }
+
+  function setViewers(count) {
+    const n = Number.isFinite(count) ? Math.max(0, Math.trunc(count)) : 0;
+    viewerCount.textContent = String(n);
+    viewerNoun.textContent = n === 1 ? ' viewer' : ' viewers';
+  }
+
+  function onClose(event) {
+    if (disposed || ended) {
+      return;
+    }
+
+    if (!socketOpened) {
+      showEnded('Could not open the session:', event.reason
+        || 'It may have ended, or you may not have access to it.', { canReconnect: true });
+    } else if (event.code === 1000 || event.code === 1001) {
+      showEnded('Session ended:', event.reason || 'The connection to the session closed.');
+    } else {
+      showEnded('Disconnected:', event.reason || 'The connection to the cloud was lost.', { canReconnect: true });
+    }
+  }
+
+  function showEnded(heading, message, { canReconnect = false } = {}) {
+    if (ended || disposed) {
+      return;
+    }
+
+    ended = true;
+    clearTimeout(endTimer);
+    stopInput();
+    bannerTitle.textContent = heading;
+    bannerMessage.textContent = message;
+    reconnectButton.hidden = !canReconnect;
+    banner.hidden = false;
+    endButton.hidden = true;
+    terminateButton.hidden = true;
+    if (socket && socket.readyState <= WebSocket.OPEN) {
+      socket.close(1000);
+    }
+  }
+
+  function stopInput() {
+    controlling = false;
+    term.options.disableStdin = true;
+    term.options.cursorBlink = false;
+    for (const subscription of inputSubscriptions.splice(0)) {
+      subscription.dispose();
+    }
+
+    term.blur();
+  }
+
+  function reconnect() {
+    if (disposed) {
+      return;
+    }
+
+    ended = false;
+    role = null;
+    banner.hidden = true;
+    errorText.hidden = true;
+    roleBadge.className = 'badge badge-pending';
+    roleBadge.textContent = 'Connecting…';
+    pending.length = 0;
+    connect();
+  }
+
+  async function end(kind) {
+    const button = kind === 'end' ? endButton : terminateButton;
+    button.disabled = true;
+    const label = button.textContent;
+    button.textContent = kind === 'end' ? 'Ending…' : 'Terminating…';
+    errorText.hidden = true;
+    try {
+      await endSession(sessionId);
+      // The server announces the end on the stream; say it ourselves if that does not arrive.
+      endTimer = setTimeout(() => showEnded('Session ended:', kind === 'end'
+        ? 'You ended the session.' : 'You terminated the session.'), END_CONFIRMATION_MS);
+    } catch (error) {
+      errorText.textContent = error.message;
+      errorText.hidden = false;
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+
+  async function loadSessionInfo() {
+    try {
+      const sessions = await listSessions();
+      const info = Array.isArray(sessions) ? sessions.find((s) => String(s.id) === String(sessionId)) : null;
+      if (!info || disposed) {
+        return;
+      }
+
+      if (info.endpointName) {
+        title.textContent = info.endpointName;
+        document.title = `${info.endpointName} — EdgeGateway`;
+      }
+
+      if (info.code) {
+        code.textContent = `Code ${info.code}`;
+        code.hidden = false;
+      }
+
+      if (controllerName.textContent === '—' && info.controller?.name) {
+        controllerName.textContent = info.controller.name;
+      }
+
+      if (viewerCount.textContent === '0' && Number.isFinite(info.viewers)) {
+        setViewers(info.viewers);
+      }
+    } catch (error) {
+      console.debug('EdgeGateway: session details unavailable.', error);
+    }
+  }
+
+  return function dispose() {
+    disposed = true;
+    clearTimeout(endTimer);
+    cancelAnimationFrame(layoutScheduled);
+    resizeObserver?.disconnect();
+    for (const subscription of inputSubscriptions.splice(0)) {
+      subscription.dispose();
+    }
+
+    if (socket && socket.readyState <= WebSocket.OPEN) {
+      socket.close(1000);
+    }
+
+    term.dispose();
+  };
+}
+
+/** The JSON "ended" message may carry the reason as a number or as a name. */
+function endReasonCode(reason) {
+  if (typeof reason === 'number') {
+    return reason;
+  }
+
+  const names = {
+    deviceclosed: 1, controllerended: 2, terminated: 3, authenticationfailed: 4, unreachable: 5, refused: 6, error: 7, expired: 8,
+  };
+  return names[String(reason ?? '').replace(/[^a-z]/gi, '').toLowerCase()] ?? 0;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# EdgeGateway demo on 127.0.0.1: the cloud (embedded MQTT broker over TLS, SQLite), one appliance connected
+# to it over MQTT 5 / mutual TLS, and one real SSH device (an OpenSSH server on a loopback port with its own
+# configuration and a throwaway account). Runs until Ctrl+C, then removes everything it created.
+# Run as root on Debian 12 (it installs packages and creates the throwaway account).
+# Ports: EG_HTTPS_PORT (8443), EG_MQTT_PORT (8883), EG_SSH_PORT (2222).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+https_port=${EG_HTTPS_PORT:-8443}
+mqtt_port=${EG_MQTT_PORT:-8883}
+ssh_port=${EG_SSH_PORT:-2222}
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "demo.sh: run as root (it installs packages and creates a throwaway device account)" >&2
+  exit 1
+fi
+
+for port in "$https_port" "$mqtt_port" "$ssh_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo.sh: port $port on 127.0.0.1 is in use; pick others with EG_HTTPS_PORT, EG_MQTT_PORT, EG_SSH_PORT" >&2
+    exit 1
+  fi
+done
+
+scripts/setup.sh
+echo "== build (Release)"
+dotnet build EdgeGateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+
+demo=""
+device_user=""
+pids=()
+
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "== stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n $device_user ]]; then userdel -r "$device_user" >/dev/null 2>&1 || true; fi
+  if [[ -n $demo ]]; then rm -rf "$demo"; fi
+  echo "removed the device account and $demo"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 0' INT TERM
+
+demo=$(mktemp -d /tmp/edgegateway-demo.XXXXXX)
+# (pipefail off inside: head closing the pipe early is how these end.)
+device_user="egdemo$(set +o pipefail; tr -dc 'a-z0-9' </dev/urandom | head -c 6)"
+device_password=$(set +o pipefail; tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
+
+echo "== device: OpenSSH on 127.0.0.1:$ssh_port, account $device_user"
+mkdir -p "$demo/sshd" && chmod 700 "$demo/sshd"
+useradd --create-home --home-dir "$demo/home" --shell /bin/bash "$device_user"
+echo "$device_user:$device_password" | chpasswd
+ssh-keygen -q -t ed25519 -N '' -f "$demo/sshd/host_key"
+cat >"$demo/sshd/sshd_config" <<CFG
+ListenAddress 127.0.0.1
+Port $ssh_port
+HostKey $demo/sshd/host_key
+PidFile $demo/sshd/sshd.pid
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $device_user
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+CFG
+/usr/sbin/sshd -t -f "$demo/sshd/sshd_config"
+/usr/sbin/sshd -D -e -f "$demo/sshd/sshd_config" 2>"$demo/sshd/log" &
+pids+=($!)
+host_key=$(ssh-keygen -lf "$demo/sshd/host_key.pub" | awk '{print $2}')
+
+echo "== cloud: https://127.0.0.1:$https_port, MQTT/TLS on 127.0.0.1:$mqtt_port"
+cloud_dll=cloud/bin/Release/net10.0/EdgeGateway.Cloud.dll
+appliance_dll=appliance/bin/Release/net10.0/EdgeGateway.Appliance.dll
+dotnet "$cloud_dll" enroll-appliance --id demo-appliance --out "$demo/appliance" --data "$demo/cloud" >/dev/null
+Cloud__DataDirectory="$demo/cloud" \
+Cloud__Broker__BindAddress=127.0.0.1 \
+Cloud__Broker__Port="$mqtt_port" \
+ASPNETCORE_URLS="https://127.0.0.1:$https_port" \
+  dotnet "$cloud_dll" --contentRoot "$repo/cloud" --webroot "$repo/cloud/wwwroot" >"$demo/cloud.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+  if curl -fsS --cacert "$demo/cloud/pki/ca.pem" "https://127.0.0.1:$https_port/readyz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "the cloud did not start:" >&2; cat "$demo/cloud.log" >&2; exit 1; fi
+  sleep 0.2
+done
+
+echo "== appliance: demo-appliance, endpoint 'demo-ssh' -> 127.0.0.1:$ssh_port (host key pinned)"
+Appliance__Id=demo-appliance \
+Appliance__Cloud__Host=127.0.0.1 \
+Appliance__Cloud__MqttPort="$mqtt_port" \
+Appliance__Cloud__CertificatePath="$demo/appliance/appliance.pem" \
+Appliance__Cloud__KeyPath="$demo/appliance/appliance.key" \
+Appliance__Cloud__AuthorityPath="$demo/appliance/ca.pem" \
+Appliance__Endpoints__0__Id=demo-ssh \
+Appliance__Endpoints__0__Name="Demo Linux box (SSH)" \
+Appliance__Endpoints__0__Protocol=ssh \
+Appliance__Endpoints__0__Host=127.0.0.1 \
+Appliance__Endpoints__0__Port="$ssh_port" \
+Appliance__Endpoints__0__HostKeySha256="$host_key" \
+  dotnet "$appliance_dll" >"$demo/appliance.log" 2>&1 &
+pids+=($!)
+
+admin_password=$(cat "$demo/cloud/initial-admin-password")
+cat <<BANNER
+
+  EdgeGateway demo is running.
+
+  Open      https://127.0.0.1:$https_port   (the certificate is from the demo's own CA:
+            $demo/cloud/pki/ca.pem — accept the browser warning or import that CA)
+  Log in    admin / $admin_password   (one-time demo password)
+  Connect   "Demo Linux box (SSH)" with device user $device_user and password $device_password
+
+  Logs      $demo/cloud.log, $demo/appliance.log
+  Ctrl+C stops everything and removes the device account and $demo.
+
+BANNER
+wait -n "${pids[@]}" || true
+echo "a demo process exited; see the logs above" >&2
+tail -n 20 "$demo/cloud.log" "$demo/appliance.log" >&2 || true

@@ -1,0 +1,57 @@
+using EdgeGateway.Testing;
+using EdgeGateway.EndToEnd.Tests.Ssh;
+using Microsoft.Playwright;
+
+namespace EdgeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>The product as a person uses it, in Debian's Chromium: log in, connect, type, see.</summary>
+[Trait("Area", "Ssh")]
+[Collection(SshCollection.Name)]
+public sealed class BrowserSshTests(SshStackFixture fixture)
+{
+    private const float Timeout = 20_000;
+
+    [Fact]
+    public async Task Log_in_connect_type_and_see_the_output_in_the_terminal()
+    {
+        var stack = fixture.Stack;
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            // A signed-out page's first GET /api/me answers 401 by design; Chromium logs that as a failed load.
+            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+
+        await page.GotoAsync(stack.BaseAddress.ToString());
+        await page.GetByTestId("login-username").FillAsync("admin");
+        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
+        await page.GetByTestId("login-submit").ClickAsync();
+
+        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
+        await page.GetByTestId("connect-username").FillAsync(fixture.Device.UserName);
+        await page.GetByTestId("connect-password").FillAsync(fixture.Device.Password);
+        await page.GetByTestId("connect-submit").ClickAsync();
+
+        var terminal = page.GetByTestId("terminal");
+        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        await terminal.ClickAsync();
+        var word = $"hello-{Random.Shared.Next(10_000, 99_999)}";
+        await page.Keyboard.TypeAsync("echo hello-$((" + word[6..] + "+0))");
+        await page.Keyboard.PressAsync("Enter");
+
+        // The output line (not the echoed command, which still shows the arithmetic) must render.
+        await Assertions.Expect(terminal).ToContainTextAsync(word, new() { Timeout = Timeout });
+        await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-ssh-session.png"), FullPage = true });
+
+        var endButton = page.GetByTestId("end-session");
+        await endButton.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync();
+        Assert.Empty(consoleErrors);
+    }
+}

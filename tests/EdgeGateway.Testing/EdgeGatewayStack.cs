@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeGateway.Appliance;
+using EdgeGateway.Cloud;
+using EdgeGateway.Cloud.Pairing;
+using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Protocol.Trust;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Testing;
+
+/// <summary>
+/// The whole product on loopback: the cloud (embedded broker, SQLite) and one appliance, in-process, with the
+/// appliance's endpoint pointing at a real sshd. Ports are chosen at run time; everything is removed after.
+/// </summary>
+public sealed class EdgeGatewayStack : IAsyncDisposable
+{
+    public const string ApplianceId = "test-appliance";
+    public const string EndpointId = "device-ssh";
+
+    private readonly string _directory;
+
+    private EdgeGatewayStack(string directory, WebApplication cloud, IHost appliance, Uri baseAddress, X509Certificate2 authority, string adminPassword, LogCollector logs)
+    {
+        _directory = directory;
+        Cloud = cloud;
+        Appliance = appliance;
+        BaseAddress = baseAddress;
+        Authority = authority;
+        AdminPassword = adminPassword;
+        Logs = logs;
+    }
+
+    public WebApplication Cloud { get; }
+
+    public IHost Appliance { get; }
+
+    public Uri BaseAddress { get; }
+
+    public X509Certificate2 Authority { get; }
+
+    public string AdminPassword { get; }
+
+    public LogCollector Logs { get; }
+
+    public static async Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var directory = Directory.CreateTempSubdirectory("eg-e2e-").FullName;
+        var logs = new LogCollector();
+        var data = Path.Combine(directory, "cloud");
+        var brokerPort = FreePort.Get();
+        var cloud = CloudApp.Create(
+            new WebApplicationOptions
+            {
+                Args = ["--urls=https://127.0.0.1:0", $"--Cloud:DataDirectory={data}", "--Cloud:Broker:BindAddress=127.0.0.1", $"--Cloud:Broker:Port={brokerPort}"],
+                ContentRootPath = RepositoryPath("cloud"),
+                WebRootPath = RepositoryPath("cloud", "wwwroot"),
+                EnvironmentName = "Production",
+            },
+            builder => builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        await cloud.StartAsync();
+        var address = cloud.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        var authority = cloud.Services.GetRequiredService<CertificateAuthority>();
+        var (cert, key) = authority.IssueAppliance(ApplianceId, TimeSpan.FromDays(1));
+        var pki = Path.Combine(directory, "appliance");
+        Directory.CreateDirectory(pki);
+        await File.WriteAllTextAsync(Path.Combine(pki, "appliance.pem"), cert);
+        CertificateAuthority.WritePrivate(Path.Combine(pki, "appliance.key"), key);
+        File.Copy(authority.CertificatePath, Path.Combine(pki, "ca.pem"));
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["Appliance:Id"] = ApplianceId,
+            ["Appliance:Cloud:Host"] = "127.0.0.1",
+            ["Appliance:Cloud:MqttPort"] = brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Appliance:Cloud:CertificatePath"] = Path.Combine(pki, "appliance.pem"),
+            ["Appliance:Cloud:KeyPath"] = Path.Combine(pki, "appliance.key"),
+            ["Appliance:Cloud:AuthorityPath"] = Path.Combine(pki, "ca.pem"),
+            ["Appliance:Cloud:ReconnectMinDelay"] = "00:00:00.200",
+            ["Appliance:Endpoints:0:Id"] = EndpointId,
+            ["Appliance:Endpoints:0:Name"] = "Test device",
+            ["Appliance:Endpoints:0:Protocol"] = "ssh",
+            ["Appliance:Endpoints:0:Host"] = device.Host,
+            ["Appliance:Endpoints:0:Port"] = device.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint,
+        };
+        foreach (var (k, v) in applianceOverrides ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+        builder.Services.AddAppliance(builder.Configuration);
+        var appliance = builder.Build();
+        await appliance.StartAsync();
+
+        var adminPassword = (await File.ReadAllTextAsync(Path.Combine(data, AdminBootstrap.FileName))).Trim();
+        var stack = new EdgeGatewayStack(directory, cloud, appliance, new Uri(address), X509CertificateLoader.LoadCertificate(authority.Certificate.RawData), adminPassword, logs);
+        await stack.WaitForApplianceOnlineAsync(TimeSpan.FromSeconds(20));
+        return stack;
+    }
+
+    /// <summary>Waits for the appliance's Hello (a condition with a deadline, not a timing sleep).</summary>
+    public async Task WaitForApplianceOnlineAsync(TimeSpan timeout)
+    {
+        var registry = Cloud.Services.GetRequiredService<ApplianceRegistry>();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (!registry.IsOnline(ApplianceId))
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"The appliance did not come online within {timeout.TotalSeconds} s. Log:\n{string.Join('\n', Logs.Entries.Where(e => e.Level >= LogLevel.Information).TakeLast(40))}");
+        }
+    }
+
+    public UserInfo CreateUser(string name, string password, string role = Roles.Technician) =>
+        Cloud.Services.GetRequiredService<UserStore>().Create(name, password, role)!;
+
+    public (HttpClient Client, CookieContainer Cookies) CreateClient()
+    {
+        var cookies = new CookieContainer();
+        var handler = new HttpClientHandler
+        {
+            CookieContainer = cookies,
+            UseCookies = true,
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, Authority, PinnedCertificateAuthority.ServerAuthOid, out _),
+        };
+        return (new HttpClient(handler) { BaseAddress = BaseAddress }, cookies);
+    }
+
+    public async Task<(HttpClient Client, CookieContainer Cookies)> LoginAsync(string user, string password)
+    {
+        var (client, cookies) = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password });
+        response.EnsureSuccessStatusCode();
+        return (client, cookies);
+    }
+
+    public async Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.Cookies = cookies;
+        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
+        socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, Authority, PinnedCertificateAuthority.ServerAuthOid, out _);
+        var uri = new UriBuilder(BaseAddress) { Scheme = "wss", Path = $"/api/sessions/{sessionId}/stream" }.Uri;
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        return new StreamClient(socket);
+    }
+
+    private static string RepositoryPath(params string[] parts)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeGateway.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine([dir?.FullName ?? throw new InvalidOperationException("Repository root not found."), .. parts]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Appliance.StopAsync();
+        Appliance.Dispose();
+        await Cloud.StopAsync();
+        await Cloud.DisposeAsync();
+        Authority.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Testing;
+
+/// <summary>A browser-protocol client of a session stream: what a viewer's page receives, recorded.</summary>
+public sealed class StreamClient : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+    private readonly Lock _gate = new();
+    private readonly List<ReceivedFrame> _frames = [];
+    private readonly List<JsonElement> _events = [];
+    private readonly StringBuilder _output = new();
+    private readonly Task _receive;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _inputSequence;
+
+    public StreamClient(ClientWebSocket socket)
+    {
+        _socket = socket;
+        _receive = Task.Run(ReceiveAsync);
+    }
+
+    public sealed record ReceivedFrame(FrameHeader Header, byte[] Payload);
+
+    /// <summary>Every byte that arrived, frames and text, for secret scans.</summary>
+    public List<byte[]> RawMessages { get; } = [];
+
+    public bool Closed { get; private set; }
+
+    public IReadOnlyList<ReceivedFrame> Frames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _frames];
+            }
+        }
+    }
+
+    public IReadOnlyList<JsonElement> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    /// <summary>All terminal bytes received (snapshots and output), as text.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public Task SendInputAsync(string text) => SendFrameAsync(FrameType.TerminalInput, Encoding.UTF8.GetBytes(text));
+
+    public Task SendFrameAsync(FrameType type, byte[] payload) =>
+        _socket.SendAsync(FrameCodec.Encode(type, FrameFlags.None, _inputSequence++, payload), WebSocketMessageType.Binary, true, CancellationToken.None);
+
+    /// <summary>Waits until <paramref name="condition"/> holds, re-checking on every message; fails after the timeout.</summary>
+    public async Task WaitUntilAsync(Func<StreamClient, bool> condition, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+
+            if (condition(this))
+            {
+                return;
+            }
+
+            if (Closed)
+            {
+                throw new Xunit.Sdk.XunitException($"Stream closed while waiting for {what}. Output so far:\n{Output}");
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new Xunit.Sdk.XunitException($"Timed out after {timeout.TotalSeconds} s waiting for {what}. Output so far:\n{Output}");
+            }
+        }
+    }
+
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null) =>
+        WaitUntilAsync(c => c.Output.Contains(text, StringComparison.Ordinal), timeout ?? TimeSpan.FromSeconds(15), $"'{text}'");
+
+    private async Task ReceiveAsync()
+    {
+        var buffer = new byte[2 * 1024 * 1024];
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                var length = 0;
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), CancellationToken.None);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    // Answer the close as a browser does.
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    break;
+                }
+
+                var message = buffer.AsSpan(0, length).ToArray();
+                lock (_gate)
+                {
+                    RawMessages.Add(message);
+                    if (result.MessageType == WebSocketMessageType.Text)
+                    {
+                        _events.Add(JsonDocument.Parse(message).RootElement.Clone());
+                    }
+                    else if (FrameCodec.TryReadMessage(message, FrameCodec.DefaultMaxPayload, out var header, out var payload) == FrameReadStatus.Complete)
+                    {
+                        _frames.Add(new ReceivedFrame(header, payload.ToArray()));
+                        if (header.Type == FrameType.TerminalOutput)
+                        {
+                            _output.Append(Encoding.UTF8.GetString(payload));
+                        }
+                        else if (header.Type == FrameType.TerminalSnapshot)
+                        {
+                            _output.Append(Encoding.UTF8.GetString(payload[TerminalSize.EncodedSize..]));
+                        }
+                    }
+
+                    Signal();
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                Closed = true;
+                Signal();
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The server went first; nothing left to close.
+            }
+        }
+
+        await _receive.ContinueWith(static _ => { }, TaskScheduler.Default);
+        _socket.Dispose();
+    }
+}
