@@ -75,6 +75,10 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
 
     public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(new MqttServerStopOptions());
 
+    /// <summary>Drops an appliance's connection (it reconnects by itself); for revocation and fault tests.</summary>
+    public Task DisconnectApplianceAsync(string applianceId) =>
+        _server.DisconnectClientAsync(applianceId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
+
     public Task SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken) =>
         Inject(new MqttApplicationMessage
         {

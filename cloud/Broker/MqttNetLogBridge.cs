@@ -11,6 +11,9 @@ internal sealed class MqttNetLogBridge(ILogger logger) : IMqttNetLogger
     {
         var level = logLevel switch
         {
+            // A refused TLS handshake (no or a foreign client certificate) is expected traffic from the internet,
+            // already logged by the broker as a warning with the reason; it is not a fault of ours.
+            MqttNetLogLevel.Error when exception?.GetBaseException() is System.Security.Authentication.AuthenticationException => LogLevel.Warning,
             MqttNetLogLevel.Error => LogLevel.Error,
             MqttNetLogLevel.Warning => LogLevel.Warning,
             _ => LogLevel.None,

@@ -14,6 +14,7 @@ public sealed record ApplianceView(string Id, string Name, bool Online, DateTime
 public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _online = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _announcements = new(StringComparer.Ordinal);
 
     /// <summary>Records an appliance's Hello: it is online and serves exactly these endpoints.</summary>
     public void OnHello(string applianceId, Hello hello)
@@ -51,7 +52,11 @@ public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
 
         transaction.Commit();
         _online[applianceId] = true;
+        _announcements.AddOrUpdate(applianceId, 1, static (_, n) => n + 1);
     }
+
+    /// <summary>How many times the appliance has announced itself since this node started (its reconnects + 1).</summary>
+    public int Announcements(string applianceId) => _announcements.GetValueOrDefault(applianceId);
 
     public void SetOffline(string applianceId)
     {

@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeGateway.Cloud.Broker;
+using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Cloud.Sessions;
+using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeGateway.EndToEnd.Tests.Ssh;
+
+/// <summary>The terminal behaves as a native one: resize, Ctrl+C, full-screen programs, and an uplink drop.</summary>
+[Trait("Area", "Ssh")]
+[Collection(SshCollection.Name)]
+public sealed class TerminalBehaviourTests(SshStackFixture fixture)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private EdgeGatewayStack Stack => fixture.Stack;
+
+    [Fact]
+    public async Task Controller_resize_reaches_the_device_and_every_viewer()
+    {
+        await using var session = await OpenAsync();
+        await session.Controller.SendFrameAsync(FrameType.TerminalResizeRequest, Size(123, 41));
+        await session.Controller.SendInputAsync("stty size\r");
+
+        await session.Controller.WaitForOutputAsync("41 123", Wait);
+        await session.Viewer.WaitUntilAsync(
+            c => c.Frames.Any(f => f.Header.Type == FrameType.TerminalResize && TerminalSize.TryRead(f.Payload, out var s) && s == new TerminalSize(123, 41)),
+            Wait,
+            "the resize frame");
+    }
+
+    [Fact]
+    public async Task Ctrl_c_interrupts_the_running_command()
+    {
+        await using var session = await OpenAsync();
+        await session.Controller.SendInputAsync("sleep 600; echo not-interrupted\r");
+        await session.Controller.WaitForOutputAsync("sleep 600", Wait);
+        var before = session.Controller.Output.Length;
+        await session.Controller.SendInputAsync("\u0003");
+
+        // The interrupt flushes the terminal's pending input, as in any terminal: type again at the new prompt.
+        await session.Controller.WaitUntilAsync(c => c.Output[before..].Contains(fixture.Device.UserName + "@", StringComparison.Ordinal), Wait, "the prompt after Ctrl+C");
+        await session.Controller.SendInputAsync("echo after-ctrl-c-$((2*3))\r");
+
+        // Without a working Ctrl+C the shell would sit in sleep for ten minutes.
+        await session.Controller.WaitForOutputAsync("after-ctrl-c-6", Wait);
+        Assert.DoesNotContain("not-interrupted", session.Controller.Output.Replace("echo not-interrupted", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Top_runs_full_screen_and_a_late_joiner_sees_it()
+    {
+        await using var session = await OpenAsync();
+        await session.Controller.SendInputAsync("top -d 1\r");
+        await session.Controller.WaitForOutputAsync("load average", Wait);
+
+        await using var late = await Stack.OpenStreamAsync(session.ViewerCookies, session.Id);
+        await late.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "a first frame");
+        Assert.True(late.Frames[0].Header.IsKeyframe);
+        Assert.Contains("load average", TerminalScreen.Render(late.Frames), StringComparison.Ordinal);
+
+        // top reads all pending input when it quits: wait for the shell's prompt before typing again.
+        var before = session.Controller.Output.Length;
+        await session.Controller.SendInputAsync("q");
+        await session.Controller.WaitUntilAsync(c => c.Output[before..].Contains(fixture.Device.UserName + "@", StringComparison.Ordinal), Wait, "the prompt after top");
+        await session.Controller.SendInputAsync("echo top-quit-$((4*4))\r");
+        await session.Controller.WaitForOutputAsync("top-quit-16", Wait);
+    }
+
+    [Fact]
+    public async Task Session_survives_the_appliance_uplink_dropping()
+    {
+        await using var session = await OpenAsync();
+        await session.Controller.SendInputAsync("echo before-drop-$((3*3))\r");
+        await session.Controller.WaitForOutputAsync("before-drop-9", Wait);
+
+        var registry = Stack.Cloud.Services.GetRequiredService<ApplianceRegistry>();
+        var announced = registry.Announcements(EdgeGatewayStack.ApplianceId);
+        await Stack.Cloud.Services.GetRequiredService<EmbeddedBroker>().DisconnectApplianceAsync(EdgeGatewayStack.ApplianceId);
+        using (var deadline = new CancellationTokenSource(Wait))
+        {
+            while (registry.Announcements(EdgeGatewayStack.ApplianceId) == announced)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        // Same session, same device shell: the appliance kept it while the uplink was down.
+        await session.Controller.SendInputAsync("echo after-drop-$((4*4))\r");
+        await session.Controller.WaitForOutputAsync("after-drop-16", Wait);
+        await session.Viewer.WaitForOutputAsync("after-drop-16", Wait);
+        Assert.NotNull(Stack.Cloud.Services.GetRequiredService<SessionService>().Find(session.Id));
+    }
+
+    private static byte[] Size(int columns, int rows)
+    {
+        var bytes = new byte[TerminalSize.EncodedSize];
+        new TerminalSize(columns, rows).WriteTo(bytes);
+        return bytes;
+    }
+
+    private async Task<OpenSession> OpenAsync()
+    {
+        var (client, cookies) = await Stack.LoginAsync("admin", Stack.AdminPassword);
+        var response = await client.PostAsJsonAsync("/api/sessions", new
+        {
+            applianceId = EdgeGatewayStack.ApplianceId,
+            endpointId = EdgeGatewayStack.EndpointId,
+            username = fixture.Device.UserName,
+            password = fixture.Device.Password,
+            columns = 100,
+            rows = 30,
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var view = JsonSerializer.Deserialize<SessionView>(text, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var controller = await Stack.OpenStreamAsync(cookies, view.Id);
+        var name = "viewer-" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        Stack.CreateUser(name, password);
+        var (_, viewerCookies) = await Stack.LoginAsync(name, password);
+        var viewer = await Stack.OpenStreamAsync(viewerCookies, view.Id);
+        await viewer.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the viewer's first frame");
+        return new OpenSession(view.Id, client, controller, viewer, viewerCookies);
+    }
+
+    private sealed record OpenSession(string Id, HttpClient Client, StreamClient Controller, StreamClient Viewer, System.Net.CookieContainer ViewerCookies) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DeleteAsync($"/api/sessions/{Id}");
+            await Controller.DisposeAsync();
+            await Viewer.DisposeAsync();
+            Client.Dispose();
+        }
+    }
+}
