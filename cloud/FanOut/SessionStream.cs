@@ -22,6 +22,7 @@ public sealed class SessionStream
     private bool _cacheValid;
     private long _lastKeyframeRequest = long.MinValue;
     private bool _ended;
+    private object? _controlHolder;
     private string? _finalJson;
 
     public SessionStream(SessionLimitsOptions options, CloudMetrics metrics, TimeProvider time, Action requestKeyframe)
@@ -158,6 +159,31 @@ public sealed class SessionStream
         lock (_gate)
         {
             _viewers.Remove(viewer);
+        }
+    }
+
+    /// <summary>
+    /// Control belongs to one connection, not to every tab the Controller opens: the first claim wins, further
+    /// connections of the same user watch read-only until the holder leaves.
+    /// </summary>
+    public bool TryClaimControl(object connection)
+    {
+        lock (_gate)
+        {
+            _controlHolder ??= connection;
+            return ReferenceEquals(_controlHolder, connection);
+        }
+    }
+
+    /// <summary>Gives control back when its connection closes.</summary>
+    public void ReleaseControl(object connection)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_controlHolder, connection))
+            {
+                _controlHolder = null;
+            }
         }
     }
 

@@ -43,7 +43,8 @@ internal static partial class StreamEndpoint
 
         var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
         var userName = context.User.Identity?.Name ?? userId;
-        var isController = userId == session.Controller.Id;
+        var connection = new object();
+        var isController = userId == session.Controller.Id && session.Stream.TryClaimControl(connection);
         var logger = loggers.CreateLogger(typeof(StreamEndpoint));
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
@@ -77,6 +78,7 @@ internal static partial class StreamEndpoint
         finally
         {
             session.Stream.Leave(viewer);
+            session.Stream.ReleaseControl(connection);
             session.Stream.Broadcast(Json(new StreamEvent("viewers", Count: session.Stream.ViewerCount)));
             Log.Left(logger, session.Id, userName);
         }

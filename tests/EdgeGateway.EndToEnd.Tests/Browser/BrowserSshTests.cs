@@ -33,6 +33,8 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
         await page.GetByTestId("login-submit").ClickAsync();
 
+        await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline");
+        await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-dashboard.png"), FullPage = true });
         await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
         await page.GetByTestId("connect-username").FillAsync(fixture.Device.UserName);
         await page.GetByTestId("connect-password").FillAsync(fixture.Device.Password);
@@ -48,6 +50,25 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         // The output line (not the echoed command, which still shows the arithmetic) must render.
         await Assertions.Expect(terminal).ToContainTextAsync(word, new() { Timeout = Timeout });
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-ssh-session.png"), FullPage = true });
+
+        // A second tab on the same session: read-only, and at once on the current screen (a late joiner).
+        var watcher = await chromium.NewPageAsync();
+        watcher.SetDefaultTimeout(Timeout);
+        await watcher.GotoAsync(page.Url);
+        var watchedTerminal = watcher.GetByTestId("terminal");
+        await Assertions.Expect(watcher.GetByTestId("role-badge")).ToContainTextAsync("read-only");
+        await Assertions.Expect(watchedTerminal).ToContainTextAsync(word);
+        await watchedTerminal.ClickAsync();
+        await watcher.Keyboard.TypeAsync("echo watcher-typed");
+        await watcher.Keyboard.PressAsync("Enter");
+
+        await terminal.ClickAsync();
+        await page.Keyboard.TypeAsync("echo live-$((6*7))");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(watchedTerminal).ToContainTextAsync("live-42");
+        await Assertions.Expect(terminal).ToContainTextAsync("live-42");
+        await Assertions.Expect(terminal).Not.ToContainTextAsync("watcher-typed");
+        await watcher.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-ssh-watcher.png"), FullPage = true });
 
         var endButton = page.GetByTestId("end-session");
         await endButton.ClickAsync();
