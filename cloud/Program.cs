@@ -7,5 +7,14 @@ if (args is ["enroll-appliance", ..])
 }
 
 var app = CloudApp.Create(args);
-await app.RunAsync();
-return 0;
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A wrong setting stops the service with the keys to fix, not a stack trace.
+    await Console.Error.WriteLineAsync("EdgeGateway cloud: configuration error:\n  " + string.Join("\n  ", ex.Failures));
+    return 2;
+}
