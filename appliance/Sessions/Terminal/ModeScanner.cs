@@ -17,6 +17,10 @@ internal sealed class ModeScanner
 {
     private const int MaxParams = 16;
     private const int MaxParamValue = 99_999;
+
+    // libvterm 0.1.4 stores CSI parameters in a 16-slot array without a bound check: a 16th separator (';' or ':')
+    // writes past it and corrupts the parser (a crash). Parameters after the 16th are kept from it.
+    private const int LibvtermMaxSeparators = 15;
     private const byte Esc = 0x1B;
     private const byte Can = 0x18;
     private const byte Sub = 0x1A;
@@ -34,6 +38,8 @@ internal sealed class ModeScanner
     private bool _extraIntermediates;
     private bool _invalid;
     private int _paramCount;
+    private int _separators;
+    private bool _truncating;
     private TerminalModes _modes;
     private int _rows;
     private ScanStop _stop;
@@ -58,6 +64,9 @@ internal sealed class ModeScanner
 
     /// <summary>True between sequences: the next byte starts text or a new sequence.</summary>
     public bool IsGround => _state == ScanState.Ground;
+
+    /// <summary>DECDWL/DECDHL (<c>ESC # 3/4/6</c>) has been seen: some line may be double width.</summary>
+    public bool LineAttributesUsed { get; private set; }
 
     /// <summary>DECLRMM (<c>?69</c>) is on: left/right margins may confine scrolling.</summary>
     public bool LeftRightMarginMode { get; private set; }
@@ -145,6 +154,14 @@ internal sealed class ModeScanner
                     break;
 
                 default:
+                    if (_state == ScanState.Csi && _intermediate == 0 && data[i] is >= (byte)'0' and <= (byte)';' && (_truncating || (data[i] >= (byte)':' && _separators == LibvtermMaxSeparators)))
+                    {
+                        // The caller keeps this and the rest of the parameters from libvterm (SkipParameters).
+                        _truncating = true;
+                        _stop = ScanStop.SkipParameters;
+                        break;
+                    }
+
                     Step(data[i++]);
                     break;
             }
@@ -152,6 +169,21 @@ internal sealed class ModeScanner
 
         stop = _stop;
         return i;
+    }
+
+    /// <summary>
+    /// After <see cref="ScanStop.SkipParameters"/>: how many of the bytes at the start of <paramref name="data"/> are
+    /// parameters past libvterm's sixteenth (to leave out of its input). The sequence itself still ends normally.
+    /// </summary>
+    public static int SkipParameters(ReadOnlySpan<byte> data)
+    {
+        var count = 0;
+        while (count < data.Length && data[count] is >= (byte)'0' and <= (byte)';')
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>After REP: how many times to print <see cref="LastGraphic"/> (at least 1, at most 65 535).</summary>
@@ -211,6 +243,7 @@ internal sealed class ModeScanner
                     if (b < 0x7F && !_extraIntermediates)
                     {
                         Designate(_intermediate, b);
+                        LineAttributesUsed |= _intermediate == (byte)'#' && b is (byte)'3' or (byte)'4' or (byte)'6';
                     }
 
                     _state = ScanState.Ground;
@@ -260,6 +293,8 @@ internal sealed class ModeScanner
                 _extraIntermediates = false;
                 _invalid = false;
                 _paramCount = 0;
+                _separators = 0;
+                _truncating = false;
                 break;
             case (byte)']' or (byte)'P':
                 // OSC and DCS. Like libvterm, SOS/PM/APC (ESC X, ESC ^, ESC _) are not strings.
@@ -289,6 +324,7 @@ internal sealed class ModeScanner
             case (byte)'c':
                 _modes = default;
                 LeftRightMarginMode = false;
+                LineAttributesUsed = false;
                 _state = ScanState.Ground;
                 break;
             case 0x7F:
@@ -340,6 +376,7 @@ internal sealed class ModeScanner
         }
         else if (b is (byte)';' or (byte)':' && _intermediate == 0)
         {
+            _separators++;
             if (_paramCount == 0)
             {
                 _paramCount = 1;
@@ -504,4 +541,5 @@ internal enum ScanStop
     CursorSaved,
     CursorRestored,
     Repeat,
+    SkipParameters,
 }

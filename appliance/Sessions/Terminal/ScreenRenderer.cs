@@ -743,69 +743,45 @@ internal sealed class ScreenRenderer : IDisposable
         }
         else
         {
-            Span<byte> absolute = stackalloc byte[96];
-            Span<byte> incremental = stackalloc byte[96];
-            var absoluteLength = SgrParameters(absolute, default, target);
-            var incrementalLength = _penKnown ? SgrParameters(incremental, _pen, target) : int.MaxValue;
-            AppendByte(Esc);
-            AppendByte((byte)'[');
-            if (incrementalLength <= absoluteLength + 2)
-            {
-                Append(incremental[..incrementalLength]);
-            }
-            else
-            {
-                Append("0;"u8);
-                Append(absolute[..absoluteLength]);
-            }
-
-            AppendByte((byte)'m');
+            Span<byte> absolute = stackalloc byte[MaxSgrBytes];
+            Span<byte> incremental = stackalloc byte[MaxSgrBytes];
+            var absoluteLength = WriteSgr(absolute, default, target, reset: true);
+            var incrementalLength = _penKnown ? WriteSgr(incremental, _pen, target, reset: false) : int.MaxValue;
+            Append(incrementalLength <= absoluteLength ? incremental[..incrementalLength] : absolute[..absoluteLength]);
         }
 
         _pen = target;
         _penKnown = true;
     }
 
-    /// <summary>SGR parameters that turn pen <paramref name="from"/> into <paramref name="to"/>, ';'-separated.</summary>
-    private static int SgrParameters(Span<byte> destination, CellStyle from, CellStyle to)
+    private const int MaxSgrBytes = 192;
+
+    /// <summary>
+    /// SGR sequences that turn pen <paramref name="from"/> into <paramref name="to"/> (after SGR 0 when
+    /// <paramref name="reset"/>): more than one when the parameters exceed libvterm's 16 per sequence.
+    /// </summary>
+    private static int WriteSgr(Span<byte> destination, CellStyle from, CellStyle to, bool reset)
     {
-        var length = 0;
-        void Add(Span<byte> destination, ReadOnlySpan<byte> parameter)
+        var sgr = new SgrWriter(destination);
+        if (reset)
         {
-            if (length > 0)
-            {
-                destination[length++] = (byte)';';
-            }
-
-            parameter.CopyTo(destination[length..]);
-            length += parameter.Length;
-        }
-
-        void AddNumber(Span<byte> destination, int value)
-        {
-            if (length > 0)
-            {
-                destination[length++] = (byte)';';
-            }
-
-            value.TryFormat(destination[length..], out var written);
-            length += written;
+            sgr.Add("0"u8);
         }
 
         var changed = from.Attributes ^ to.Attributes;
         if ((changed & CellAttributes.Bold) != 0)
         {
-            Add(destination, (to.Attributes & CellAttributes.Bold) != 0 ? "1"u8 : "22"u8);
+            sgr.Add((to.Attributes & CellAttributes.Bold) != 0 ? "1"u8 : "22"u8);
         }
 
         if ((changed & CellAttributes.Italic) != 0)
         {
-            Add(destination, (to.Attributes & CellAttributes.Italic) != 0 ? "3"u8 : "23"u8);
+            sgr.Add((to.Attributes & CellAttributes.Italic) != 0 ? "3"u8 : "23"u8);
         }
 
         if (from.Underline != to.Underline)
         {
-            Add(destination, to.Underline switch
+            sgr.Add(to.Underline switch
             {
                 UnderlineStyle.None => "24"u8,
                 UnderlineStyle.Straight => "4"u8,
@@ -816,63 +792,131 @@ internal sealed class ScreenRenderer : IDisposable
 
         if ((changed & CellAttributes.Blink) != 0)
         {
-            Add(destination, (to.Attributes & CellAttributes.Blink) != 0 ? "5"u8 : "25"u8);
+            sgr.Add((to.Attributes & CellAttributes.Blink) != 0 ? "5"u8 : "25"u8);
         }
 
         if ((changed & CellAttributes.Reverse) != 0)
         {
-            Add(destination, (to.Attributes & CellAttributes.Reverse) != 0 ? "7"u8 : "27"u8);
+            sgr.Add((to.Attributes & CellAttributes.Reverse) != 0 ? "7"u8 : "27"u8);
         }
 
         if ((changed & CellAttributes.Strike) != 0)
         {
-            Add(destination, (to.Attributes & CellAttributes.Strike) != 0 ? "9"u8 : "29"u8);
+            sgr.Add((to.Attributes & CellAttributes.Strike) != 0 ? "9"u8 : "29"u8);
         }
 
         if (from.Font != to.Font)
         {
-            AddNumber(destination, 10 + to.Font);
+            sgr.Add(10 + to.Font);
         }
 
         if (from.Foreground != to.Foreground)
         {
-            AddColor(destination, to.Foreground, foreground: true);
+            sgr.AddColor(to.Foreground, foreground: true);
         }
 
         if (from.Background != to.Background)
         {
-            AddColor(destination, to.Background, foreground: false);
+            sgr.AddColor(to.Background, foreground: false);
         }
 
-        return length;
+        return sgr.Finish();
+    }
 
-        void AddColor(Span<byte> destination, TerminalColor color, bool foreground)
+    /// <summary>Writes SGR parameters, closing the sequence and opening another before it would pass 16.</summary>
+    private ref struct SgrWriter(Span<byte> destination)
+    {
+        private const int MaxParameters = 16;
+        private readonly Span<byte> _destination = destination;
+        private int _length;
+        private int _parameters;
+        private bool _open;
+
+        public void Add(ReadOnlySpan<byte> parameter)
+        {
+            // "4:3" is two parameters to libvterm.
+            Begin(parameter.Count((byte)':') + 1);
+            parameter.CopyTo(_destination[_length..]);
+            _length += parameter.Length;
+        }
+
+        public void Add(int value)
+        {
+            Begin(1);
+            value.TryFormat(_destination[_length..], out var written);
+            _length += written;
+        }
+
+        public void AddColor(TerminalColor color, bool foreground)
         {
             var basis = foreground ? 30 : 40;
             switch (color.Kind)
             {
                 case TerminalColorKind.Default:
-                    AddNumber(destination, basis + 9);
+                    Add(basis + 9);
                     break;
                 case TerminalColorKind.Indexed when color.Index < 8:
-                    AddNumber(destination, basis + color.Index);
+                    Add(basis + color.Index);
                     break;
                 case TerminalColorKind.Indexed when color.Index < 16:
-                    AddNumber(destination, basis + 60 + color.Index - 8);
+                    Add(basis + 60 + color.Index - 8);
                     break;
                 case TerminalColorKind.Indexed:
-                    AddNumber(destination, basis + 8);
-                    AddNumber(destination, 5);
-                    AddNumber(destination, color.Index);
+                    Begin(3);
+                    Number(basis + 8, 5, color.Index);
                     break;
                 default:
-                    AddNumber(destination, basis + 8);
-                    AddNumber(destination, 2);
-                    AddNumber(destination, color.Red);
-                    AddNumber(destination, color.Green);
-                    AddNumber(destination, color.Blue);
+                    Begin(5);
+                    Number(basis + 8, 2, color.Red, color.Green, color.Blue);
                     break;
             }
+        }
+
+        public int Finish()
+        {
+            if (_open)
+            {
+                _destination[_length++] = (byte)'m';
+            }
+
+            return _length;
+        }
+
+        private void Number(params ReadOnlySpan<int> values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (i > 0)
+                {
+                    _destination[_length++] = (byte)';';
+                }
+
+                values[i].TryFormat(_destination[_length..], out var written);
+                _length += written;
+            }
+        }
+
+        private void Begin(int parameters)
+        {
+            if (_open && _parameters + parameters > MaxParameters)
+            {
+                _destination[_length++] = (byte)'m';
+                _open = false;
+            }
+
+            if (_open)
+            {
+                _destination[_length++] = (byte)';';
+            }
+            else
+            {
+                _destination[_length++] = Esc;
+                _destination[_length++] = (byte)'[';
+                _open = true;
+                _parameters = 0;
+            }
+
+            _parameters += parameters;
         }
     }
 

@@ -20,7 +20,7 @@ public sealed partial class TerminalStreamer
         [LoggerMessage(404, LogLevel.Warning, "Sending a terminal screen update failed")]
         public static partial void ScreenUpdateFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(405, LogLevel.Debug, "Left the alternate screen: repainting the normal screen for viewers that did not see it")]
+        [LoggerMessage(405, LogLevel.Debug, "Output leaves the alternate screen and viewers may not have the normal screen: sending a repaint instead")]
         public static partial void NormalScreenRepainted(ILogger logger);
     }
 }

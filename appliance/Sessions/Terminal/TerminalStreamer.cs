@@ -43,8 +43,8 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
     private int _syncTickRunning;
 
     // Viewers may hold a normal screen that is not ours behind the alternate screen: one that joined on a keyframe
-    // taken there, or all of them after a screen update switched them to it. When the application leaves the
-    // alternate screen, they get a repaint.
+    // taken there, or all of them after a screen update switched them to it. While this is set the viewers are on
+    // the alternate screen, and a chunk that leaves it goes up as a repaint instead of bytes.
     private bool _viewerNormalScreenStale;
 
     private int _disposed;
@@ -131,15 +131,18 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
             {
                 var exits = _terminal.AltScreenExits;
                 _terminal.Write(data.Span);
+                if (_viewerNormalScreenStale && _terminal.AltScreenExits != exits)
+                {
+                    // These bytes would take viewers back to a normal screen they do not have right: send the
+                    // screen instead.
+                    Log.NormalScreenRepainted(_logger);
+                    await SendRepaintAsync(viewerAltScreen: true, cancellationToken);
+                    return;
+                }
+
                 _tokens -= data.Length;
                 await SendAsync(FrameType.TerminalOutput, FrameFlags.None, data, cancellationToken);
                 Interlocked.Add(ref _rawBytesSent, data.Length);
-                if (_viewerNormalScreenStale && _terminal.AltScreenExits != exits && !_terminal.AltScreen)
-                {
-                    Log.NormalScreenRepainted(_logger);
-                    await SendRepaintAsync(viewerAltScreen: false, cancellationToken);
-                }
-
                 return;
             }
 
@@ -171,12 +174,16 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
         try
         {
             ThrowIfDisposed();
-            if (size == _terminal.Size)
+            var before = _terminal.Size;
+            _terminal.Resize(size);
+
+            // The emulator's size (it may differ from the request: see VirtualTerminal.Size) is what viewers get.
+            size = _terminal.Size;
+            if (size == before)
             {
                 return;
             }
 
-            _terminal.Resize(size);
             Log.Resized(_logger, size.Columns, size.Rows);
             if (!_started)
             {
@@ -428,6 +435,10 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
         {
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // A tick that raced with DisposeAsync.
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

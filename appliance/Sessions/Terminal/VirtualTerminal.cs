@@ -18,8 +18,9 @@ public sealed class VirtualTerminal : IDisposable
     private static readonly SearchValues<byte> NotPlainText = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F]);
 
-    // A space (to finish any half-decoded UTF-8 sequence), then the cursor to the bottom-left corner.
-    private static readonly byte[] FastForwardFiller = " \e[9999H"u8.ToArray();
+    // A space (to finish any half-decoded UTF-8 sequence), then home and erase the screen (with the pen's colours,
+    // as scrolling erases new lines).
+    private static readonly byte[] FastForwardFiller = " \e[H\e[2J"u8.ToArray();
 
     private readonly VTermHandle _vt;
     private readonly nint _screen;
@@ -137,6 +138,10 @@ public sealed class VirtualTerminal : IDisposable
                     // 0.1.4 then indexes its line table with it (heap corruption). Any CSI brings the cursor back on
                     // screen; a status request (answer discarded) changes nothing else.
                     Input("\e[5n"u8);
+                    break;
+                case ScanStop.SkipParameters:
+                    Input(data[..consumed]);
+                    consumed += ModeScanner.SkipParameters(data[consumed..]);
                     break;
                 case ScanStop.Repeat:
                     // Everything but REP's final byte, then CAN to drop the sequence, then the repeated character.
@@ -334,19 +339,20 @@ public sealed class VirtualTerminal : IDisposable
     }
 
     /// <summary>
-    /// A chunk of plain text (no escape sequence, only CR/LF/TAB/BS/BEL as controls) that ends with at least
-    /// rows+1 line feeds scrolls everything before them off a full-screen scroll region. libvterm scrolls its whole
-    /// screen per line, so for `seq 1 200000` nearly all the work goes into lines nobody will see. When the part
-    /// before the last rows+2 line feeds ends in "text CR LF", it can be replaced by moving the cursor to the
-    /// bottom-left corner: the rest of the chunk then scrolls every row out in both cases, and cursor, pen, modes
-    /// and the UTF-8 decoder end up the same.
+    /// A chunk of plain text (no escape sequence, only CR/LF/TAB/BS/BEL as controls) that ends with more than a
+    /// screenful of line feeds leaves on a full-screen scroll region only those last lines: everything before them
+    /// scrolls off. libvterm scrolls its whole screen per line, so for `seq 1 200000` nearly all the work would go
+    /// into lines nobody sees. When the part before the last rows+2 line feeds ends in "text CR LF", it is replaced
+    /// by "erase the screen, cursor home": the rest then prints from column 0 as it would have, and scrolls
+    /// everything else out as it would have (line attributes aside, hence not after DECDWL). Cursor, pen, modes and
+    /// the UTF-8 decoder end up the same.
     /// </summary>
     private bool TryFindFastForward(ReadOnlySpan<byte> data, out int skip)
     {
         skip = 0;
         var rows = _size.Rows;
         var modes = _scanner.Modes;
-        if (!modes.HasFullScrollRegion || _scanner.LeftRightMarginMode || data.Length < 2 * rows + 64)
+        if (!modes.HasFullScrollRegion || _scanner.LeftRightMarginMode || _scanner.LineAttributesUsed || data.Length < 2 * rows + 64)
         {
             return false;
         }
@@ -372,8 +378,8 @@ public sealed class VirtualTerminal : IDisposable
         {
             if (data[cut - 1] == (byte)'\r' && EndsWithAsciiText(data[..(cut - 1)]))
             {
-                // Worth it only when the skipped part scrolls more than the filler costs.
-                if (data[..cut].Count((byte)'\n') >= 2 * rows)
+                // Worth it only when the skipped part would scroll at least a screenful.
+                if (data[..cut].Count((byte)'\n') >= rows)
                 {
                     skip = cut + 1;
                     return true;

@@ -275,7 +275,9 @@ internal static class RandomOutput
         4 => $"\e[48;2;{random.Next(256)};{random.Next(256)};{random.Next(256)}m",
         5 => $"\e[{new[] { 1, 3, 4, 5, 7, 9, 21, 22, 23, 24, 25, 27, 29, 39, 49, 11, 10 }[random.Next(17)]}m",
         6 => "\e[4:3m",
-        7 => $"\e[38;2;{random.Next(256)};{random.Next(256)};{random.Next(256)};48;5;{random.Next(256)}m",
+        7 => random.Next(3) == 0
+            ? $"\e[{string.Join(';', Enumerable.Range(0, random.Next(14, 40)).Select(_ => random.Next(0, 10)))}m"
+            : $"\e[38;2;{random.Next(256)};{random.Next(256)};{random.Next(256)};48;5;{random.Next(256)}m",
         _ => "\e[1;7;32;44m",
     };
 }

@@ -114,4 +114,48 @@ public sealed class LibVtermInteropTests
         Assert.Equal(TerminalCell.Blank, state[0, 9]);
         Assert.Equal((0, 9), (state.CursorRow, state.CursorColumn));
     }
+
+    [Fact]
+    public void Sequences_that_crash_libvterm_are_defused()
+    {
+        // Each of these corrupts memory or hangs in libvterm 0.1.4 when given to it as it is.
+        using var terminal = new VirtualTerminal(new TerminalSize(20, 6));
+
+        // More than 16 CSI parameters (an unchecked array index in its parser): the first 16 still apply.
+        terminal.Write("\e[1;2;3;4;5;6;7;8;9;21;3;5;7;9;22;22;22;22;22;22;22;22;22;22;22;22;1mA"u8);
+        terminal.Write("\e[38;2;1;2;3;48;2;4;5;6;1;4:3;5;7;9;11;38;5;9m"u8);
+        terminal.Write("B\e[m"u8);
+
+        // REP after a wide glyph at the end of a line, and after a reset (zero-width "previous character").
+        terminal.Write("\e[1;19H文\e[5b\ec\e[10b"u8);
+
+        // A saved cursor off the screen after a shrink, then restored and used.
+        terminal.Write("\e[6;20H\e7"u8);
+        terminal.Resize(new TerminalSize(10, 3));
+        terminal.Write("\e8\e#6x"u8);
+
+        // A scroll region below the new bottom after a shrink.
+        terminal.Resize(new TerminalSize(20, 8));
+        terminal.Write("\e[6;8r"u8);
+        terminal.Resize(new TerminalSize(20, 4));
+        terminal.Write("\e[3S\e[2Lx"u8);
+
+        // A wide glyph in a one-column terminal (emulated with two).
+        terminal.Resize(new TerminalSize(1, 3));
+        terminal.Write("中中"u8);
+
+        using var state = terminal.Capture();
+        Assert.Equal(new TerminalSize(2, 3), state.Size);
+        Assert.Equal("中", state[2, 0].Text);
+    }
+
+    [Fact]
+    public void Overlong_parameter_lists_keep_the_first_sixteen()
+    {
+        using var terminal = new VirtualTerminal(new TerminalSize(20, 2));
+        terminal.Write("\e[1;4;22;22;22;22;22;22;22;22;22;22;22;22;22;3;7;7;7mA"u8);
+        using var state = terminal.Capture();
+        Assert.Equal(CellAttributes.Italic, state[0, 0].Style.Attributes);
+        Assert.Equal(UnderlineStyle.Straight, state[0, 0].Style.Underline);
+    }
 }

@@ -129,7 +129,7 @@ public sealed class TerminalStreamerTests : IAsyncLifetime
         Assert.False(_streamer.InSyncMode);
 
         var total = _sink.PayloadBytes;
-        Assert.True(total < 30_000, $"{total} bytes went up for a {seq.Length}-byte burst");
+        Assert.True(total < 24_000, $"{total} bytes went up for a {seq.Length}-byte burst");
         Assert.True(_streamer.SyncBytesSent < 10_000, $"{_streamer.SyncBytesSent} bytes of screen updates");
 
         // Forwarding again: the next bytes go up unchanged.
