@@ -81,8 +81,7 @@ dotnet "$cloud_dll" enroll-appliance --id demo-appliance --out "$demo/appliance"
 Cloud__DataDirectory="$demo/cloud" \
 Cloud__Broker__BindAddress=127.0.0.1 \
 Cloud__Broker__Port="$mqtt_port" \
-ASPNETCORE_URLS="https://127.0.0.1:$https_port" \
-  dotnet "$cloud_dll" --contentRoot "$repo/cloud" --webroot "$repo/cloud/wwwroot" >"$demo/cloud.log" 2>&1 &
+  dotnet "$cloud_dll" --urls "https://127.0.0.1:$https_port" --contentRoot "$repo/cloud" --webroot "$repo/cloud/wwwroot" >"$demo/cloud.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 150); do

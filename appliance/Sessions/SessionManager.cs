@@ -22,6 +22,7 @@ internal sealed partial class SessionManager(
     private readonly ApplianceOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, IDeviceSession> _sessions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public IReadOnlyList<string> ActiveSessionIds => [.. _sessions.Keys];
 
@@ -130,6 +131,12 @@ internal sealed partial class SessionManager(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as IDownlinkHandler: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         foreach (var session in _sessions.Values)
         {

@@ -102,6 +102,6 @@ public interface IScenario
 
     string Title { get; }
 
-    /// <summary>Figure names this scenario must produce in any mode (the quick mode checks them).</summary>
+    /// <summary>Runs the scenario and adds its figures (measured, or "not yet" / "skipped" with a reason).</summary>
     Task RunAsync(BenchContext context);
 }

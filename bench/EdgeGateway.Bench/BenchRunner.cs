@@ -31,10 +31,12 @@ public static class BenchRunner
         var started = DateTimeOffset.Now;
         var directory = Path.Combine(resultsRoot, $"{started:yyyyMMdd-HHmmss}-{settings.Mode}");
         Directory.CreateDirectory(directory);
-        var report = new BenchReport { Mode = settings.Mode, Command = command, StartedAt = started, Machine = MachineInfo.Current() };
+        var report = new BenchReport { Mode = settings.Mode, Command = command, StartedAt = started, Machine = MachineInfo.Current(), Settings = settings };
         log.WriteLine($"EdgeGateway benchmark, {settings.Mode} mode, {started:yyyy-MM-dd HH:mm:ss zzz}");
         log.WriteLine($"Machine: {report.Machine}");
         log.WriteLine($"Results: {directory}");
+        report.Notes["source"] = SourceVersion();
+        log.WriteLine($"Source: {report.Notes["source"]}");
 
         var selected = Scenarios.Where(s => only is null || only.Count == 0 || only.Contains(s.Id)).ToList();
         await using (var device = await SshServer.StartAsync(cancellationToken))
@@ -67,7 +69,7 @@ public static class BenchRunner
         Write(report, directory);
         log.WriteLine();
         log.WriteLine(TableWriter.Text(report));
-        log.WriteLine($"Wrote {Path.Combine(directory, "results.json")}, table.md, table.txt, ratios.svg, latency.svg ({(report.FinishedAt - report.StartedAt).TotalMinutes:0.0} min).");
+        log.WriteLine($"Wrote {Path.Combine(directory, "results.json")}, table.md, table.txt, ratios.svg, latency.svg, fanout.svg, scale.svg ({(report.FinishedAt - report.StartedAt).TotalMinutes:0.0} min).");
         foreach (var problem in problems)
         {
             log.WriteLine("PROBLEM: " + problem);
@@ -126,6 +128,34 @@ public static class BenchRunner
         _ => scenario.Id,
     };
 
+    /// <summary>The commit measured (and whether the tree had local changes), or what EG_BENCH_SOURCE says.</summary>
+    private static string SourceVersion()
+    {
+        var given = Environment.GetEnvironmentVariable("EG_BENCH_SOURCE");
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            return given;
+        }
+
+        try
+        {
+            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoPaths.Root };
+            foreach (var argument in new[] { "describe", "--always", "--dirty" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            using var git = Process.Start(info)!;
+            var text = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 && text.Length > 0 ? "git " + text : "unknown (not a git checkout)";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown (git not found)";
+        }
+    }
+
     private static void Write(BenchReport report, string directory)
     {
         File.WriteAllText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(report, BenchReportJson.Default.BenchReport));
@@ -133,7 +163,12 @@ public static class BenchRunner
         File.WriteAllText(Path.Combine(directory, "table.md"), TableWriter.Markdown(report));
         File.WriteAllText(Path.Combine(directory, "ratios.svg"), SvgCharts.Ratios(report));
         var latency = report.Series.Where(s => s.Unit == "ms" && s.Values.Length > 0).ToList();
-        File.WriteAllText(Path.Combine(directory, "latency.svg"), SvgCharts.LatencyCdf(report, $"Latency distributions ({report.Mode}, {report.StartedAt:yyyy-MM-dd})", latency));
+        foreach (var (chart, title) in new[] { ("keystroke", "Keystroke echo latency: gateway vs direct SSH (CDF)"), ("fanout", "Fan-out: publish → slowest viewer, per frame (CDF)"), ("scale", "Scale: with and without idle appliances (CDF)") })
+        {
+            var series = latency.Where(s => s.Chart == chart).ToList();
+            File.WriteAllText(Path.Combine(directory, chart == "keystroke" ? "latency.svg" : chart + ".svg"), SvgCharts.LatencyCdf(report, $"{title} — {report.Mode}, {report.StartedAt:yyyy-MM-dd}", series));
+        }
+
         Directory.CreateDirectory(Path.Combine(directory, "samples"));
         foreach (var series in latency)
         {

@@ -52,6 +52,9 @@ public sealed record BenchSettings
     // 6 — codec
     public CodecJob Codec { get; init; }
 
+    /// <summary>Record perf profiles of the cloud and the harness during the keystroke and fan-out scenarios.</summary>
+    public bool Profile { get; init; }
+
     public static BenchSettings Full { get; } = new()
     {
         Mode = "full",
@@ -121,6 +124,7 @@ public sealed record BenchSettings
 }
 
 /// <summary>BenchmarkDotNet job size.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CodecJob>))]
 public enum CodecJob
 {
     /// <summary>One iteration per case: proves it runs.</summary>

@@ -1,11 +1,12 @@
 using EdgeGateway.Bench;
 using EdgeGateway.Bench.Harness;
 
-// Usage: EdgeGateway.Bench [--quick | --smoke] [--only keystroke,bytes,fanout,scale,display,footprint,codec] [--results DIR]
+// Usage: EdgeGateway.Bench [--quick | --smoke] [--only keystroke,bytes,fanout,scale,display,footprint,codec] [--results DIR] [--profile]
 // scripts/bench.sh builds the solution and runs this; docs/BENCHMARKS.md quotes its full run.
 var settings = BenchSettings.Full;
 var only = new List<string>();
 var results = Path.Combine(RepoPaths.Root, "results");
+var profile = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -16,6 +17,9 @@ for (var i = 0; i < args.Length; i++)
         case "--smoke":
             settings = BenchSettings.Smoke;
             break;
+        case "--profile":
+            profile = true;
+            break;
         case "--only" when i + 1 < args.Length:
             only.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             break;
@@ -23,7 +27,7 @@ for (var i = 0; i < args.Length; i++)
             results = Path.GetFullPath(args[++i]);
             break;
         case "--help" or "-h":
-            Console.WriteLine("EdgeGateway.Bench [--quick | --smoke] [--only " + string.Join(',', BenchRunner.Scenarios.Select(s => s.Id)) + "] [--results DIR]");
+            Console.WriteLine("EdgeGateway.Bench [--quick | --smoke] [--only " + string.Join(',', BenchRunner.Scenarios.Select(s => s.Id)) + "] [--results DIR] [--profile]");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}' (try --help).");
@@ -31,6 +35,7 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
+settings = settings with { Profile = profile };
 var unknown = only.Except(BenchRunner.Scenarios.Select(s => s.Id)).ToList();
 if (unknown.Count > 0)
 {

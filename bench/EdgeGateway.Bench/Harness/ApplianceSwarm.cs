@@ -117,13 +117,14 @@ public sealed class ApplianceSwarm : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var gate = new SemaphoreSlim(64);
+        // Polite DISCONNECTs, many at a time and briefly: after the measurements, only the teardown waits for them.
+        using var gate = new SemaphoreSlim(256);
         await Task.WhenAll(_clients.Select(async client =>
         {
             await gate.WaitAsync();
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), timeout.Token);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -163,23 +163,36 @@ public sealed class BenchStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var user in _users)
-        {
-            user.Http.Dispose();
-        }
-
-        foreach (var appliance in Appliances)
-        {
-            await appliance.DisposeAsync();
-        }
-
-        await Cloud.DisposeAsync();
+        // Whatever fails on the way, the cloud process is stopped and the folder removed.
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            foreach (var user in _users)
+            {
+                user.Http.Dispose();
+            }
+
+            foreach (var appliance in Appliances)
+            {
+                try
+                {
+                    await appliance.DisposeAsync();
+                }
+                catch (Exception ex)
+                {
+                    Context.Say($"  (appliance {appliance.Id} teardown: {ex.GetType().Name}: {ex.Message})");
+                }
+            }
         }
-        catch (IOException)
+        finally
         {
+            await Cloud.DisposeAsync();
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }
@@ -214,7 +227,14 @@ public static class TerminalSideExtensions
         ArgumentNullException.ThrowIfNull(side);
         var ready = side.Probe.ExpectMarker(BenchStack.ReadyMarker);
         await side.SendTextAsync(BenchStack.ShellSetup);
-        await ready.WaitAsync(TimeSpan.FromSeconds(20));
+        try
+        {
+            await ready.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{side.Name}: the shell set-up did not finish within 20 s. Last text: {side.Probe.RecentText.ReplaceLineEndings("⏎")}");
+        }
     }
 
     /// <summary>Runs <paramref name="command"/> and waits for the marker it prints (computed, so the echoed command line cannot match).</summary>
@@ -223,7 +243,14 @@ public static class TerminalSideExtensions
         ArgumentNullException.ThrowIfNull(side);
         var done = side.Probe.ExpectMarker(marker);
         await side.SendTextAsync(command);
-        return await done.WaitAsync(timeout);
+        try
+        {
+            return await done.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{side.Name}: no '{marker}' within {timeout.TotalSeconds:0} s after '{command.Trim()}'. Last text: {side.Probe.RecentText.ReplaceLineEndings("⏎")}");
+        }
     }
 }
 

@@ -40,6 +40,25 @@ public static partial class ProcStats
         return new ProcSample((utime + stime) / TicksPerSecond, rss, hwm, threads, System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
+    /// <summary>Resident memory split (from /proc/PID/smaps_rollup): anonymous (GC heap, JIT code, stacks, native heaps) and file-backed (mapped runtime and assemblies), bytes.</summary>
+    public static (long Anonymous, long FileBacked) Residency(int pid)
+    {
+        long rss = 0, anonymous = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+        {
+            if (line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                rss = Kilobytes(line) * 1024;
+            }
+            else if (line.StartsWith("Anonymous:", StringComparison.Ordinal))
+            {
+                anonymous = Kilobytes(line) * 1024;
+            }
+        }
+
+        return (anonymous, rss - anonymous);
+    }
+
     /// <summary>This process.</summary>
     public static ProcSample Self() => Read(Environment.ProcessId);
 
@@ -53,7 +72,10 @@ public static partial class ProcStats
     }
 
     /// <summary>Sends SIGTERM (a graceful stop, as systemd does); <see cref="System.Diagnostics.Process.Kill()"/> sends SIGKILL.</summary>
-    public static void Terminate(int pid) => _ = Kill(pid, 15);
+    public static void Terminate(int pid) => Signal(pid, 15);
+
+    /// <summary>Sends a signal to a process this harness started.</summary>
+    public static void Signal(int pid, int signal) => _ = Kill(pid, signal);
 
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);

@@ -43,6 +43,7 @@ public sealed class TopicLog
     private long _bytes;
     private long _lost;
     private long _next;
+    private long _lastHandedAt;
 
     /// <summary>Frames the uplink accepted, and their encoded bytes (header + payload).</summary>
     public (long Frames, long Bytes, long Lost) Totals
@@ -68,6 +69,9 @@ public sealed class TopicLog
         }
     }
 
+    /// <summary>When the newest frame was handed to the uplink (a Stopwatch timestamp), or 0.</summary>
+    public long LastHandedAt => Interlocked.Read(ref _lastHandedAt);
+
     /// <summary>When the frame with <paramref name="sequence"/> was handed to the uplink (a Stopwatch timestamp), or 0.</summary>
     public long HandedAt(ulong sequence)
     {
@@ -79,6 +83,7 @@ public sealed class TopicLog
 
     internal void Record(ulong sequence, long handedAt, int bytes, bool sent)
     {
+        Interlocked.Exchange(ref _lastHandedAt, handedAt);
         lock (_gate)
         {
             if (sequence != ulong.MaxValue)
@@ -103,4 +108,28 @@ public sealed class TopicLog
             }
         }
     }
+}
+
+/// <summary>
+/// Wraps the appliance's downlink handler (SessionManager) and timestamps the last input frame it was given: the
+/// moment a keystroke has crossed browser → cloud → MQTT → appliance, before it is written to the SSH channel.
+/// </summary>
+public sealed class RecordingDownlink(IDownlinkHandler inner) : IDownlinkHandler
+{
+    private long _lastInputAt;
+
+    /// <summary>Stopwatch timestamp of the newest input frame handed to the session manager, or 0.</summary>
+    public long LastInputAt => Interlocked.Read(ref _lastInputAt);
+
+    public IReadOnlyList<string> ActiveSessionIds => inner.ActiveSessionIds;
+
+    public ValueTask OnControlAsync(ControlMessage message, CancellationToken cancellationToken) => inner.OnControlAsync(message, cancellationToken);
+
+    public ValueTask OnInputAsync(string sessionId, string? senderUserId, System.Buffers.ReadOnlySequence<byte> frame, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _lastInputAt, Stopwatch.GetTimestamp());
+        return inner.OnInputAsync(sessionId, senderUserId, frame, cancellationToken);
+    }
+
+    public ValueTask OnConnectedAsync(CancellationToken cancellationToken) => inner.OnConnectedAsync(cancellationToken);
 }

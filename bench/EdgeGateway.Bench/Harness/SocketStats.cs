@@ -70,6 +70,7 @@ public static partial class SocketStats
         return long.Parse(details.AsSpan(start, end - start), CultureInfo.InvariantCulture);
     }
 
-    [GeneratedRegex(@"^\S+\s+\S+\s+127\.0\.0\.1:(?<lport>\d+)\s+127\.0\.0\.1:(?<pport>\d+)")]
+    // .NET's dual-mode sockets show up as [::ffff:127.0.0.1]:port.
+    [GeneratedRegex(@"^\S+\s+\S+\s+(?:127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):(?<lport>\d+)\s+(?:127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):(?<pport>\d+)")]
     private static partial Regex AddressLine();
 }

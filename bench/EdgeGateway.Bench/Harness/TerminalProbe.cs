@@ -14,9 +14,9 @@ public sealed class TerminalProbe
     private readonly Lock _gate = new();
     private readonly List<(string Text, TaskCompletionSource<long> Done)> _markers = [];
     private readonly StringBuilder _tail = new();
+    private readonly StringBuilder _recent = new();
+    private readonly Dictionary<byte, TaskCompletionSource<long>> _echoes = [];
     private State _state;
-    private int _expected = -1;
-    private TaskCompletionSource<long>? _echo;
     private long _bytes;
 
     private enum State
@@ -29,26 +29,49 @@ public sealed class TerminalProbe
         StringEscape,
     }
 
+    /// <summary>The last printable text seen (for error messages).</summary>
+    public string RecentText
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recent.ToString();
+            }
+        }
+    }
+
     /// <summary>Terminal bytes seen (before stripping).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    /// <summary>Completes with the arrival timestamp of the first printable occurrence of <paramref name="c"/> after this call.</summary>
+    /// <summary>
+    /// Completes with the arrival timestamp of the first printable occurrence of <paramref name="c"/> after this call.
+    /// Several different characters may be awaited at once; awaiting one again replaces the earlier wait.
+    /// </summary>
     public Task<long> ExpectEcho(byte c)
     {
         lock (_gate)
         {
-            _echo?.TrySetCanceled();
-            _echo = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _expected = c;
-            return _echo.Task;
+            if (_echoes.Remove(c, out var earlier))
+            {
+                earlier.TrySetCanceled();
+            }
+
+            var echo = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _echoes[c] = echo;
+            return echo.Task;
         }
     }
 
-    /// <summary>Completes with the arrival timestamp of the first chunk after which the printable text contains <paramref name="text"/>.</summary>
+    /// <summary>
+    /// Completes with the arrival timestamp of the first chunk after which the printable text received since this call
+    /// contains <paramref name="text"/> (earlier text is forgotten: a marker from a previous command never matches).
+    /// </summary>
     public Task<long> ExpectMarker(string text)
     {
         lock (_gate)
         {
+            _tail.Clear();
             var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             _markers.Add((text, done));
             return done.Task;
@@ -77,16 +100,22 @@ public sealed class TerminalProbe
                     continue;
                 }
 
-                if (b == _expected)
+                if (_echoes.Count > 0 && _echoes.Remove(b, out var echo))
                 {
-                    _expected = -1;
-                    _echo!.TrySetResult(timestamp);
+                    echo.TrySetResult(timestamp);
                 }
 
                 if (_markers.Count > 0)
                 {
                     _tail.Append((char)b);
                 }
+
+                _recent.Append((char)b);
+            }
+
+            if (_recent.Length > 400)
+            {
+                _recent.Remove(0, _recent.Length - 200);
             }
 
             if (_markers.Count == 0)

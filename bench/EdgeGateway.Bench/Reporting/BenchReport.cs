@@ -40,8 +40,8 @@ public sealed record MachineInfo(int Processors, string CpuModel, double MemoryG
     private static string? TryRead(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;
 }
 
-/// <summary>A sample series kept for a chart (e.g. every keystroke's latency).</summary>
-public sealed record SampleSeries(string Name, string Unit, double[] Values);
+/// <summary>A sample series kept for a chart (e.g. every keystroke's latency); <paramref name="Chart"/> names the SVG it goes to.</summary>
+public sealed record SampleSeries(string Name, string Unit, double[] Values, string Chart = "keystroke");
 
 /// <summary>Everything one run produced; serialised as results.json.</summary>
 public sealed class BenchReport
@@ -55,6 +55,9 @@ public sealed class BenchReport
     public DateTimeOffset FinishedAt { get; set; }
 
     public required MachineInfo Machine { get; init; }
+
+    /// <summary>Sizes of this run (sample counts, durations, viewer counts).</summary>
+    public BenchSettings? Settings { get; init; }
 
     public List<Figure> Figures { get; } = [];
 

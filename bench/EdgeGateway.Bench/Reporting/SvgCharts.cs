@@ -71,7 +71,7 @@ public static class SvgCharts
         double X(double v) => Left + ((Math.Log10(Math.Max(v, Math.Pow(10, lo))) - lo) / (hi - lo) * Width);
         double Y(double p) => Top + ((1 - p) * Height);
 
-        var svg = Begin(Left + Width + 240, Top + Height + 60);
+        var svg = Begin(Left + Width + 320, Top + Height + 60);
         Text(svg, 10, 22, title, 14, "bold");
         for (var decade = lo; decade <= hi; decade++)
         {
@@ -107,7 +107,7 @@ public static class SvgCharts
             points.Append(CultureInfo.InvariantCulture, $"{X(sorted[^1]):0.#},{Y(1):0.#}");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{points}\"/>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{Left + Width + 15}\" y=\"{Top + 10 + (i * 20)}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>");
-            Text(svg, Left + Width + 32, Top + 21 + (i * 20), Shorten($"{s.Name} (n={s.Values.Length})", 30), 11);
+            Text(svg, Left + Width + 32, Top + 21 + (i * 20), Shorten($"{s.Name} (n={s.Values.Length})", 44), 11);
         }
 
         return End(svg);

@@ -31,7 +31,7 @@ public sealed class CodecScenario : IScenario
         var job = context.Settings.Codec switch
         {
             CodecJob.Dry => Job.Dry,
-            CodecJob.Short => Job.ShortRun.WithIterationTime(TimeInterval.FromMilliseconds(100)).WithWarmupCount(2).WithIterationCount(5),
+            CodecJob.Short => Job.ShortRun.WithIterationTime(TimeInterval.FromMilliseconds(25)).WithWarmupCount(1).WithIterationCount(3),
             _ => Job.Default.WithWarmupCount(5).WithIterationCount(15).WithIterationTime(TimeInterval.FromMilliseconds(250)),
         };
         var artifacts = Path.Combine(context.OutputDirectory, "codec");

@@ -60,7 +60,13 @@ public sealed class FanOutScenario : IScenario
         var text0 = group.Records.Sum(r => r.Client!.TextMessages);
 
         var lines = context.Settings.FanOutLines;
+        var profile = count == context.Settings.FanOutViewers.Max() ? PerfProfiler.Start(context, stack.Cloud.ProcessId, $"fanout-{count}-cloud") : null;
         await controller.RunAsync($"g {lines}\r", "FANDONE", TimeSpan.FromSeconds((lines / 20.0 * 4) + 60));
+        if (profile is not null)
+        {
+            context.Note($"2.profile.{count}", await profile.StopAsync());
+        }
+
         await Task.Delay(300, context.Cancellation); // the prompt after the marker
         var lastSequence = topic.NextSequence - 1;
         var complete = await group.WaitForAsync(lastSequence, TimeSpan.FromSeconds(60));
@@ -125,13 +131,23 @@ public sealed class FanOutScenario : IScenario
             context.Add((first is null || first.Delivery.SlowestPerFrameMs.Length == 0
                 ? Figure.Alone(Number, $"{label}: latency to the slowest viewer", "ms", slowest)
                 : Figure.Compare(Number, $"{label}: latency to the slowest viewer", "ms", slowest, $"{first.Viewers} viewer(s)", Distribution.Of(first.Delivery.SlowestPerFrameMs), "p99")) with { Note = note });
-            context.AddSeries(new SampleSeries($"{phase.Viewers} viewers (slowest/frame)", "ms", phase.Delivery.SlowestPerFrameMs));
+            context.AddSeries(new SampleSeries($"{phase.Viewers} viewers (slowest/frame)", "ms", phase.Delivery.SlowestPerFrameMs, "fanout"));
         }
 
         var cpuNote = $"Cloud process CPU (utime+stime from /proc) ÷ frame bytes delivered to viewers: {phase.CloudCpuSeconds:0.00} s for {phase.Delivery.DeliveredBytes / 1e6:0.00} MB. Includes the cloud's fixed costs (keep-alives, the one upstream), which dominate at 1 viewer. Harness (appliance + viewers) CPU {phase.HarnessCpuSeconds:0.00} s.";
         context.Add((first is null
             ? Figure.Alone(Number, $"{label}: cloud CPU per delivered GB", "CPU s/GB", Distribution.Single(cpuPerGb))
             : Figure.Compare(Number, $"{label}: cloud CPU per delivered GB", "CPU s/GB", Distribution.Single(cpuPerGb), $"{first.Viewers} viewer(s)", Distribution.Single(first.CloudCpuSeconds / (first.Delivery.DeliveredBytes / 1e9)))) with { Note = cpuNote });
+
+        if (first is not null && phase.Delivery.DeliveredBytes > first.Delivery.DeliveredBytes)
+        {
+            // Same work upstream in both phases (same lines at the same rate): the difference is the cost of the extra viewers.
+            var marginal = (phase.CloudCpuSeconds - first.CloudCpuSeconds) / ((phase.Delivery.DeliveredBytes - first.Delivery.DeliveredBytes) / 1e9);
+            context.Add(Figure.Alone(Number, $"{label}: cloud CPU per delivered GB, marginal over {first.Viewers} viewer(s)", "CPU s/GB", Distribution.Single(marginal)) with
+            {
+                Note = $"(cloud CPU here − at {first.Viewers} viewer(s)) ÷ (bytes delivered here − there); both windows stream the same {context.Settings.FanOutLines} lines at 20/s. Per delivered frame: {(phase.CloudCpuSeconds - first.CloudCpuSeconds) / Math.Max(1, phase.Delivery.Deliveries - first.Delivery.Deliveries) * 1e6:0.0} µs.",
+            });
+        }
 
         var join = Distribution.Single(phase.JoinTook.TotalMilliseconds);
         context.Add((first is null

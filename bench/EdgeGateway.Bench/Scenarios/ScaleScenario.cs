@@ -28,7 +28,12 @@ public sealed class ScaleScenario : IScenario
         var admin = await stack.LoginAdminAsync();
         var viewer = await stack.LoginViewerAsync();
 
-        var quiet = await ActivePhaseAsync(context, stack, admin, viewer, "no idle appliances");
+        // Warm-up (not reported): the first sessions pay for JIT and connection set-up in the cloud and the harness,
+        // which would otherwise count against the first measured phase only.
+        var warmup = s with { ActiveSessions = Math.Min(2, s.ActiveSessions), ViewersPerSession = Math.Min(2, s.ViewersPerSession), ActiveLines = 40, ScaleKeystrokes = 20 };
+        await ActivePhaseAsync(context, stack, admin, viewer, "warm-up", warmup);
+
+        var quiet = await ActivePhaseAsync(context, stack, admin, viewer, "no idle appliances", s);
 
         // Memory per connected appliance: the cloud process's RSS before and after the swarm connected (nothing else changes).
         var requested = s.IdleAppliances;
@@ -46,9 +51,22 @@ public sealed class ScaleScenario : IScenario
         context.Say($"  scale: {swarm.Connected} connected in {swarm.Took.TotalSeconds:0.0} s, {swarm.Failed} failed {swarm.FirstError}; certificates issued in {swarm.IssueTook.TotalSeconds:0.0} s");
         await Task.Delay(s.FootprintSettle * 2, context.Cancellation);
         var after = stack.Cloud.Sample();
+        var harnessBefore = ProcStats.Self();
+        var idleProfile = PerfProfiler.Start(context, stack.Cloud.ProcessId, "scale-idle-cloud");
         await Task.Delay(s.FootprintSettle * 2, context.Cancellation);
         var idle = stack.Cloud.Sample();
+        var harnessAfter = ProcStats.Self();
+        if (idleProfile is not null)
+        {
+            context.Note("3.profile.idle", await idleProfile.StopAsync());
+        }
+
         var idleCpuPercent = (idle.CpuSeconds - after.CpuSeconds) / Stopwatch.GetElapsedTime(after.Timestamp, idle.Timestamp).TotalSeconds * 100;
+        var harnessIdlePercent = (harnessAfter.CpuSeconds - harnessBefore.CpuSeconds) / Stopwatch.GetElapsedTime(harnessBefore.Timestamp, harnessAfter.Timestamp).TotalSeconds * 100;
+        context.Add(Figure.Alone(Number, $"{swarm.Connected:N0} idle appliances: cloud CPU while they idle", "% of a core", Distribution.Single(idleCpuPercent)) with
+        {
+            Note = $"Cloud process CPU over {(s.FootprintSettle * 2).TotalSeconds:0} s with nothing but the idle connections (keep-alive 15 s: {swarm.Connected / 15.0:0} PINGREQ/s). The harness holding the client side used {harnessIdlePercent:0.0} % of a core meanwhile — on the same 2 cores, which is why the active figures below degrade more than the cloud's own cost per byte does.",
+        });
 
         var failedNote = swarm.Failed > 0 ? $" {swarm.Failed} of {possible} failed to connect: {swarm.FirstError}" : string.Empty;
         var perApplianceKb = (after.RssBytes - before.RssBytes) / 1024.0 / Math.Max(1, swarm.Connected);
@@ -65,14 +83,19 @@ public sealed class ScaleScenario : IScenario
             context.Add(Figure.Alone(Number, "time to online per appliance (TCP connect → Hello acknowledged)", "ms", Distribution.Of(swarm.OnlineMs)));
         }
 
-        var busy = await ActivePhaseAsync(context, stack, admin, viewer, $"{swarm.Connected:N0} idle appliances");
+        var busy = await ActivePhaseAsync(context, stack, admin, viewer, $"{swarm.Connected:N0} idle appliances", s);
         var label = $"{s.ActiveSessions} sessions × {s.ViewersPerSession} viewers, {swarm.Connected:N0} idle appliances";
         var baseline = $"same, no idle appliances";
-        context.Add(Figure.Compare(Number, label + ": delivered frames/s", "frames/s", Distribution.Single(busy.FramesPerSecond), baseline, Distribution.Single(quiet.FramesPerSecond)) with
+        context.Add(Figure.Compare(Number, label + ": delivered to viewers", "MB/s", Distribution.Single(busy.Delivery.DeliveredBytes / 1e6 / busy.Seconds), baseline, Distribution.Single(quiet.Delivery.DeliveredBytes / 1e6 / quiet.Seconds)) with
         {
-            Note = $"Offered: {s.ActiveSessions} × 20 lines/s, each to {s.ViewersPerSession} viewers + the Controller. Delivered {busy.Delivery.Deliveries:N0} frames ({busy.Delivery.DeliveredBytes / 1e6:0.0} MB) in {busy.Seconds:0.0} s; missing {busy.Delivery.Missing:N0} (baseline {quiet.Delivery.Missing:N0}).",
+            Note = $"Offered: {s.ActiveSessions} sessions × {s.ActiveLines} lines at 20 lines/s, each to {s.ViewersPerSession} viewers (the Controller's copy not counted). Delivered {busy.Delivery.DeliveredBytes / 1e6:0.0} MB in {busy.Delivery.Deliveries:N0} frames over {busy.Seconds:0.0} s (baseline {quiet.Delivery.DeliveredBytes / 1e6:0.0} MB in {quiet.Delivery.Deliveries:N0} frames over {quiet.Seconds:0.0} s: fewer, larger frames when the appliance reads several lines at once); missing {busy.Delivery.Missing:N0} (baseline {quiet.Delivery.Missing:N0}).",
         });
-        context.Add(Figure.Compare(Number, label + ": publish → viewer latency, all deliveries", "ms", Distribution.Of(busy.Delivery.AllDeliveriesMs), baseline, Distribution.Of(quiet.Delivery.AllDeliveriesMs), "p99"));
+        if (busy.Delivery.AllDeliveriesMs.Length > 0 && quiet.Delivery.AllDeliveriesMs.Length > 0)
+        {
+            context.Add(Figure.Compare(Number, label + ": publish → viewer latency, all deliveries", "ms", Distribution.Of(busy.Delivery.AllDeliveriesMs), baseline, Distribution.Of(quiet.Delivery.AllDeliveriesMs), "p99"));
+            context.AddSeries(new SampleSeries($"deliveries, {swarm.Connected} idle appliances", "ms", busy.Delivery.AllDeliveriesMs, "scale"));
+            context.AddSeries(new SampleSeries("deliveries, no idle appliances", "ms", quiet.Delivery.AllDeliveriesMs, "scale"));
+        }
         if (busy.Delivery.SlowestPerFrameMs.Length > 0 && quiet.Delivery.SlowestPerFrameMs.Length > 0)
         {
             context.Add(Figure.Compare(Number, label + ": latency to the slowest viewer per frame", "ms", Distribution.Of(busy.Delivery.SlowestPerFrameMs), baseline, Distribution.Of(quiet.Delivery.SlowestPerFrameMs), "p99"));
@@ -92,19 +115,15 @@ public sealed class ScaleScenario : IScenario
             {
                 Note = "Input goes down through the embedded broker's injection, which MQTTnet dispatches over every connected client's session (FIELD-NOTES).",
             });
-            context.AddSeries(new SampleSeries($"keystroke, {swarm.Connected} idle appliances", "ms", busy.KeystrokeMs));
-            context.AddSeries(new SampleSeries("keystroke, no idle appliances", "ms", quiet.KeystrokeMs));
+            context.AddSeries(new SampleSeries($"keystroke, {swarm.Connected} idle appliances", "ms", busy.KeystrokeMs, "scale"));
+            context.AddSeries(new SampleSeries("keystroke, no idle appliances", "ms", quiet.KeystrokeMs, "scale"));
         }
     }
 
-    private sealed record ActiveResult(DeliveryStats Delivery, double Seconds, double CloudCpuSeconds, double[] StartMs, double[] KeystrokeMs)
-    {
-        public double FramesPerSecond => Delivery.Deliveries / Seconds;
-    }
+    private sealed record ActiveResult(DeliveryStats Delivery, double Seconds, double CloudCpuSeconds, double[] StartMs, double[] KeystrokeMs);
 
-    private static async Task<ActiveResult> ActivePhaseAsync(BenchContext context, BenchStack stack, WebUser admin, WebUser viewer, string label)
+    private static async Task<ActiveResult> ActivePhaseAsync(BenchContext context, BenchStack stack, WebUser admin, WebUser viewer, string label, BenchSettings s)
     {
-        var s = context.Settings;
         context.Say($"  scale ({label}): starting {s.ActiveSessions} sessions");
         var terminals = new GatewayTerminal[s.ActiveSessions];
         var groups = new ViewerGroup[s.ActiveSessions];
@@ -138,8 +157,14 @@ public sealed class ScaleScenario : IScenario
             var first = topics.Select(t => t.NextSequence).ToArray();
             var cloud0 = stack.Cloud.Sample();
             var started = Stopwatch.GetTimestamp();
+            var profile = label == "warm-up" ? null : PerfProfiler.Start(context, stack.Cloud.ProcessId, "scale-load-cloud-" + (label.StartsWith("no ", StringComparison.Ordinal) ? "quiet" : "busy"));
             await Task.WhenAll(terminals.Select(t => t.RunAsync($"g {s.ActiveLines}\r", "FANDONE", TimeSpan.FromSeconds((s.ActiveLines / 20.0 * 6) + 120))));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (profile is not null)
+            {
+                context.Note("3.profile." + label, await profile.StopAsync());
+            }
+
             await Task.Delay(300, context.Cancellation);
             var last = topics.Select(t => t.NextSequence - 1).ToArray();
             for (var i = 0; i < groups.Length; i++)
