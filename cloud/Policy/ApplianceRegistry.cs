@@ -71,8 +71,19 @@ public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
 
     public bool IsOnline(string applianceId) => _online.ContainsKey(applianceId);
 
-    public EndpointView? FindEndpoint(string applianceId, string endpointId) =>
-        List().FirstOrDefault(a => a.Id == applianceId)?.Endpoints.FirstOrDefault(e => e.Id == endpointId);
+    /// <summary>Appliances connected now.</summary>
+    public int OnlineCount => _online.Count;
+
+    public EndpointView? FindEndpoint(string applianceId, string endpointId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, protocol, host, port FROM endpoints WHERE appliance_id = $a AND id = $id";
+        command.Parameters.AddWithValue("$a", applianceId);
+        command.Parameters.AddWithValue("$id", endpointId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new EndpointView(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)) : null;
+    }
 
     public IReadOnlyList<ApplianceView> List()
     {

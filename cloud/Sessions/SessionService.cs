@@ -45,7 +45,7 @@ public sealed partial class SessionService : IUpstreamHandler
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        metrics.ObserveSessions(() => _live.Count, () => _live.Values.Sum(s => s.Stream.ViewerCount), () => _appliances.List().Count(a => a.Online));
+        metrics.ObserveSessions(() => _live.Count, () => _live.Values.Sum(s => s.Stream.ViewerCount), () => _appliances.OnlineCount);
     }
 
     public IReadOnlyList<SessionView> List() =>

@@ -154,6 +154,34 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
         return (client, cookies);
     }
 
+    /// <summary>Starts a session on the test endpoint with the device's real credentials; asserts 201 Created.</summary>
+    public static async Task<EdgeGateway.Cloud.Sessions.SessionView> StartSessionAsync(HttpClient client, SshServer device, int columns = 100, int rows = 30)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(device);
+        var response = await client.PostAsJsonAsync("/api/sessions", new
+        {
+            applianceId = ApplianceId,
+            endpointId = EndpointId,
+            username = device.UserName,
+            password = device.Password,
+            columns,
+            rows,
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Xunit.Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
+        return System.Text.Json.JsonSerializer.Deserialize<EdgeGateway.Cloud.Sessions.SessionView>(text, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+    }
+
+    /// <summary>Creates a technician with a random name and password and logs in as them: a second person watching.</summary>
+    public async Task<(HttpClient Client, CookieContainer Cookies)> LoginNewViewerAsync()
+    {
+        var name = "viewer-" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        CreateUser(name, password);
+        return await LoginAsync(name, password);
+    }
+
     public async Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId)
     {
         var socket = new ClientWebSocket();

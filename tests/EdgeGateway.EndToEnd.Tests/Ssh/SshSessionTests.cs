@@ -17,7 +17,6 @@ namespace EdgeGateway.EndToEnd.Tests.Ssh;
 public sealed class SshSessionTests(SshStackFixture fixture)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private EdgeGatewayStack Stack => fixture.Stack;
 
@@ -145,21 +144,7 @@ public sealed class SshSessionTests(SshStackFixture fixture)
         Assert.Contains(viewerStream.Frames, f => f.Header.Type == FrameType.End);
     }
 
-    private async Task<SessionView> StartAsync(HttpClient client)
-    {
-        var response = await client.PostAsJsonAsync("/api/sessions", new
-        {
-            applianceId = EdgeGatewayStack.ApplianceId,
-            endpointId = EdgeGatewayStack.EndpointId,
-            username = fixture.Device.UserName,
-            password = fixture.Device.Password,
-            columns = 100,
-            rows = 30,
-        });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
-        return JsonSerializer.Deserialize<SessionView>(text, Json)!;
-    }
+    private Task<SessionView> StartAsync(HttpClient client) => EdgeGatewayStack.StartSessionAsync(client, fixture.Device);
 
     private static async Task EndAsync(HttpClient client, string sessionId)
     {
@@ -167,13 +152,7 @@ public sealed class SshSessionTests(SshStackFixture fixture)
         Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound, $"end failed: {response.StatusCode}");
     }
 
-    private async Task<(HttpClient Client, System.Net.CookieContainer Cookies)> NewViewerAsync()
-    {
-        var name = "viewer-" + Guid.NewGuid().ToString("N")[..8];
-        var password = Guid.NewGuid().ToString("N");
-        Stack.CreateUser(name, password);
-        return await Stack.LoginAsync(name, password);
-    }
+    private Task<(HttpClient Client, System.Net.CookieContainer Cookies)> NewViewerAsync() => Stack.LoginNewViewerAsync();
 
     private static string? Role(StreamClient stream) =>
         stream.Events.First(e => e.GetProperty("type").GetString() == "hello").GetProperty("role").GetString();

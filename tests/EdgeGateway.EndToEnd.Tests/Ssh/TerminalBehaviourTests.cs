@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using EdgeGateway.Cloud.Broker;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Cloud.Sessions;
@@ -105,23 +103,9 @@ public sealed class TerminalBehaviourTests(SshStackFixture fixture)
     private async Task<OpenSession> OpenAsync()
     {
         var (client, cookies) = await Stack.LoginAsync("admin", Stack.AdminPassword);
-        var response = await client.PostAsJsonAsync("/api/sessions", new
-        {
-            applianceId = EdgeGatewayStack.ApplianceId,
-            endpointId = EdgeGatewayStack.EndpointId,
-            username = fixture.Device.UserName,
-            password = fixture.Device.Password,
-            columns = 100,
-            rows = 30,
-        });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        var view = JsonSerializer.Deserialize<SessionView>(text, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var view = await EdgeGatewayStack.StartSessionAsync(client, fixture.Device);
         var controller = await Stack.OpenStreamAsync(cookies, view.Id);
-        var name = "viewer-" + Guid.NewGuid().ToString("N")[..8];
-        var password = Guid.NewGuid().ToString("N");
-        Stack.CreateUser(name, password);
-        var (_, viewerCookies) = await Stack.LoginAsync(name, password);
+        var (_, viewerCookies) = await Stack.LoginNewViewerAsync();
         var viewer = await Stack.OpenStreamAsync(viewerCookies, view.Id);
         await viewer.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the viewer's first frame");
         return new OpenSession(view.Id, client, controller, viewer, viewerCookies);
