@@ -62,7 +62,7 @@ public sealed record BenchSettings
         WarmupKeystrokes = 200,
         ThinkTime = TimeSpan.FromMilliseconds(2),
         TopDuration = TimeSpan.FromSeconds(60),
-        SeqBursts = 5,
+        SeqBursts = 15,
         FanOutViewers = [1, 10, 100, 1000],
         FanOutLines = 400,
         IdleAppliances = 10_000,

@@ -30,5 +30,8 @@ internal sealed partial class EmbeddedBroker
 
         [LoggerMessage(1008, LogLevel.Error, "Handling a message from {ApplianceId} failed")]
         public static partial void HandlerFailed(ILogger logger, string applianceId, Exception exception);
+
+        [LoggerMessage(1009, LogLevel.Warning, "Appliance {ApplianceId} is not connected (or its queue is full): {Message} not sent")]
+        public static partial void ControlUndeliverable(ILogger logger, string applianceId, string message);
     }
 }

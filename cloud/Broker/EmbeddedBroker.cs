@@ -18,12 +18,12 @@ namespace EdgeGateway.Cloud.Broker;
 /// <summary>
 /// The embedded profile's MQTT 5 broker (MQTTnet), mutual TLS only. Appliances are identified by their client
 /// certificate (CN = client id = appliance id) and confined to their own topic prefix. Everything an appliance
-/// publishes is taken in the publish interceptor and handed straight to the cloud — it never enters MQTTnet's
-/// general dispatch, whose cost per message grows with the number of connected clients.
+/// publishes is taken in the publish interceptor and handed straight to the cloud, and what the cloud sends is
+/// queued straight to the one appliance's session: no message enters MQTTnet's general dispatch, whose cost per
+/// message grows with the number of connected clients.
 /// </summary>
 internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel, IAsyncDisposable
 {
-    private const string CloudSenderId = "$cloud";
     private const string ApplianceItem = "eg-appliance";
 
     private readonly CloudOptions _options;
@@ -79,26 +79,57 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
     public Task DisconnectApplianceAsync(string applianceId) =>
         _server.DisconnectClientAsync(applianceId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
 
-    public Task SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken) =>
-        Inject(new MqttApplicationMessage
+    public async Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken)
+    {
+        var delivered = await DeliverAsync(applianceId, new MqttApplicationMessage
         {
             Topic = TopicMap.DownControl(applianceId),
             Payload = new ReadOnlySequence<byte>(ControlCodec.Encode(message)),
             QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
             ContentType = "application/json",
-        }, cancellationToken);
+        });
+        if (!delivered)
+        {
+            Log.ControlUndeliverable(_logger, applianceId, message.GetType().Name);
+        }
 
-    public Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        Inject(new MqttApplicationMessage
+        return delivered;
+    }
+
+    public async Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        var delivered = await DeliverAsync(applianceId, new MqttApplicationMessage
         {
             Topic = TopicMap.DownStream(applianceId, sessionId),
             Payload = new ReadOnlySequence<byte>(frame),
             QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce,
             UserProperties = [new MQTTnet.Packets.MqttUserProperty(StreamProperties.Sender, System.Text.Encoding.UTF8.GetBytes(senderUserId).AsMemory())],
-        }, cancellationToken);
+        });
+        if (!delivered)
+        {
+            _metrics.DroppedInput.Add(1);
+        }
+    }
 
-    private Task Inject(MqttApplicationMessage message, CancellationToken cancellationToken) =>
-        _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = CloudSenderId }, cancellationToken);
+    /// <summary>
+    /// Queues a message straight to the appliance's own MQTT session. Down topics have exactly one subscriber, so
+    /// MQTTnet's dispatch (which walks every connected client's subscriptions per message) is skipped. False when the
+    /// appliance is not connected or its queue is full.
+    /// </summary>
+    private async Task<bool> DeliverAsync(string applianceId, MqttApplicationMessage message)
+    {
+        MqttSessionStatus session;
+        try
+        {
+            session = await _server.GetSessionAsync(applianceId);
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // no session: not connected (sessions are not kept across connections)
+        }
+
+        return session.TryEnqueueApplicationMessage(message, out _);
+    }
 
     private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
     {
@@ -149,11 +180,6 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
 
     private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs e)
     {
-        if (e.ClientId == CloudSenderId)
-        {
-            return Task.CompletedTask; // our own injected down messages: let MQTTnet deliver them
-        }
-
         // Nothing an appliance publishes is routed by MQTTnet: the cloud is its only consumer.
         e.ProcessPublish = false;
         var message = e.ApplicationMessage;

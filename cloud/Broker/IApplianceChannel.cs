@@ -5,10 +5,10 @@ namespace EdgeGateway.Cloud.Broker;
 /// <summary>The cloud's way down to appliances, whichever broker profile carries it.</summary>
 public interface IApplianceChannel
 {
-    /// <summary>Sends a control message to one appliance (QoS 1).</summary>
-    Task SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken);
+    /// <summary>Sends a control message to one appliance (QoS 1). False when the appliance is not connected.</summary>
+    Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Sends one Controller input frame (QoS 0), tagged with the sender for the appliance's own check.</summary>
+    /// <summary>Sends one Controller input frame (QoS 0), tagged with the sender for the appliance's own check; dropped (and counted) when the appliance is not connected.</summary>
     Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EdgeGateway.Cloud.Configuration;
 using EdgeGateway.Cloud.Operability;
 using EdgeGateway.Protocol.Stream;
@@ -7,12 +8,19 @@ namespace EdgeGateway.Cloud.FanOut;
 /// <summary>
 /// One session's fan-out on this node: each frame arrives once, is copied once, and is queued to every
 /// viewer. It keeps the newest keyframe and what followed (bounded) so a late joiner, or a viewer that fell
-/// behind, starts from a keyframe at once; with no keyframe at hand it asks the appliance for one.
+/// behind, starts from a keyframe at once; with no keyframe at hand it asks the appliance for one. The viewer count
+/// goes to everyone at most once per <see cref="ViewerCountDelay"/>: a crowd joining costs one message per viewer
+/// per interval, not one per viewer per join.
 /// </summary>
 public sealed class SessionStream
 {
+    /// <summary>How long a change of the viewer count waits for more changes before everyone is told.</summary>
+    public static readonly TimeSpan ViewerCountDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly Lock _gate = new();
-    private readonly List<StreamViewer> _viewers = [];
+
+    // Copy-on-write under _gate: frames read it without copying (joins and leaves are rare next to frames).
+    private StreamViewer[] _viewers = [];
     private readonly List<byte[]> _cache = [];
     private readonly SessionLimitsOptions _options;
     private readonly CloudMetrics _metrics;
@@ -24,6 +32,7 @@ public sealed class SessionStream
     private bool _ended;
     private object? _controlHolder;
     private string? _finalJson;
+    private ITimer? _viewerCountTimer;
 
     public SessionStream(SessionLimitsOptions options, CloudMetrics metrics, TimeProvider time, Action requestKeyframe)
     {
@@ -40,7 +49,7 @@ public sealed class SessionStream
         {
             lock (_gate)
             {
-                return _viewers.Count(v => !v.IsController);
+                return CountViewers(_viewers);
             }
         }
     }
@@ -98,7 +107,7 @@ public sealed class SessionStream
                 _ended = true;
             }
 
-            viewers = [.. _viewers];
+            viewers = _viewers;
         }
 
         var delivered = 0;
@@ -138,7 +147,7 @@ public sealed class SessionStream
         string? finalJson;
         lock (_gate)
         {
-            _viewers.Add(viewer);
+            _viewers = [.. _viewers, viewer];
             needKeyframe = !viewer.StartFrom(_cacheValid ? _cache : null);
             finalJson = _finalJson;
         }
@@ -158,8 +167,58 @@ public sealed class SessionStream
     {
         lock (_gate)
         {
-            _viewers.Remove(viewer);
+            _viewers = Array.FindAll(_viewers, v => !ReferenceEquals(v, viewer));
         }
+    }
+
+    /// <summary>
+    /// Someone joined or left: every connection gets the new viewer count after <see cref="ViewerCountDelay"/>,
+    /// together with any further change in that time.
+    /// </summary>
+    public void ViewersChanged()
+    {
+        lock (_gate)
+        {
+            if (_ended || _viewerCountTimer is not null)
+            {
+                return;
+            }
+
+            _viewerCountTimer = _time.CreateTimer(static self => ((SessionStream)self!).AnnounceViewers(), this, ViewerCountDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void AnnounceViewers()
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            _viewerCountTimer?.Dispose();
+            _viewerCountTimer = null;
+            if (_ended)
+            {
+                return;
+            }
+
+            viewers = _viewers;
+        }
+
+        var json = JsonSerializer.Serialize(new StreamEvent("viewers", Count: CountViewers(viewers)), StreamEventJson.Default.StreamEvent);
+        foreach (var viewer in viewers)
+        {
+            viewer.OfferText(json);
+        }
+    }
+
+    private static int CountViewers(StreamViewer[] viewers)
+    {
+        var count = 0;
+        foreach (var viewer in viewers)
+        {
+            count += viewer.IsController ? 0 : 1;
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -193,7 +252,7 @@ public sealed class SessionStream
         StreamViewer[] viewers;
         lock (_gate)
         {
-            viewers = [.. _viewers];
+            viewers = _viewers;
         }
 
         foreach (var viewer in viewers)
@@ -210,7 +269,9 @@ public sealed class SessionStream
         {
             _ended = true;
             _finalJson ??= finalJson;
-            viewers = [.. _viewers];
+            viewers = _viewers;
+            _viewerCountTimer?.Dispose();
+            _viewerCountTimer = null;
         }
 
         foreach (var viewer in viewers)

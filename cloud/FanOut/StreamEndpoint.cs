@@ -50,7 +50,7 @@ internal static partial class StreamEndpoint
         var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
         viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller)));
         session.Stream.Join(viewer);
-        session.Stream.Broadcast(Json(new StreamEvent("viewers", Count: session.Stream.ViewerCount)));
+        session.Stream.ViewersChanged();
         Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -79,7 +79,7 @@ internal static partial class StreamEndpoint
         {
             session.Stream.Leave(viewer);
             session.Stream.ReleaseControl(connection);
-            session.Stream.Broadcast(Json(new StreamEvent("viewers", Count: session.Stream.ViewerCount)));
+            session.Stream.ViewersChanged();
             Log.Left(logger, session.Id, userName);
         }
     }

@@ -86,7 +86,11 @@ public sealed partial class SessionService : IUpstreamHandler
         Record(session);
         Log.Starting(_logger, id, controller.Name, request.ApplianceId, endpoint.Id);
 
-        await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows), cancellationToken);
+        if (!await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows), cancellationToken))
+        {
+            End(session, EndReason.Unreachable, "The appliance went offline.");
+            return (null, new StartFailure(409, "The appliance is offline."));
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Sessions.StartTimeout);
@@ -126,11 +130,8 @@ public sealed partial class SessionService : IUpstreamHandler
             return false;
         }
 
-        if (_appliances.IsOnline(session.ApplianceId))
-        {
-            await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken);
-        }
-        else
+        // The appliance confirms with "ended"; if it cannot be reached, the session is over here and now.
+        if (!_appliances.IsOnline(session.ApplianceId) || !await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken))
         {
             End(session, reason, message);
         }

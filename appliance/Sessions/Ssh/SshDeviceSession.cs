@@ -171,6 +171,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             switch (header.Type)
             {
                 case FrameType.TerminalInput when payload.Length > 0:
+                    _streamer!.OnInput(payload.Span);
                     shell.Write(payload.Span);
                     shell.Flush();
                     break;

@@ -10,7 +10,9 @@ namespace EdgeGateway.Appliance.Sessions.Terminal;
 /// not fit switches to screen synchronisation: bytes are no longer forwarded; every
 /// <see cref="TerminalStreamOptions.SyncInterval"/> the difference between what viewers last received and the
 /// current screen goes up instead, so a burst of output costs a few screens, not its size. Once output is quiet and
-/// the bucket is half full again, forwarding resumes.
+/// the bucket is half full again, forwarding resumes. While synchronising, the Controller's keystrokes are not left
+/// to the next tick: the output that carries a key's echo is cut right after it and the screen goes up at once, so
+/// the Controller sees what they type even under a flood (see <see cref="OnInput"/>).
 /// </summary>
 /// <remarks>
 /// Invariant: after every frame, a viewer that applied all frames shows exactly the emulator's screen (forwarding:
@@ -46,6 +48,15 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
     // taken there, or all of them after a screen update switched them to it. While this is set the viewers are on
     // the alternate screen, and a chunk that leaves it goes up as a repaint instead of bytes.
     private bool _viewerNormalScreenStale;
+
+    // The Controller's last input while synchronising: the bytes its echo should contain (printable input of up to
+    // 16 bytes; none for other input, whose effect shows on the next output) and when it was typed.
+    private static readonly TimeSpan EchoWait = TimeSpan.FromMilliseconds(250);
+    private readonly Lock _echoGate = new();
+    private readonly byte[] _echoNeedle = new byte[16];
+    private int _echoNeedleLength;
+    private bool _echoPending;
+    private long _echoTypedAt;
 
     private int _disposed;
     private long _rawBytesSent;
@@ -119,10 +130,15 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
         try
         {
             ThrowIfDisposed();
-            if (!_started || _syncMode)
+            if (!_started)
             {
                 _terminal.Write(data.Span);
-                _dirty = true;
+                return;
+            }
+
+            if (_syncMode)
+            {
+                await WriteSynchronisedAsync(data, showNow: false, cancellationToken);
                 return;
             }
 
@@ -141,6 +157,7 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
                 }
 
                 _tokens -= data.Length;
+                TakeEcho(data.Span); // an echo going up with the bytes needs nothing more
                 await SendAsync(FrameType.TerminalOutput, FrameFlags.None, data, cancellationToken);
                 Interlocked.Add(ref _rawBytesSent, data.Length);
                 return;
@@ -148,17 +165,102 @@ public sealed partial class TerminalStreamer : IAsyncDisposable
 
             // Viewers have everything up to this chunk: that is what the first screen update starts from.
             EnterSyncMode(data.Length);
-            _terminal.Write(data.Span);
-            _dirty = true;
-            if (_tokens > 0)
-            {
-                // A single large chunk into a quiet session shows at once rather than a tick later.
-                await SendScreenUpdateAsync(cancellationToken);
-            }
+
+            // A single large chunk into a quiet session shows at once rather than a tick later.
+            await WriteSynchronisedAsync(data, showNow: true, cancellationToken);
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The Controller typed <paramref name="input"/> (called just before it goes to the device). While screen updates
+    /// replace forwarding, the next output that contains it (its echo) — or, for input that is not printable text,
+    /// simply the next output — is followed by an immediate screen update instead of waiting for the next tick, within
+    /// the budget. While forwarding, the echo simply goes up with the bytes.
+    /// </summary>
+    public void OnInput(ReadOnlySpan<byte> input)
+    {
+        // Remembered in forwarding mode too: a key typed as a burst starts is echoed after the switch.
+        if (input.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_echoGate)
+        {
+            var printable = input.Length <= _echoNeedle.Length && !input.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
+            _echoNeedleLength = printable ? input.Length : 0;
+            input[.._echoNeedleLength].CopyTo(_echoNeedle);
+            _echoTypedAt = _time.GetTimestamp();
+            _echoPending = true;
+        }
+    }
+
+    /// <summary>
+    /// Output while screen updates replace forwarding: into the emulator, cut after the Controller's pending echo
+    /// (if the chunk has it) to show that screen at once; the rest waits for the next tick unless
+    /// <paramref name="showNow"/>. Updates go up only while the budget has tokens.
+    /// </summary>
+    private async ValueTask WriteSynchronisedAsync(ReadOnlyMemory<byte> data, bool showNow, CancellationToken cancellationToken)
+    {
+        if (HasTokens() && TakeEcho(data.Span) is var cut and > 0)
+        {
+            _terminal.Write(data.Span[..cut]);
+            await SendScreenUpdateAsync(cancellationToken);
+            data = data[cut..];
+        }
+
+        if (!data.IsEmpty)
+        {
+            _terminal.Write(data.Span);
+            _dirty = true;
+        }
+
+        if (showNow && _dirty && _tokens > 0)
+        {
+            await SendScreenUpdateAsync(cancellationToken);
+        }
+    }
+
+    private bool HasTokens()
+    {
+        Refill();
+        return _tokens > 0;
+    }
+
+    /// <summary>Where to cut <paramref name="chunk"/> to show the pending echo (0: no cut), consuming the wait.</summary>
+    private int TakeEcho(ReadOnlySpan<byte> chunk)
+    {
+        lock (_echoGate)
+        {
+            if (!_echoPending)
+            {
+                return 0;
+            }
+
+            if (_time.GetElapsedTime(_echoTypedAt) > EchoWait)
+            {
+                _echoPending = false; // no echo came (echo off, a password prompt): the ticks show what there is
+                return 0;
+            }
+
+            if (_echoNeedleLength == 0)
+            {
+                _echoPending = false;
+                return chunk.Length;
+            }
+
+            var at = chunk.IndexOf(_echoNeedle.AsSpan(0, _echoNeedleLength));
+            if (at < 0)
+            {
+                return 0;
+            }
+
+            _echoPending = false;
+            return at + _echoNeedleLength;
         }
     }
 

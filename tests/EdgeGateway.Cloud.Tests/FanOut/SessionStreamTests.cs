@@ -80,6 +80,50 @@ public sealed class SessionStreamTests
     }
 
     [Fact]
+    public async Task A_crowd_joining_and_leaving_is_told_the_viewer_count_once_per_interval_not_once_per_join()
+    {
+        using var h = new FanOutHarness();
+        var k = h.Keyframe("screen");
+        h.Send(k);
+        var crowd = Enumerable.Range(0, 50).Select(i => h.Join($"viewer-{i}")).ToList();
+        foreach (var viewer in crowd)
+        {
+            h.Stream.ViewersChanged();
+        }
+
+        h.Stream.Leave(crowd[^1]);
+        h.Stream.ViewersChanged();
+        h.Time.Advance(SessionStream.ViewerCountDelay);
+
+        h.Stream.Leave(crowd[^2]);
+        h.Stream.ViewersChanged();
+        h.Time.Advance(SessionStream.ViewerCountDelay);
+        h.Stream.Complete(Ended);
+
+        await using var browser = await OpenAsync(crowd[0]);
+        Assert.Equal(
+            [Binary(k), Text("""{"type":"viewers","count":49}"""), Text("""{"type":"viewers","count":48}"""), Text(Ended)],
+            await browser.ReceiveUntilClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_viewer_count_still_pending_when_the_session_ends_is_not_sent_after_the_end()
+    {
+        using var h = new FanOutHarness();
+        var k = h.Keyframe("screen");
+        h.Send(k);
+        var viewer = h.Join();
+        h.Stream.ViewersChanged();
+        h.Stream.Complete(Ended);
+        h.Time.Advance(SessionStream.ViewerCountDelay);
+        h.Stream.ViewersChanged(); // the endpoint's leave, after the end
+        h.Time.Advance(SessionStream.ViewerCountDelay);
+
+        await using var browser = await OpenAsync(viewer);
+        Assert.Equal([Binary(k), Text(Ended)], await browser.ReceiveUntilClosedAsync());
+    }
+
+    [Fact]
     public void Join_by_a_crowd_at_once_makes_one_keyframe_request_per_250_ms()
     {
         using var h = new FanOutHarness();
