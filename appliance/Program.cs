@@ -1,7 +1,11 @@
 using EdgeGateway.Appliance;
 using Microsoft.Extensions.Options;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json is read from beside the binary whatever the working directory, and read once: the service is
+// restarted to reconfigure it (watching the file would put an inotify watch on every folder below the content root).
+var settings = new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory, Configuration = new ConfigurationManager() };
+settings.Configuration["hostBuilder:reloadConfigOnChange"] = "false";
+var builder = Host.CreateApplicationBuilder(settings);
 builder.Services.AddSystemd();
 builder.Services.AddAppliance(builder.Configuration);
 

@@ -91,6 +91,9 @@ for _ in $(seq 1 150); do
 done
 
 echo "== appliance: demo-appliance, endpoint 'demo-ssh' -> 127.0.0.1:$ssh_port (host key pinned)"
+# OpenSSL's default trust is the cloud's CA alone (docs/ARCHITECTURE.md, "Appliance process"): the appliance trusts
+# nothing else, and its first TLS connection does not load the system's public roots.
+SSL_CERT_FILE="$demo/appliance/ca.pem" SSL_CERT_DIR='' \
 Appliance__Id=demo-appliance \
 Appliance__Cloud__Host=127.0.0.1 \
 Appliance__Cloud__MqttPort="$mqtt_port" \

@@ -30,5 +30,8 @@ internal sealed partial class MqttUplink
 
         [LoggerMessage(108, LogLevel.Warning, "Control queue full ({Capacity}): oldest message dropped")]
         public static partial void ControlQueueFull(ILogger logger, int capacity);
+
+        [LoggerMessage(109, LogLevel.Debug, "Uplink: {Step} after {Milliseconds:F1} ms")]
+        public static partial void Step(ILogger logger, string step, double milliseconds);
     }
 }

@@ -149,6 +149,7 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         _ready = false;
+        var started = _time.GetTimestamp();
         var cloud = _options.Cloud;
         using var authority = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(cloud.AuthorityPath, cancellationToken));
         var authorityCopy = X509CertificateLoader.LoadCertificate(authority.RawData);
@@ -165,16 +166,21 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
                 .UseTls()
                 .WithTargetHost(cloud.Host)
                 .WithClientCertificates([clientCertificate])
+                .WithTrustChain([authorityCopy])
                 .WithCertificateValidationHandler(e => ValidateServer(e, authorityCopy)))
             .Build();
 
+        Log.Step(_logger, "certificates loaded", _time.GetElapsedTime(started).TotalMilliseconds);
         await _client.ConnectAsync(options, cancellationToken);
+        Log.Step(_logger, "TLS and MQTT connected", _time.GetElapsedTime(started).TotalMilliseconds);
         await _client.SubscribeAsync(
             new MqttClientSubscribeOptionsBuilder().WithTopicFilter(TopicMap.DownFilter(_options.Id), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
             cancellationToken);
+        Log.Step(_logger, "subscribed", _time.GetElapsedTime(started).TotalMilliseconds);
 
         var endpoints = _options.Endpoints.Select(e => new EndpointInfo(e.Id, e.Name.Length > 0 ? e.Name : e.Id, e.Protocol, e.Host, e.Port)).ToList();
         await PublishControlNowAsync(new Hello(ThisAssembly.Version, endpoints, Handler.ActiveSessionIds), cancellationToken);
+        Log.Step(_logger, "hello acknowledged", _time.GetElapsedTime(started).TotalMilliseconds);
         _ready = true;
 
         ControlMessage[] pending;

@@ -161,6 +161,10 @@ public sealed class FootprintScenario : IScenario
             ["Appliance__Endpoints__0__Port"] = stack.Device.Port.ToString(CultureInfo.InvariantCulture),
             ["Appliance__Endpoints__0__HostKeySha256"] = stack.Device.HostKeyFingerprint,
             ["DOTNET_NOLOGO"] = "1",
+
+            // As scripts/demo.sh runs it: OpenSSL's default trust is the cloud's CA alone (docs/ARCHITECTURE.md).
+            ["SSL_CERT_FILE"] = Path.Combine(pki, "ca.pem"),
+            ["SSL_CERT_DIR"] = string.Empty,
         };
         var log = Path.Combine(context.OutputDirectory, "logs", "footprint-" + variant.Name.Replace(' ', '-') + ".log");
         await using var process = ChildProcess.Start(variant.Executable, variant.Arguments, environment, variant.Directory, log);
