@@ -154,7 +154,7 @@ public sealed class FanOutScenario : IScenario
             ? Figure.Alone(Number, $"{label}: join (connect + first frame, all viewers)", "ms", join)
             : Figure.Compare(Number, $"{label}: join (connect + first frame, all viewers)", "ms", join, $"{first.Viewers} viewer(s)", Distribution.Single(first.JoinTook.TotalMilliseconds))) with
         {
-            Note = $"{context.Settings.Mode} run, 32 connects in flight. Each join and leave broadcasts the viewer count to every viewer.",
+            Note = $"{context.Settings.Mode} run, 32 connects in flight. The viewer count goes to every viewer at most once per 100 ms.",
         });
         context.Note($"2.{phase.Viewers}.textMessagesDuringWindow", phase.TextMessages.ToString(CultureInfo.InvariantCulture));
     }
