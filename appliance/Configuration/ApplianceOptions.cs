@@ -113,6 +113,12 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
             errors.Add("Appliance:Cloud:ReconnectMinDelay must be positive and not above Appliance:Cloud:ReconnectMaxDelay.");
         }
 
+        // MQTT carries the keep-alive in whole seconds (16 bits); without one a dead link goes unnoticed.
+        if (options.Cloud.KeepAlive < TimeSpan.FromSeconds(5) || options.Cloud.KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))
+        {
+            errors.Add($"Appliance:Cloud:KeepAlive must be 5 s to 65,535 s (got {options.Cloud.KeepAlive}).");
+        }
+
         if (options.MaxSessions < 1)
         {
             errors.Add("Appliance:MaxSessions must be at least 1.");

@@ -72,6 +72,8 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
     [InlineData("Appliance:Cloud:ReconnectMinDelay", "00:00:00")]
     [InlineData("Appliance:Cloud:ReconnectMinDelay", "00:01:00")] // above the 30 s maximum
     [InlineData("Appliance:Cloud:ReconnectMaxDelay", "00:00:00.5")] // below the 1 s minimum
+    [InlineData("Appliance:Cloud:KeepAlive", "00:00:00")]
+    [InlineData("Appliance:Cloud:KeepAlive", "1.00:00:00")] // above MQTT's 65,535 s
     [InlineData("Appliance:MaxSessions", "0")]
     [InlineData("Appliance:Endpoints:0:Id", "")]
     [InlineData("Appliance:Endpoints:0:Id", "Press")]
