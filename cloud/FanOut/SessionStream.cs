@@ -203,7 +203,11 @@ public sealed class SessionStream
             viewers = _viewers;
         }
 
-        var json = JsonSerializer.Serialize(new StreamEvent("viewers", Count: CountViewers(viewers)), StreamEventJson.Default.StreamEvent);
+        OfferText(viewers, JsonSerializer.Serialize(new StreamEvent("viewers", Count: CountViewers(viewers)), StreamEventJson.Default.StreamEvent));
+    }
+
+    private static void OfferText(StreamViewer[] viewers, string json)
+    {
         foreach (var viewer in viewers)
         {
             viewer.OfferText(json);
@@ -255,10 +259,7 @@ public sealed class SessionStream
             viewers = _viewers;
         }
 
-        foreach (var viewer in viewers)
-        {
-            viewer.OfferText(json);
-        }
+        OfferText(viewers, json);
     }
 
     /// <summary>The session is over: viewers get <paramref name="finalJson"/> after what is queued, then close.</summary>
