@@ -99,6 +99,7 @@ public static class CloudApp
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddMeter(CloudMetrics.MeterName)
+            .AddMeter("System.Runtime") // the runtime's own: GC pauses and heap, thread pool queue, lock contention
             .AddPrometheusExporter());
         return services;
     }

@@ -58,8 +58,8 @@ internal static partial class StreamEndpoint
         {
             var pump = viewer.PumpAsync(socket, done.Token);
             var receive = ReceiveAsync(socket, session, viewer, sessions, metrics, done.Token);
-            var first = await Task.WhenAny(pump, receive);
-            if (first == pump && pump.IsCompletedSuccessfully && socket.State == WebSocketState.Open)
+            var first = await Task.WhenAny(pump, receive, viewer.Dropped);
+            if (first == pump && pump.IsCompletedSuccessfully && !viewer.Dropped.IsCompleted && socket.State == WebSocketState.Open)
             {
                 // The session ended and everything queued went out. Close politely and give the browser a
                 // moment to answer: returning at once would reset the connection and could discard the last
@@ -77,6 +77,12 @@ internal static partial class StreamEndpoint
         }
         finally
         {
+            if (viewer.Dropped.IsCompleted)
+            {
+                metrics.ViewerDrops.Add(1);
+                Log.Dropped(logger, session.Id, userName, StreamViewer.MaxQueuedTexts);
+            }
+
             session.Stream.Leave(viewer);
             session.Stream.ReleaseControl(connection);
             session.Stream.ViewersChanged();
@@ -135,5 +141,8 @@ internal static partial class StreamEndpoint
 
         [LoggerMessage(3001, LogLevel.Information, "Session {SessionId}: {User} left")]
         public static partial void Left(ILogger logger, string sessionId, string user);
+
+        [LoggerMessage(3002, LogLevel.Warning, "Session {SessionId}: dropped {User}'s connection, which read nothing while {Count} messages waited for it")]
+        public static partial void Dropped(ILogger logger, string sessionId, string user, int count);
     }
 }

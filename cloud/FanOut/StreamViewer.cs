@@ -19,15 +19,22 @@ public enum OfferResult
 
 /// <summary>
 /// One browser connection watching a session. Its queue is bounded in frames and bytes; when it overflows the
-/// viewer is skipped forward to a keyframe instead of slowing anyone else down.
+/// viewer is skipped forward to a keyframe instead of slowing anyone else down. Text messages (hello, viewer count,
+/// the end) survive a skip; a connection that lets <see cref="MaxQueuedTexts"/> of them pile up is not reading at
+/// all, and is dropped (<see cref="Dropped"/>) rather than left to grow.
 /// </summary>
 public sealed class StreamViewer
 {
+    /// <summary>Text messages a viewer may have waiting before it counts as stuck and is dropped.</summary>
+    public const int MaxQueuedTexts = 256;
+
     private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly Lock _gate = new();
     private readonly int _maxFrames;
     private readonly int _maxBytes;
+    private readonly TaskCompletionSource _dropped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _queuedFrames;
+    private int _queuedTexts;
     private long _queuedBytes;
     private bool _needsKeyframe;
     private bool _completed;
@@ -50,6 +57,9 @@ public sealed class StreamViewer
 
     /// <summary>Times this viewer was skipped forward.</summary>
     public int Skips { get; private set; }
+
+    /// <summary>Completes when the viewer was dropped for not reading: its connection should be aborted.</summary>
+    public Task Dropped => _dropped.Task;
 
     public OfferResult Offer(byte[] frame, bool isKeyframe)
     {
@@ -140,11 +150,28 @@ public sealed class StreamViewer
     {
         lock (_gate)
         {
-            if (!_completed)
+            if (_completed)
+            {
+                return;
+            }
+
+            if (_queuedTexts < MaxQueuedTexts)
             {
                 Enqueue(Encoding.UTF8.GetBytes(json), isText: true);
+                return;
             }
+
+            // Nothing has left the queue for as long as it took this many texts to arrive: let it all go.
+            _completed = true;
+            while (_queue.Reader.TryRead(out var item))
+            {
+                Dequeued(item);
+            }
+
+            _queue.Writer.TryComplete();
         }
+
+        _dropped.TrySetResult();
     }
 
     /// <summary>Sends <paramref name="finalJson"/> after what is queued, then lets the pump close the socket.</summary>
@@ -181,6 +208,7 @@ public sealed class StreamViewer
     private void Enqueue(byte[] data, bool isText)
     {
         _queuedFrames++;
+        _queuedTexts += isText ? 1 : 0;
         _queuedBytes += data.Length;
         _queue.Writer.TryWrite(new Outgoing(data, isText));
     }
@@ -204,6 +232,7 @@ public sealed class StreamViewer
     private void Dequeued(Outgoing item)
     {
         _queuedFrames--;
+        _queuedTexts -= item.IsText ? 1 : 0;
         _queuedBytes -= item.Data.Length;
     }
 

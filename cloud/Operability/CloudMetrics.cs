@@ -17,6 +17,7 @@ public sealed class CloudMetrics : IDisposable
         BytesIn = _meter.CreateCounter<long>("edgegateway.stream.bytes_in", "By", "Session-stream bytes received from appliances");
         Deliveries = _meter.CreateCounter<long>("edgegateway.stream.deliveries", "{frame}", "Frames queued to viewers");
         ViewerSkips = _meter.CreateCounter<long>("edgegateway.stream.viewer_skips", "{event}", "Times a slow viewer was skipped forward to a keyframe");
+        ViewerDrops = _meter.CreateCounter<long>("edgegateway.stream.viewer_drops", "{connection}", "Viewer connections dropped for not reading at all");
         DroppedInput = _meter.CreateCounter<long>("edgegateway.stream.input_dropped", "{frame}", "Input frames dropped (not from the Controller, or malformed)");
         BadFrames = _meter.CreateCounter<long>("edgegateway.stream.bad_frames", "{frame}", "Malformed frames from appliances");
         RefusedPublishes = _meter.CreateCounter<long>("edgegateway.broker.refused_publishes", "{message}", "Publishes outside an appliance's own topics");
@@ -29,6 +30,8 @@ public sealed class CloudMetrics : IDisposable
     public Counter<long> Deliveries { get; }
 
     public Counter<long> ViewerSkips { get; }
+
+    public Counter<long> ViewerDrops { get; }
 
     public Counter<long> DroppedInput { get; }
 

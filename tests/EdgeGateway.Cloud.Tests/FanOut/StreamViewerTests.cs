@@ -166,6 +166,42 @@ public sealed class StreamViewerTests
         Assert.Equal([Text("""{"message":"Zugang verweigert – Schlüssel"}"""), Text(Ended)], await browser.ReceiveUntilClosedAsync());
     }
 
+    [Fact]
+    public async Task A_connection_that_reads_nothing_while_texts_pile_up_is_dropped_and_its_queue_let_go()
+    {
+        var viewer = new StreamViewer("u", "u", false, maxFrames: 8, maxBytes: 1 << 20);
+        viewer.StartFrom([Keyframe("k")]);
+        for (var i = 0; i < StreamViewer.MaxQueuedTexts; i++)
+        {
+            viewer.OfferText($$"""{"type":"viewers","count":{{i}}}""");
+        }
+
+        Assert.False(viewer.Dropped.IsCompleted);
+
+        viewer.OfferText("""{"type":"viewers","count":-1}""");
+
+        Assert.True(viewer.Dropped.IsCompleted);
+        Assert.Equal(OfferResult.Skipped, viewer.Offer(Output("after"), isKeyframe: false));
+        viewer.Complete(Ended);
+        await using var browser = await OpenAsync(viewer);
+        Assert.Empty(await browser.ReceiveUntilClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_connection_that_reads_its_texts_is_never_dropped_however_many_arrive()
+    {
+        var viewer = new StreamViewer("u", "u", false, maxFrames: 8, maxBytes: 1 << 20);
+        await using var browser = await OpenAsync(viewer);
+        for (var round = 0; round < 3; round++)
+        {
+            var texts = Enumerable.Range(0, StreamViewer.MaxQueuedTexts).Select(i => $$"""{"type":"viewers","count":{{i}}}""").ToList();
+            texts.ForEach(viewer.OfferText);
+            Assert.Equal(texts.Select(Text), await browser.ReceiveAsync(texts.Count));
+        }
+
+        Assert.False(viewer.Dropped.IsCompleted);
+    }
+
     private byte[] Output(string text) => FrameCodec.Encode(FrameType.TerminalOutput, FrameFlags.None, ++_sequence, Encoding.ASCII.GetBytes(text));
 
     private byte[] Keyframe(string text) => FrameCodec.Encode(FrameType.TerminalSnapshot, FrameFlags.Keyframe, ++_sequence, Encoding.ASCII.GetBytes(text));
