@@ -21,12 +21,12 @@ public sealed class BenchStack : IAsyncDisposable
 
     /// <summary>
     /// Sent once to every shell, gateway and direct alike: a short prompt, the two load generators (pure bash) and a
-    /// marker. <c>f</c> is the output burst of scenario 1b (a start marker on its own, then <c>seq</c>); <c>g N</c> prints N fixed 100-byte lines at 20 lines/s
+    /// marker. <c>f</c> is the output burst of scenario 1b (a start marker on its own, then <c>seq</c>); <c>g N [S]</c> prints N fixed 100-byte lines, one every S seconds (default 0.05: 20 lines/s)
     /// (a <c>read -t</c> on a pipe nobody writes: no fork per line).
     /// </summary>
     public const string ShellSetup =
         "PS1='$ '; f(){ printf '%s%s\\n' BURST START; sleep 0.05; seq 1 200000; printf '%s%s\\n' BURST END; }; "
-        + "g(){ exec 3<> <(:); local i=0; while [ $i -lt $1 ]; do printf 'fan-out %06d 0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\\n' $i; i=$((i+1)); read -t 0.05 -u 3; done; exec 3<&-; printf '%s%s\\n' FAN DONE; }; "
+        + "g(){ exec 3<> <(:); local i=0; while [ $i -lt $1 ]; do printf 'fan-out %06d 0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\\n' $i; i=$((i+1)); read -t ${2:-0.05} -u 3; done; exec 3<&-; printf '%s%s\\n' FAN DONE; }; "
         + "clear; echo READY-$((6*7))\r";
 
     public const string ReadyMarker = "READY-42";

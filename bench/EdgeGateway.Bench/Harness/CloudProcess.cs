@@ -22,6 +22,9 @@ public sealed class CloudProcess : IAsyncDisposable
     public const string AdminName = "admin";
     public const string ViewerName = "bench-viewer";
 
+    /// <summary>Harness environment variables with this prefix are passed to the cloud process without it.</summary>
+    public const string CloudEnvironmentPrefix = "EG_BENCH_CLOUD_";
+
     private readonly ChildProcess _process;
 
     private CloudProcess(ChildProcess process, string dataDirectory, int httpsPort, int brokerPort, CertificateAuthority authority, string adminPassword, string viewerPassword)
@@ -82,6 +85,16 @@ public sealed class CloudProcess : IAsyncDisposable
             ["Cloud__Broker__Port"] = brokerPort.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_NOLOGO"] = "1",
         };
+
+        // EG_BENCH_CLOUD_<NAME>=<value> in the harness's environment sets <NAME> for the cloud alone: runtime knobs
+        // (DOTNET_GCgen0size, …) tried on the cloud without touching the harness, which hosts the appliances.
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith(CloudEnvironmentPrefix, StringComparison.Ordinal) && variable.Value is string value)
+            {
+                environment[key[CloudEnvironmentPrefix.Length..]] = value;
+            }
+        }
         var cloudDir = Path.Combine(RepoPaths.Root, "cloud");
         var process = ChildProcess.Start(
             RepoPaths.DotnetHost,
@@ -115,6 +128,29 @@ public sealed class CloudProcess : IAsyncDisposable
             ServerCertificateCustomValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, authority, PinnedCertificateAuthority.ServerAuthOid, out _),
         };
         return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>
+    /// The sum of every sample of one metric on the cloud's /metrics page (Prometheus text) whose labels contain
+    /// <paramref name="label"/> (e.g. <c>gc_heap_generation="gen2"</c>), or null if there is none.
+    /// </summary>
+    public async Task<double?> ReadMetricAsync(string name, string? label, CancellationToken cancellationToken)
+    {
+        using var client = CreateHttpClient();
+        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+        double? sum = null;
+        foreach (var line in text.Split('\n'))
+        {
+            // "name value [timestamp]" or "name{labels} value [timestamp]"
+            if (line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{'
+                && (label is null || line.Contains(label, StringComparison.Ordinal)))
+            {
+                var value = line[(line.IndexOf('}', StringComparison.Ordinal) is >= 0 and var close ? close + 1 : name.Length)..].Trim().Split(' ')[0];
+                sum = (sum ?? 0) + double.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sum;
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)

@@ -59,6 +59,49 @@ public static partial class ProcStats
         return (anonymous, rss - anonymous);
     }
 
+    /// <summary>
+    /// Resident bytes per mapped file (anonymous mappings under their kind, e.g. "[heap]" or "[anon]"), largest
+    /// first: what an RSS figure is made of.
+    /// </summary>
+    public static IReadOnlyList<(string Mapping, long Bytes)> ResidencyByMapping(int pid)
+    {
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        var current = "[anon]";
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-', StringComparison.Ordinal))
+            {
+                // "start-end perms offset dev inode   path": the path is the sixth field, if any.
+                var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+                current = fields.Length == 6 ? fields[5].Trim() : "[anon]";
+            }
+            else if (line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                totals[current] = totals.GetValueOrDefault(current) + (Kilobytes(line) * 1024);
+            }
+        }
+
+        return [.. totals.Where(t => t.Value > 0).Select(t => (t.Key, t.Value)).OrderByDescending(t => t.Value)];
+    }
+
+    /// <summary>
+    /// The whole machine's CPU time (/proc/stat, all cores): busy (everything but idle and iowait) and total, in
+    /// seconds. Two samples give how saturated the box was over a window, whoever used it.
+    /// </summary>
+    public static (double Busy, double Total) Machine()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        double total = 0, idle = 0;
+        for (var i = 1; i < Math.Min(fields.Length, 9); i++)
+        {
+            var ticks = long.Parse(fields[i], CultureInfo.InvariantCulture);
+            total += ticks;
+            idle += i is 4 or 5 ? ticks : 0; // idle, iowait
+        }
+
+        return ((total - idle) / TicksPerSecond, total / TicksPerSecond);
+    }
+
     /// <summary>This process.</summary>
     public static ProcSample Self() => Read(Environment.ProcessId);
 

@@ -192,6 +192,10 @@ public sealed class FootprintScenario : IScenario
         m.IdleRssMb.Add(idle.RssBytes / 1e6);
         var (anonymous, file) = ProcStats.Residency(process.Id);
         m.IdleSplit ??= (anonymous / 1e6, file / 1e6);
+        await File.WriteAllLinesAsync(
+            Path.ChangeExtension(log, ".rss-by-mapping.txt"),
+            ProcStats.ResidencyByMapping(process.Id).Select(r => FormattableString.Invariant($"{r.Bytes / 1024,8} KiB  {r.Mapping}")),
+            context.Cancellation);
         context.Say($"  footprint {variant.Name}: ready in {readyMs:0} ms, idle RSS {idle.RssBytes / 1e6:0.0} MB");
         if (!withSession)
         {
