@@ -89,6 +89,9 @@ public sealed class TerminalBytesScenario : IScenario
         var bytes = new Dictionary<ITerminalSide, List<(double Payload, double? Socket, double Seconds)>> { [gateway] = [], [direct] = [] };
         var echoes = new Dictionary<ITerminalSide, List<double>> { [gateway] = [], [direct] = [] };
         var lost = new Dictionary<ITerminalSide, int> { [gateway] = 0, [direct] = 0 };
+
+        // --profile: the harness holds the appliance (SSH.NET, libvterm, the streamer) and both clients.
+        var profile = PerfProfiler.Start(context, Environment.ProcessId, "seq-harness");
         for (var rep = 0; rep < context.Settings.SeqBursts; rep++)
         {
             var order = rep % 2 == 0 ? new ITerminalSide[] { gateway, direct } : [direct, gateway];
@@ -100,6 +103,11 @@ public sealed class TerminalBytesScenario : IScenario
                 lost[side] += missing;
                 context.Say($"  seq burst {rep + 1} {side.Name}: {payload / 1000:0.0} kB, {seconds:0.00} s, {samples.Count} echoes, {missing} lost");
             }
+        }
+
+        if (profile is not null)
+        {
+            context.Note("1b.profile.seq-harness", await profile.StopAsync());
         }
 
         var gwBytes = Distribution.Of(bytes[gateway].Select(b => b.Payload / 1000));
