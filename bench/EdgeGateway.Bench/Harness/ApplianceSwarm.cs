@@ -87,7 +87,7 @@ public sealed class ApplianceSwarm : IAsyncDisposable
         string? firstError = null;
         using var gate = new SemaphoreSlim(concurrency);
         var started = Stopwatch.StartNew();
-        await Task.WhenAll(identities.Select(async identity =>
+        var connecting = Task.WhenAll(identities.Select(async identity =>
         {
             await gate.WaitAsync(cancellationToken);
             var client = factory.CreateMqttClient();
@@ -136,6 +136,16 @@ public sealed class ApplianceSwarm : IAsyncDisposable
                 gate.Release();
             }
         }));
+        try
+        {
+            await connecting;
+        }
+        catch
+        {
+            await swarm.DisposeAsync(); // stops the pinger and disconnects the clients connected so far
+            throw;
+        }
+
         swarm.Took = started.Elapsed;
         swarm.Failed = failures;
         swarm.FirstError = firstError;
