@@ -161,7 +161,10 @@ public sealed class StreamViewer
                 return;
             }
 
-            // Nothing has left the queue for as long as it took this many texts to arrive: let it all go.
+            // Nothing has left the queue for as long as it took this many texts to arrive: let it all go. Dropped is
+            // set first, so that a pump finishing on the completed channel is never taken for a session that ended
+            // (its continuations run asynchronously, not under this lock).
+            _dropped.TrySetResult();
             _completed = true;
             while (_queue.Reader.TryRead(out var item))
             {
@@ -170,8 +173,6 @@ public sealed class StreamViewer
 
             _queue.Writer.TryComplete();
         }
-
-        _dropped.TrySetResult();
     }
 
     /// <summary>Sends <paramref name="finalJson"/> after what is queued, then lets the pump close the socket.</summary>

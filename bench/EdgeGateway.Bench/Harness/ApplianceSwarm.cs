@@ -67,7 +67,6 @@ public sealed class ApplianceSwarm : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(cloud);
         var swarm = new ApplianceSwarm();
-        swarm._pinger = swarm.PingAsync(keepAlive);
 
         // Certificates first (not part of the connect rate): P-256 keys signed by the cloud's CA.
         var issue = Stopwatch.StartNew();
@@ -79,6 +78,7 @@ public sealed class ApplianceSwarm : IAsyncDisposable
             identities[i] = (id, X509Certificate2.CreateFromPem(cert, key));
         });
         swarm.IssueTook = issue.Elapsed;
+        swarm._pinger = swarm.PingAsync(keepAlive);
 
         var authority = cloud.AuthorityCertificate;
         var factory = new MqttClientFactory();

@@ -130,14 +130,21 @@ public sealed class CloudProcess : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    /// <summary>
-    /// The sum of every sample of one metric on the cloud's /metrics page (Prometheus text) whose labels contain
-    /// <paramref name="label"/> (e.g. <c>gc_heap_generation="gen2"</c>), or null if there is none.
-    /// </summary>
-    public async Task<double?> ReadMetricAsync(string name, string? label, CancellationToken cancellationToken)
+    /// <summary>The cloud's /metrics page (Prometheus text format), one scrape.</summary>
+    public async Task<string> ReadMetricsAsync(CancellationToken cancellationToken)
     {
         using var client = CreateHttpClient();
-        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+        return await client.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+    }
+
+    /// <summary>
+    /// The sum of every sample of one metric in a /metrics scrape whose labels contain <paramref name="label"/>
+    /// (e.g. <c>gc_heap_generation="gen2"</c>), or null if there is none.
+    /// </summary>
+    public static double? SumMetric(string text, string name, string? label)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(name);
         double? sum = null;
         foreach (var line in text.Split('\n'))
         {
@@ -145,7 +152,7 @@ public sealed class CloudProcess : IAsyncDisposable
             if (line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{'
                 && (label is null || line.Contains(label, StringComparison.Ordinal)))
             {
-                var value = line[(line.IndexOf('}', StringComparison.Ordinal) is >= 0 and var close ? close + 1 : name.Length)..].Trim().Split(' ')[0];
+                var value = line[(line.LastIndexOf('}') is >= 0 and var close ? close + 1 : name.Length)..].Trim().Split(' ')[0];
                 sum = (sum ?? 0) + double.Parse(value, CultureInfo.InvariantCulture);
             }
         }
