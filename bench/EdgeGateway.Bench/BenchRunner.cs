@@ -42,9 +42,7 @@ public static class BenchRunner
         await using (var device = await SshServer.StartAsync(cancellationToken))
         {
             var context = new BenchContext(settings, device, report, directory, log, cancellationToken);
-            var cloudEnvironment = string.Join(' ', Environment.GetEnvironmentVariables().Keys.OfType<string>()
-                .Where(k => k.StartsWith(CloudProcess.CloudEnvironmentPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-                .Select(k => $"{k[CloudProcess.CloudEnvironmentPrefix.Length..]}={Environment.GetEnvironmentVariable(k)}"));
+            var cloudEnvironment = string.Join(' ', CloudProcess.EnvironmentOverrides().Select(o => $"{o.Key}={o.Value}"));
             if (cloudEnvironment.Length > 0)
             {
                 // Runtime knobs given to the cloud alone change what is measured: they go into the results.

@@ -85,16 +85,11 @@ public sealed class CloudProcess : IAsyncDisposable
             ["Cloud__Broker__Port"] = brokerPort.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_NOLOGO"] = "1",
         };
-
-        // EG_BENCH_CLOUD_<NAME>=<value> in the harness's environment sets <NAME> for the cloud alone: runtime knobs
-        // (DOTNET_GCgen0size, …) tried on the cloud without touching the harness, which hosts the appliances.
-        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        foreach (var (name, value) in EnvironmentOverrides())
         {
-            if (variable.Key is string key && key.StartsWith(CloudEnvironmentPrefix, StringComparison.Ordinal) && variable.Value is string value)
-            {
-                environment[key[CloudEnvironmentPrefix.Length..]] = value;
-            }
+            environment[name] = value;
         }
+
         var cloudDir = Path.Combine(RepoPaths.Root, "cloud");
         var process = ChildProcess.Start(
             RepoPaths.DotnetHost,
@@ -128,6 +123,25 @@ public sealed class CloudProcess : IAsyncDisposable
             ServerCertificateCustomValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, authority, PinnedCertificateAuthority.ServerAuthOid, out _),
         };
         return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>
+    /// What <c>EG_BENCH_CLOUD_&lt;NAME&gt;=&lt;value&gt;</c> in the harness's environment sets for the cloud alone, by
+    /// name: runtime knobs (DOTNET_GCgen0size, …) tried on the cloud without touching the harness, which hosts the
+    /// appliances.
+    /// </summary>
+    public static SortedDictionary<string, string> EnvironmentOverrides()
+    {
+        var overrides = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith(CloudEnvironmentPrefix, StringComparison.Ordinal) && variable.Value is string value)
+            {
+                overrides[key[CloudEnvironmentPrefix.Length..]] = value;
+            }
+        }
+
+        return overrides;
     }
 
     /// <summary>The cloud's /metrics page (Prometheus text format), one scrape.</summary>

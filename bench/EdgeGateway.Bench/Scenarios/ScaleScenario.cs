@@ -179,9 +179,6 @@ public sealed class ScaleScenario : IScenario
             var interval = (1 / s.ActiveLinesPerSecond).ToString("0.###", CultureInfo.InvariantCulture);
             await Task.WhenAll(terminals.Select(t => t.RunAsync($"g {s.ActiveLines} {interval}\r", "FANDONE", TimeSpan.FromSeconds((s.ActiveLines / s.ActiveLinesPerSecond * 6) + 120))));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var harness1 = ProcStats.Self();
-            var machine1 = ProcStats.Machine();
-            var machineBusy = (machine1.Busy - machine0.Busy) / (machine1.Total - machine0.Total);
             foreach (var profile in profiles)
             {
                 if (profile is not null)
@@ -197,7 +194,13 @@ public sealed class ScaleScenario : IScenario
                 await groups[i].WaitForAsync(last[i], TimeSpan.FromSeconds(30));
             }
 
+            // Every CPU reading ends here, once the viewers have the last frame: the same window for all of them.
             var cloud1 = stack.Cloud.Sample();
+            var harness1 = ProcStats.Self();
+            var machine1 = ProcStats.Machine();
+            var cloudCpu = cloud1.CpuSeconds - cloud0.CpuSeconds;
+            var harnessCpu = harness1.CpuSeconds - harness0.CpuSeconds;
+            var machineBusy = (machine1.Busy - machine0.Busy) / (machine1.Total - machine0.Total);
             var gc = (await ReadGcAsync(stack.Cloud, context.Cancellation)).Since(gc0);
             var perSession = terminals.Select((t, i) => DeliveryStats.Compute(topics[i], [.. groups[i].Records], first[i], last[i])).ToList();
             var delivery = new DeliveryStats(
@@ -207,11 +210,11 @@ public sealed class ScaleScenario : IScenario
                 perSession.Sum(d => d.DeliveredBytes),
                 [.. perSession.SelectMany(d => d.SlowestPerFrameMs)],
                 [.. perSession.SelectMany(d => d.AllDeliveriesMs)]);
-            context.Say($"  scale ({label}): {delivery.Deliveries:N0} deliveries in {seconds:0.0} s, {delivery.Missing} missing; CPU: cloud {cloud1.CpuSeconds - cloud0.CpuSeconds:0.0} s, harness {harness1.CpuSeconds - harness0.CpuSeconds:0.0} s, machine {machineBusy:P0} busy; cloud GC {gc}; harness GC paused {(GC.GetTotalPauseDuration() - harnessPause0).TotalMilliseconds:0} ms");
+            context.Say($"  scale ({label}): {delivery.Deliveries:N0} deliveries in {seconds:0.0} s, {delivery.Missing} missing; CPU: cloud {cloudCpu:0.0} s, harness {harnessCpu:0.0} s, machine {machineBusy:P0} busy; cloud GC {gc}; harness GC paused {(GC.GetTotalPauseDuration() - harnessPause0).TotalMilliseconds:0} ms");
 
             // Keystrokes on the first session, everything else idle again.
             var keystrokes = await TypeAsync(terminals[0], s.ScaleKeystrokes);
-            return new ActiveResult(delivery, seconds, cloud1.CpuSeconds - cloud0.CpuSeconds, harness1.CpuSeconds - harness0.CpuSeconds, machineBusy, gc, [.. terminals.Select(t => t.StartTook.TotalMilliseconds)], keystrokes);
+            return new ActiveResult(delivery, seconds, cloudCpu, harnessCpu, machineBusy, gc, [.. terminals.Select(t => t.StartTook.TotalMilliseconds)], keystrokes);
         }
         finally
         {
