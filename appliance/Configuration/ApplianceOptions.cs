@@ -24,6 +24,30 @@ public sealed class ApplianceOptions
 
     /// <summary>Terminal streaming under uplink pressure.</summary>
     public TerminalStreamOptions Terminal { get; set; } = new();
+
+    /// <summary>How a dead or frozen device is noticed.</summary>
+    public LivenessOptions Liveness { get; set; } = new();
+}
+
+/// <summary>
+/// Device liveness, as OpenSSH's <c>ServerAliveInterval</c> and <c>ServerAliveCountMax</c>: the appliance probes a
+/// silent device every <see cref="Interval"/> and ends the session when nothing came back for
+/// <see cref="Interval"/> × <see cref="CountMax"/> (the liveness time; 10 s by default).
+/// </summary>
+public sealed class LivenessOptions
+{
+    /// <summary>Silence after which the device is probed, and the time between unanswered probes (1 s to 10 min).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Intervals of silence under probing after which the device is declared dead (1 to 100).</summary>
+    public int CountMax { get; set; } = 2;
+
+    /// <summary>
+    /// How long a probe may go unanswered before the device counts as not responding: the Controller sees
+    /// "device not responding" and typed input is refused (100 ms up to the liveness time). A device on the plant
+    /// LAN answers in milliseconds; the default leaves room for a busy one.
+    /// </summary>
+    public TimeSpan DoubtAfter { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>The uplink to the cloud: MQTT 5 over TLS with the appliance's client certificate.</summary>
@@ -71,6 +95,14 @@ public sealed class EndpointOptions
 
     /// <summary>TCP port.</summary>
     public int Port { get; set; } = 22;
+
+    /// <summary>
+    /// Allow legacy algorithms for this endpoint only: SHA-1 key exchange (<c>diffie-hellman-group1-sha1</c>, …),
+    /// CBC and 3DES ciphers, SHA-1 and MD5 MACs, <c>ssh-rsa</c> (SHA-1) signatures and DSA (<c>ssh-dss</c>) host
+    /// keys. Off by default: a device that offers nothing better is refused with a message naming what it offered.
+    /// Sessions that use one are marked "legacy crypto" on the session page.
+    /// </summary>
+    public bool AllowLegacyAlgorithms { get; set; }
 
     /// <summary>
     /// Expected SSH host key, as OpenSSH prints it (<c>SHA256:…</c> or the base64 part alone). When set, any
@@ -148,6 +180,20 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
             {
                 errors.Add($"{key}:Port must be 1-65535.");
             }
+        }
+
+        var liveness = options.Liveness;
+        if (liveness.Interval < TimeSpan.FromSeconds(1) || liveness.Interval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Appliance:Liveness:Interval must be 1 s to 10 min (got {liveness.Interval}).");
+        }
+        else if (liveness.CountMax is < 1 or > 100)
+        {
+            errors.Add($"Appliance:Liveness:CountMax must be 1 to 100 (got {liveness.CountMax}).");
+        }
+        else if (liveness.DoubtAfter < TimeSpan.FromMilliseconds(100) || liveness.DoubtAfter > liveness.Interval * liveness.CountMax)
+        {
+            errors.Add($"Appliance:Liveness:DoubtAfter must be 100 ms up to Interval × CountMax (got {liveness.DoubtAfter}).");
         }
 
         // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,

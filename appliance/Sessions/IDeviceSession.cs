@@ -21,6 +21,9 @@ public interface IDeviceSession : IAsyncDisposable
     /// </summary>
     Task<bool> StartAsync(StartSession start, CancellationToken cancellationToken);
 
+    /// <summary>What the connection negotiated and what the device said before login; set once started.</summary>
+    SessionDetails? Details { get; }
+
     /// <summary>Completes when the session has ended, with the reason.</summary>
     Task<SessionOutcome> Completion { get; }
 

@@ -110,7 +110,7 @@ internal sealed partial class SessionManager(
         {
             if (await session.StartAsync(start, _stopping.Token))
             {
-                await uplink.PublishControlAsync(new SessionStarted(start.SessionId), _stopping.Token);
+                await uplink.PublishControlAsync(new SessionStarted(start.SessionId, session.Details), _stopping.Token);
             }
 
             var outcome = await session.Completion;

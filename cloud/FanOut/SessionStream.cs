@@ -262,6 +262,24 @@ public sealed class SessionStream
         OfferText(viewers, json);
     }
 
+    /// <summary>Sends a text (JSON) message to the connection that holds control, if any.</summary>
+    public void NotifyController(string json)
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            viewers = _viewers;
+        }
+
+        foreach (var viewer in viewers)
+        {
+            if (viewer.IsController)
+            {
+                viewer.OfferText(json);
+            }
+        }
+    }
+
     /// <summary>The session is over: viewers get <paramref name="finalJson"/> after what is queued, then close.</summary>
     public void Complete(string finalJson)
     {

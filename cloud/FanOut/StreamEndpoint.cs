@@ -48,7 +48,7 @@ internal static partial class StreamEndpoint
         var logger = loggers.CreateLogger(typeof(StreamEndpoint));
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
-        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller)));
+        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller, Responding: session.DeviceResponding, Details: session.Details)));
         session.Stream.Join(viewer);
         session.Stream.ViewersChanged();
         Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");

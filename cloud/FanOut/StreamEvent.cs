@@ -1,9 +1,14 @@
 using System.Text.Json.Serialization;
 using EdgeGateway.Cloud.Sessions;
+using EdgeGateway.Protocol.Control;
 
 namespace EdgeGateway.Cloud.FanOut;
 
-/// <summary>A text (JSON) message on a viewer's WebSocket: hello, viewers, ended.</summary>
+/// <summary>
+/// A text (JSON) message on a viewer's WebSocket: <c>hello</c> (role, controller, connection details, whether the
+/// device responds), <c>viewers</c> (count), <c>device</c> (responding or not), <c>notice</c> (a message for the
+/// Controller, e.g. refused input), <c>ended</c> (reason, message).
+/// </summary>
 public sealed record StreamEvent(
     string Type,
     string? Role = null,
@@ -11,8 +16,11 @@ public sealed record StreamEvent(
     UserRef? Controller = null,
     int? Count = null,
     string? Reason = null,
-    string? Message = null);
+    string? Message = null,
+    bool? Responding = null,
+    SessionDetails? Details = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]
+[JsonSerializable(typeof(SessionDetails))]
 internal sealed partial class StreamEventJson : JsonSerializerContext;

@@ -7,7 +7,7 @@ namespace EdgeGateway.Cloud.Policy;
 /// <summary>The embedded profile's store: one SQLite file in WAL mode in the data folder.</summary>
 public sealed class CloudDatabase
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly string _connectionString;
 
@@ -67,6 +67,19 @@ public sealed class CloudDatabase
 
         using var transaction = connection.BeginTransaction();
         command.Transaction = transaction;
+        if (version < 1)
+        {
+            CreateVersion1(command);
+        }
+
+        // 2: what each session's connection negotiated and the device's banner (SessionDetails as JSON).
+        command.CommandText = "ALTER TABLE sessions ADD COLUMN details TEXT; PRAGMA user_version = 2;";
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    private static void CreateVersion1(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
         command.CommandText = """
             CREATE TABLE IF NOT EXISTS users (
                 id TEXT PRIMARY KEY,
@@ -101,6 +114,5 @@ public sealed class CloudDatabase
             PRAGMA user_version = 1;
             """;
         command.ExecuteNonQuery();
-        transaction.Commit();
     }
 }

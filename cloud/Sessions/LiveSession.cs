@@ -13,7 +13,9 @@ public sealed record SessionView(
     UserRef Controller,
     DateTimeOffset StartedAt,
     int Viewers,
-    string Status);
+    string Status,
+    SessionDetails? Details = null,
+    bool DeviceResponding = true);
 
 /// <summary>A user named in a response.</summary>
 public sealed record UserRef(string Id, string Name);
@@ -54,11 +56,18 @@ public sealed class LiveSession
     /// <summary>Set once the appliance reported the device connection open.</summary>
     public bool Started { get; private set; }
 
+    /// <summary>What the connection negotiated and the device's banner, from the appliance; null until started.</summary>
+    public SessionDetails? Details { get; private set; }
+
+    /// <summary>False while the appliance reports that the device does not answer its keep-alive probes.</summary>
+    public bool DeviceResponding { get; internal set; } = true;
+
     /// <summary>Completes with <see cref="SessionStarted"/> or <see cref="SessionEnded"/>.</summary>
     public Task<ControlMessage> StartResult => _startResult.Task;
 
     internal void OnStarted(SessionStarted message)
     {
+        Details = message.Details;
         Started = true;
         _startResult.TrySetResult(message);
     }
@@ -66,5 +75,5 @@ public sealed class LiveSession
     internal void OnEnded(SessionEnded message) => _startResult.TrySetResult(message);
 
     public SessionView ToView(string status = "in-session") =>
-        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, status);
+        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, status, Details, DeviceResponding);
 }

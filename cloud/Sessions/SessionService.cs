@@ -160,6 +160,15 @@ public sealed partial class SessionService : IUpstreamHandler
                 break;
             case SessionStarted started when Owned(applianceId, started.SessionId) is { } session:
                 session.OnStarted(started);
+                RecordDetails(session);
+                break;
+            case DeviceStatus status when Owned(applianceId, status.SessionId) is { Started: true } session && session.DeviceResponding != status.Responding:
+                session.DeviceResponding = status.Responding;
+                Log.DeviceStatus(_logger, session.Id, status.Responding);
+                session.Stream.Broadcast(JsonSerializer.Serialize(new StreamEvent("device", Responding: status.Responding), StreamEventJson.Default.StreamEvent));
+                break;
+            case InputRefused refused when Owned(applianceId, refused.SessionId) is { Started: true } session:
+                session.Stream.NotifyController(JsonSerializer.Serialize(new StreamEvent("notice", Message: refused.Message), StreamEventJson.Default.StreamEvent));
                 break;
             case SessionEnded ended when Owned(applianceId, ended.SessionId) is { } session:
                 session.OnEnded(ended);
@@ -224,6 +233,21 @@ public sealed partial class SessionService : IUpstreamHandler
         Log.Ended(_logger, session.Id, reason, message);
     }
 
+    private void RecordDetails(LiveSession session)
+    {
+        if (session.Details is not { } details)
+        {
+            return;
+        }
+
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE sessions SET details = $details WHERE id = $id";
+        command.Parameters.AddWithValue("$id", session.Id);
+        command.Parameters.AddWithValue("$details", JsonSerializer.Serialize(details, StreamEventJson.Default.SessionDetails));
+        command.ExecuteNonQuery();
+    }
+
     private void Record(LiveSession session)
     {
         using var connection = _database.Open();
@@ -264,6 +288,9 @@ public sealed partial class SessionService : IUpstreamHandler
 
         [LoggerMessage(2002, LogLevel.Information, "Session {SessionId} ended: {Reason} {Message}")]
         public static partial void Ended(ILogger logger, string sessionId, EndReason reason, string message);
+
+        [LoggerMessage(2004, LogLevel.Information, "Session {SessionId}: device responding: {Responding}")]
+        public static partial void DeviceStatus(ILogger logger, string sessionId, bool responding);
 
         [LoggerMessage(2003, LogLevel.Warning, "Appliance {ApplianceId} sent a bad frame for session {SessionId}: {Status}")]
         public static partial void BadFrame(ILogger logger, string applianceId, string sessionId, FrameReadStatus status);

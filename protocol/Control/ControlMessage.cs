@@ -14,6 +14,8 @@ namespace EdgeGateway.Protocol.Control;
 [JsonDerivedType(typeof(SessionEnded), "ended")]
 [JsonDerivedType(typeof(StopSession), "stop")]
 [JsonDerivedType(typeof(KeyframeRequest), "keyframe")]
+[JsonDerivedType(typeof(DeviceStatus), "device")]
+[JsonDerivedType(typeof(InputRefused), "input-refused")]
 public abstract record ControlMessage
 {
     /// <summary>The control-message version this build writes.</summary>
@@ -91,10 +93,39 @@ public sealed record StartSession(string SessionId, string EndpointId, string Co
 }
 
 /// <summary>Appliance → cloud: the device accepted the connection; frames follow.</summary>
-public sealed record SessionStarted(string SessionId) : ControlMessage
+/// <param name="SessionId">The session.</param>
+/// <param name="Details">What the connection negotiated and what the device said before login; null from older appliances.</param>
+public sealed record SessionStarted(string SessionId, SessionDetails? Details = null) : ControlMessage
 {
     /// <inheritdoc/>
-    public override string? Validate() => CheckSession(SessionId);
+    public override string? Validate() => CheckSession(SessionId) ?? Details?.Validate();
+}
+
+/// <summary>
+/// How a device connection was set up, for the session page and the session's record. Strings are what the
+/// device and the appliance negotiated (RFC 4253 §7.1 algorithm names for SSH), never credentials.
+/// </summary>
+/// <param name="ServerVersion">The device's identification string (RFC 4253 §4.2), e.g. <c>SSH-2.0-OpenSSH_9.2p1</c>.</param>
+/// <param name="KeyExchange">Key exchange algorithm.</param>
+/// <param name="HostKey">Host key algorithm.</param>
+/// <param name="Cipher">Cipher, device to appliance (the other direction is almost always the same).</param>
+/// <param name="Mac">MAC, device to appliance; empty for AEAD ciphers, which need none.</param>
+/// <param name="LegacyCrypto">True when any negotiated algorithm is on the legacy list: the endpoint's policy allowed it.</param>
+/// <param name="Terminal">False when the device refused a terminal (PTY) and the shell runs without one.</param>
+/// <param name="Banner">The device's pre-authentication banner (RFC 4252 §5.4), control characters removed; at most <see cref="MaxBannerLength"/> characters.</param>
+public sealed record SessionDetails(string? ServerVersion, string? KeyExchange, string? HostKey, string? Cipher, string? Mac, bool LegacyCrypto, bool Terminal, string? Banner)
+{
+    /// <summary>Longest banner kept, in UTF-16 code units; a longer one is cut.</summary>
+    public const int MaxBannerLength = 4096;
+
+    /// <summary>Longest algorithm name or version string accepted.</summary>
+    public const int MaxNameLength = 256;
+
+    /// <summary>Checks the lengths a receiver stores and shows.</summary>
+    public string? Validate() =>
+        new[] { ServerVersion, KeyExchange, HostKey, Cipher, Mac }.Any(s => s is { Length: > MaxNameLength }) ? "oversized algorithm name"
+        : Banner is { Length: > MaxBannerLength } ? "oversized banner"
+        : null;
 }
 
 /// <summary>Appliance → cloud: a session ended, or failed to start.</summary>
@@ -116,4 +147,29 @@ public sealed record KeyframeRequest(string SessionId) : ControlMessage
 {
     /// <inheritdoc/>
     public override string? Validate() => CheckSession(SessionId);
+}
+
+/// <summary>
+/// Appliance → cloud: whether the device answers. Sent when it changes: <c>Responding = false</c> as soon as a
+/// keep-alive probe goes unanswered for the appliance's doubt time (input is refused from then on), <c>true</c>
+/// when the device is heard from again. A device that stays silent for the liveness time ends the session
+/// (<see cref="EndReason.DeviceUnresponsive"/>).
+/// </summary>
+public sealed record DeviceStatus(string SessionId, bool Responding) : ControlMessage
+{
+    /// <inheritdoc/>
+    public override string? Validate() => CheckSession(SessionId);
+}
+
+/// <summary>
+/// Appliance → cloud: the Controller's input was refused and not sent to the device (at most one a second per
+/// session). The cloud tells the Controller's page.
+/// </summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="Message">The sentence the Controller sees, at most 512 characters.</param>
+public sealed record InputRefused(string SessionId, string Message) : ControlMessage
+{
+    /// <inheritdoc/>
+    public override string? Validate() =>
+        CheckSession(SessionId) ?? (Message is null || Message.Length is 0 or > 512 ? "invalid message" : null);
 }

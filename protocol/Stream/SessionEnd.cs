@@ -29,6 +29,12 @@ public enum EndReason : byte
 
     /// <summary>The session ran past its time limit.</summary>
     Expired = 8,
+
+    /// <summary>
+    /// The device stopped answering: its connection is still open but nothing came back to the appliance's
+    /// keep-alive probes within the liveness time (a frozen or hung device).
+    /// </summary>
+    DeviceUnresponsive = 9,
 }
 
 /// <summary>Encodes and decodes <see cref="FrameType.End"/> payloads.</summary>

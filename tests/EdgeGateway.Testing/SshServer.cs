@@ -92,10 +92,21 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The directory holding the configuration, the host key and the files of <see cref="SshServerOptions.Files"/>.</summary>
+    public string Directory => _directory;
+
     /// <summary>Creates the user and the host key, and starts sshd; returns once sshd listens.</summary>
     /// <exception cref="InvalidOperationException">Not root, OpenSSH missing, or sshd would not start (its output included).</exception>
-    public static async Task<SshServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<SshServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(new SshServerOptions(), cancellationToken);
+
+    /// <summary>
+    /// Starts an sshd configured as <paramref name="options"/> say: a device's own configuration lines (they take
+    /// precedence over the fixture's defaults), its password and its host key type.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not root, OpenSSH missing, or sshd would not start (its output included).</exception>
+    public static async Task<SshServer> StartAsync(SshServerOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         if (!OperatingSystem.IsLinux())
         {
             throw new InvalidOperationException("SshServer needs Linux with OpenSSH: run scripts/setup.sh on Debian 12.");
@@ -105,18 +116,22 @@ public sealed class SshServer : IAsyncDisposable
         await ReapStaleAsync(cancellationToken);
 
         // sshd refuses to start without its privilege-separation directory, even on a high port.
-        Directory.CreateDirectory("/run/sshd", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        System.IO.Directory.CreateDirectory("/run/sshd", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
         var (userName, directory) = CreateWorkDirectory();
         int? uid = null;
         try
         {
-            var password = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.", 24);
+            var password = options.Password ?? RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.", 24);
             uid = await CreateUserAsync(userName, password, Path.Combine(directory, "home"), cancellationToken);
+            foreach (var (name, content) in options.Files)
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, name), content, cancellationToken);
+            }
 
             var hostKey = Path.Combine(directory, "host_key");
-            await ProcessRunner.RunCheckedAsync(SshKeygenPath, ["-q", "-t", "ed25519", "-N", "", "-C", userName, "-f", hostKey], cancellationToken: cancellationToken);
+            await ProcessRunner.RunCheckedAsync(SshKeygenPath, ["-q", "-t", options.HostKeyType, "-N", "", "-C", userName, "-f", hostKey], cancellationToken: cancellationToken);
             var hostPublicKey = string.Join(' ', File.ReadAllText(hostKey + ".pub").Split(' ', StringSplitOptions.RemoveEmptyEntries)[..2]);
 
             // The port can be taken between FreePort and sshd's bind: try a few.
@@ -124,7 +139,7 @@ public sealed class SshServer : IAsyncDisposable
             {
                 var port = FreePort.Get();
                 var config = Path.Combine(directory, ConfigFile);
-                await File.WriteAllTextAsync(config, Config(port, hostKey, Path.Combine(directory, PidFile), userName), cancellationToken);
+                await File.WriteAllTextAsync(config, Config(port, hostKey, Path.Combine(directory, PidFile), userName, options.ConfigLines.Select(l => l.Replace("{dir}", directory, StringComparison.Ordinal))), cancellationToken);
                 var check = await ProcessRunner.RunAsync(SshdPath, ["-t", "-f", config], cancellationToken: cancellationToken);
                 if (check.ExitCode != 0)
                 {
@@ -179,7 +194,50 @@ public sealed class SshServer : IAsyncDisposable
     /// <inheritdoc/>
     public override string ToString() => $"sshd {UserName}@{Host}:{Port}";
 
-    private static string Config(int port, string hostKey, string pidFile, string userName) => $"""
+    /// <summary>
+    /// Pids of the user's session processes (<c>sshd: user@pts/N</c> or <c>sshd: user@notty</c>): the unprivileged
+    /// half of each connection, which speaks the protocol. Killing or stopping one is what a crashing or freezing
+    /// device does to a session.
+    /// </summary>
+    public IReadOnlyList<int> SessionProcessIds()
+    {
+        var found = new List<int>();
+        foreach (var pid in ProcessIds())
+        {
+            try
+            {
+                var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+                if (commandLine.StartsWith($"sshd: {UserName}@", StringComparison.Ordinal) && ReadUid(pid) == _uid)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Exited while we looked.
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Sends a signal (<c>STOP</c>, <c>CONT</c>, <c>TERM</c>, …) to processes with kill(1), as a device's own fault would.</summary>
+    public static void Signal(IEnumerable<int> pids, string signal)
+    {
+        ArgumentNullException.ThrowIfNull(pids);
+        foreach (var pid in pids)
+        {
+            using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Pids of every live process of the throwaway user (the shell and what runs in it).</summary>
+    public IReadOnlyList<int> UserProcessIds() => [.. ProcessIds().Where(pid => ReadUid(pid) == _uid)];
+
+    private static string Config(int port, string hostKey, string pidFile, string userName, IEnumerable<string> deviceLines) => $"""
+        # The device's own lines first: for most keywords sshd keeps the first value it reads.
+        {string.Join('\n', deviceLines)}
         # EdgeGateway test server: loopback only, one throwaway user, password login, nothing forwarded.
         ListenAddress 127.0.0.1
         Port {port}
@@ -229,13 +287,13 @@ public sealed class SshServer : IAsyncDisposable
         {
             var userName = NamePrefix + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 6);
             var directory = Path.Combine(Path.GetTempPath(), userName);
-            if (Directory.Exists(directory) || UserExists(userName))
+            if (System.IO.Directory.Exists(directory) || UserExists(userName))
             {
                 continue;
             }
 
             // World-traversable, so the user can reach the home directory inside it.
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             // Written whole or not at all: a parallel run's reaper must never read a half-written owner.
             File.WriteAllText(Path.Combine(directory, OwnerFile + ".new"), Owner.Current);
@@ -407,9 +465,9 @@ public sealed class SshServer : IAsyncDisposable
             }
         }
 
-        if (Directory.Exists(directory))
+        if (System.IO.Directory.Exists(directory))
         {
-            Directory.Delete(directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -453,7 +511,7 @@ public sealed class SshServer : IAsyncDisposable
             .Where(u => u.Name.StartsWith(NamePrefix, StringComparison.Ordinal) && u.Comment.StartsWith(OwnerMarker + " ", StringComparison.Ordinal)
                 && !Owner.IsAlive(u.Comment[(OwnerMarker.Length + 1)..]))
             .ToList();
-        var staleDirectories = Directory.EnumerateDirectories(Path.GetTempPath(), NamePrefix + "*")
+        var staleDirectories = System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), NamePrefix + "*")
             .Where(d => ReadOwnerFile(d) is { } owner && !Owner.IsAlive(owner))
             .ToList();
 
@@ -542,7 +600,7 @@ public sealed class SshServer : IAsyncDisposable
 
     private static IEnumerable<int> ProcessIds()
     {
-        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        foreach (var entry in System.IO.Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var pid))
             {
@@ -611,4 +669,23 @@ public sealed class SshServer : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>How a test device's sshd differs from the fixture's defaults.</summary>
+public sealed record SshServerOptions
+{
+    /// <summary>
+    /// sshd_config lines of the device (<c>KbdInteractiveAuthentication yes</c>, <c>PermitTTY no</c>, …); they come
+    /// before the fixture's defaults, so they win. <c>{dir}</c> is replaced by the server's directory.
+    /// </summary>
+    public IReadOnlyList<string> ConfigLines { get; init; } = [];
+
+    /// <summary>The user's password; random when null.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>The host key's type for <c>ssh-keygen -t</c>: <c>ed25519</c>, <c>rsa</c>, <c>ecdsa</c> or <c>dsa</c>.</summary>
+    public string HostKeyType { get; init; } = "ed25519";
+
+    /// <summary>Files written into the server's directory before it starts (name → text), e.g. a banner.</summary>
+    public IReadOnlyDictionary<string, string> Files { get; init; } = new Dictionary<string, string>();
 }

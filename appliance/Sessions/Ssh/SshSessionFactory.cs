@@ -16,6 +16,6 @@ internal sealed class SshSessionFactory(
     public SshDeviceSession Create(StartSession start, EndpointOptions endpoint)
     {
         var sink = new UplinkFrameSink(uplink, options.Value.Id, start.SessionId);
-        return new SshDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, options.Value.Terminal, time, loggers);
+        return new SshDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, uplink, options.Value, time, loggers);
     }
 }

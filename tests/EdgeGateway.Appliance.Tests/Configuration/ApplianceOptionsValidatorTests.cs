@@ -87,6 +87,11 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
     [InlineData("Appliance:Terminal:BurstBytes", "0")]
     [InlineData("Appliance:Terminal:SyncInterval", "00:00:00")]
     [InlineData("Appliance:Terminal:SyncInterval", "00:01:00")]
+    [InlineData("Appliance:Liveness:Interval", "00:00:00.5")]
+    [InlineData("Appliance:Liveness:Interval", "01:00:00")]
+    [InlineData("Appliance:Liveness:CountMax", "0")]
+    [InlineData("Appliance:Liveness:DoubtAfter", "00:00:00.05")]
+    [InlineData("Appliance:Liveness:DoubtAfter", "00:00:11")] // above Interval × CountMax
     public void Wrong_value_is_rejected_with_a_message_naming_its_key(string key, string value)
     {
         var result = Validate(With(key, value));

@@ -21,7 +21,7 @@ public sealed class CloudDatabaseTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(folder, "cloud.db")));
         Assert.True(database.Ping());
-        Assert.Equal(1L, Scalar(database, "PRAGMA user_version"));
+        Assert.Equal(2L, Scalar(database, "PRAGMA user_version"));
         Assert.Equal("wal", Scalar(database, "PRAGMA journal_mode"));
         Assert.Equal(1L, Scalar(database, "PRAGMA foreign_keys"));
         var tables = new List<string>();
@@ -50,10 +50,25 @@ public sealed class CloudDatabaseTests : IDisposable
         var reopened = Open(folder);
         var again = Open(folder);
 
-        Assert.Equal(1L, Scalar(again, "PRAGMA user_version"));
+        Assert.Equal(2L, Scalar(again, "PRAGMA user_version"));
         var users = new UserStore(reopened, time);
         Assert.Equal(1, users.Count());
         Assert.Equal(created, users.Find(created.Id));
+    }
+
+    [Fact]
+    public void A_version_1_database_gains_the_session_details_column_and_keeps_its_data()
+    {
+        var folder = _temp.Combine("data");
+        var time = new FakeTimeProvider();
+        var created = new UserStore(Open(folder), time).Create("alice", "correct horse", Roles.Technician);
+        Assert.Equal(1L, Scalar(Open(folder), "ALTER TABLE sessions DROP COLUMN details; PRAGMA user_version = 1; SELECT 1"));
+
+        var migrated = Open(folder);
+
+        Assert.Equal(2L, Scalar(migrated, "PRAGMA user_version"));
+        Assert.Equal(1L, Scalar(migrated, "SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'details'"));
+        Assert.Equal(created, new UserStore(migrated, time).Find(created!.Id));
     }
 
     [Fact]

@@ -15,7 +15,9 @@ public sealed class ControlCodecTests
     {
         "hello" => new Hello("1.2.3", [new EndpointInfo("plc-1", "PLC 1 (line 4)", "ssh", "10.0.0.7", 22), new EndpointInfo("hmi", "HMI", "ssh", "hmi.local", 2222)], [SessionId]),
         "start" => new StartSession(SessionId, "plc-1", "user-42", "admin", new Secret(Password), 80, 24),
-        "started" => new SessionStarted(SessionId),
+        "started" => new SessionStarted(SessionId, new SessionDetails("SSH-2.0-OpenSSH_9.2p1", "curve25519-sha256", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256", false, true, "AUTHORISED USE ONLY\n")),
+        "device" => new DeviceStatus(SessionId, Responding: false),
+        "input-refused" => new InputRefused(SessionId, "Not sent: the device is not responding."),
         "ended" => new SessionEnded(SessionId, EndReason.AuthenticationFailed, "Permission denied"),
         "stop" => new StopSession(SessionId, EndReason.Terminated, "ended by an administrator"),
         "keyframe" => new KeyframeRequest(SessionId),
@@ -29,6 +31,8 @@ public sealed class ControlCodecTests
     [InlineData("ended")]
     [InlineData("stop")]
     [InlineData("keyframe")]
+    [InlineData("device")]
+    [InlineData("input-refused")]
     public void Encode_then_TryDecode_round_trips_every_message_type(string type)
     {
         var original = Sample(type);
@@ -274,5 +278,26 @@ public sealed class ControlCodecTests
         Assert.NotNull(error);
         Assert.Contains(expectedError, error, StringComparison.Ordinal);
         return error;
+    }
+
+    [Fact]
+    public void Started_without_details_from_an_older_appliance_still_decodes()
+    {
+        var json = $$"""{"type":"started","v":1,"sessionId":"{{SessionId}}"}""";
+
+        Assert.True(ControlCodec.TryDecode(Encoding.UTF8.GetBytes(json), out var message, out var error), error);
+        Assert.Null(Assert.IsType<SessionStarted>(message).Details);
+    }
+
+    [Fact]
+    public void An_oversized_banner_or_refusal_message_is_rejected()
+    {
+        var banner = new SessionStarted(SessionId, new SessionDetails(null, null, null, null, null, false, true, new string('x', SessionDetails.MaxBannerLength + 1)));
+        var refusal = new InputRefused(SessionId, new string('x', 513));
+
+        Assert.False(ControlCodec.TryDecode(ControlCodec.Encode(banner), out _, out var bannerError));
+        Assert.Contains("oversized banner", bannerError, StringComparison.Ordinal);
+        Assert.False(ControlCodec.TryDecode(ControlCodec.Encode(refusal), out _, out var refusalError));
+        Assert.Contains("invalid message", refusalError, StringComparison.Ordinal);
     }
 }

@@ -42,6 +42,8 @@ export function renderSession(root, { sessionId, user }) {
   let resizeObserver = null;
   let layoutScheduled = 0;
   let endTimer = 0;
+  let deviceResponding = true;
+  let noticeTimer = 0;
   const inputSubscriptions = [];
   let input = new InputEncoder();
 
@@ -53,6 +55,10 @@ export function renderSession(root, { sessionId, user }) {
   const viewerCount = h('span', { class: 'count', testid: 'viewer-count' }, '0');
   const viewerNoun = h('span', {}, ' viewers');
   const errorText = h('p', { class: 'toolbar-error', testid: 'session-error', role: 'alert', hidden: true });
+  const deviceBadge = h('span', { class: 'badge badge-alert', testid: 'device-not-responding', role: 'status', hidden: true },
+    'Device not responding');
+  const legacyBadge = h('span', { class: 'badge badge-warning', testid: 'legacy-crypto', hidden: true }, 'Legacy crypto');
+  const noticeText = h('p', { class: 'session-notice', testid: 'session-notice', role: 'alert', hidden: true });
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate session');
 
@@ -73,10 +79,13 @@ export function renderSession(root, { sessionId, user }) {
         h('div', { class: 'session-heading' }, title, code)),
       h('div', { class: 'toolbar-group' },
         roleBadge,
+        deviceBadge,
+        legacyBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
     banner,
+    noticeText,
     h('div', { class: 'terminal-frame' }, host));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
@@ -176,6 +185,12 @@ export function renderSession(root, { sessionId, user }) {
       case 'viewers':
         setViewers(message.count);
         break;
+      case 'device':
+        setResponding(message.responding !== false);
+        break;
+      case 'notice':
+        showNotice(String(message.message ?? ''));
+        break;
       case 'ended':
         showEnded('Session ended:', describeEnd(endReasonCode(message.reason), message.message));
         break;
@@ -239,6 +254,8 @@ export function renderSession(root, { sessionId, user }) {
 
   function onHello(message) {
     role = message.role === ROLE_CONTROLLER ? ROLE_CONTROLLER : 'viewer';
+    setResponding(message.responding !== false);
+    showDetails(message.details);
     controllerName.textContent = message.controller?.name || '—';
     if (role === ROLE_CONTROLLER) {
       roleBadge.className = 'badge badge-control';
@@ -264,8 +281,8 @@ export function renderSession(root, { sessionId, user }) {
     term.options.disableStdin = false;
     term.options.cursorBlink = true;
     inputSubscriptions.push(
-      term.onData((data) => send(input.text(data))),
-      term.onBinary((data) => send(input.binary(data))));
+      term.onData((data) => sendInput(() => input.text(data))),
+      term.onBinary((data) => sendInput(() => input.binary(data))));
 
     if (!fitAddon) {
       fitAddon = new FitAddon();
@@ -365,6 +382,54 @@ export function renderSession(root, { sessionId, user }) {
     }
   }
 
+  /** Typed input goes to a device only while it answers: refused here (and again by the appliance), never queued. */
+  function sendInput(encode) {
+    if (!deviceResponding) {
+      showNotice('Not sent: the device is not responding. Typing is refused until it answers again.');
+      return;
+    }
+
+    send(encode());
+  }
+
+  function setResponding(responding) {
+    deviceResponding = responding;
+    deviceBadge.hidden = responding;
+    host.classList.toggle('terminal-stale', !responding);
+    if (responding) {
+      noticeText.hidden = true;
+    }
+  }
+
+  function showNotice(text) {
+    if (!text || ended) {
+      return;
+    }
+
+    noticeText.textContent = text;
+    noticeText.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      noticeText.hidden = true;
+    }, 8000);
+  }
+
+  /** The connection's algorithms (and a marker when the endpoint's policy allowed legacy ones). */
+  function showDetails(details) {
+    if (!details) {
+      return;
+    }
+
+    const algorithms = [
+      details.keyExchange && `key exchange ${details.keyExchange}`,
+      details.hostKey && `host key ${details.hostKey}`,
+      details.cipher && `cipher ${details.cipher}`,
+      details.mac && `MAC ${details.mac}`,
+    ].filter(Boolean).join(', ');
+    legacyBadge.hidden = !details.legacyCrypto;
+    legacyBadge.title = `This connection uses legacy algorithms that the endpoint's policy allows: ${algorithms}`;
+  }
+
   function setViewers(count) {
     const n = Number.isFinite(count) ? Math.max(0, Math.trunc(count)) : 0;
     viewerCount.textContent = String(n);
@@ -393,6 +458,8 @@ export function renderSession(root, { sessionId, user }) {
 
     ended = true;
     clearTimeout(endTimer);
+    clearTimeout(noticeTimer);
+    noticeText.hidden = true;
     stopInput();
     bannerTitle.textContent = heading;
     bannerMessage.textContent = message;
@@ -484,6 +551,7 @@ export function renderSession(root, { sessionId, user }) {
   return function dispose() {
     disposed = true;
     clearTimeout(endTimer);
+    clearTimeout(noticeTimer);
     cancelAnimationFrame(layoutScheduled);
     resizeObserver?.disconnect();
     for (const subscription of inputSubscriptions.splice(0)) {
@@ -506,6 +574,7 @@ function endReasonCode(reason) {
 
   const names = {
     deviceclosed: 1, controllerended: 2, terminated: 3, authenticationfailed: 4, unreachable: 5, refused: 6, error: 7, expired: 8,
+    deviceunresponsive: 9,
   };
   return names[String(reason ?? '').replace(/[^a-z]/gi, '').toLowerCase()] ?? 0;
 }

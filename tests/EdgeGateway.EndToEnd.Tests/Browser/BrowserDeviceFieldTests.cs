@@ -1,0 +1,66 @@
+using EdgeGateway.Testing;
+using Microsoft.Playwright;
+
+namespace EdgeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>An old, locked-down device in the real page: its banner, the legacy-crypto marker, and a freeze.</summary>
+[Trait("Area", "SshField")]
+public sealed class BrowserDeviceFieldTests
+{
+    private const float Timeout = 20_000;
+
+    [Fact]
+    public async Task Banner_legacy_marker_and_a_frozen_device_are_shown_to_the_controller()
+    {
+        await using var device = await SshServer.StartAsync(new SshServerOptions
+        {
+            HostKeyType = "rsa",
+            ConfigLines = ["Banner {dir}/banner", "KexAlgorithms diffie-hellman-group14-sha1", "HostKeyAlgorithms ssh-rsa"],
+            Files = new Dictionary<string, string> { ["banner"] = "Press line 3 controller. Authorised use only.\n" },
+        });
+        await using var stack = await EdgeGatewayStack.StartAsync(device, new Dictionary<string, string?>
+        {
+            ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true",
+            ["Appliance:Liveness:Interval"] = "00:00:01",
+            ["Appliance:Liveness:CountMax"] = "4",
+            ["Appliance:Liveness:DoubtAfter"] = "00:00:00.500",
+        });
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(stack.BaseAddress.ToString());
+        await page.GetByTestId("login-username").FillAsync("admin");
+        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
+        await page.GetByTestId("connect-username").FillAsync(device.UserName);
+        await page.GetByTestId("connect-password").FillAsync(device.Password);
+        await page.GetByTestId("connect-submit").ClickAsync();
+
+        var terminal = page.GetByTestId("terminal");
+        await Assertions.Expect(terminal).ToContainTextAsync("Authorised use only.");
+        await Assertions.Expect(page.GetByTestId("legacy-crypto")).ToBeVisibleAsync();
+        Assert.Contains("diffie-hellman-group14-sha1", await page.GetByTestId("legacy-crypto").GetAttributeAsync("title"), StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByTestId("device-not-responding")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-legacy-banner.png") });
+
+        var frozen = device.SessionProcessIds();
+        try
+        {
+            SshServer.Signal(frozen, "STOP");
+            await Assertions.Expect(page.GetByTestId("device-not-responding")).ToBeVisibleAsync();
+            await terminal.ClickAsync();
+            await page.Keyboard.TypeAsync("ls");
+            await Assertions.Expect(page.GetByTestId("session-notice")).ToContainTextAsync("Not sent: the device is not responding");
+            await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-device-not-responding.png") });
+
+            await Assertions.Expect(page.GetByTestId("session-ended-message")).ToContainTextAsync("The device stopped responding");
+            await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-device-dead.png") });
+        }
+        finally
+        {
+            SshServer.Signal(frozen, "CONT");
+        }
+    }
+
+}
