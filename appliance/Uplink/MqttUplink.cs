@@ -32,6 +32,7 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
     private readonly SemaphoreSlim _reconnectSignal = new(0, 1);
     private IDownlinkHandler? _handler;
     private volatile bool _ready;
+    private volatile TopicAliases _aliases = TopicAliases.None;
 
     public MqttUplink(IOptions<ApplianceOptions> options, IServiceProvider services, TimeProvider time, ILogger<MqttUplink> logger)
     {
@@ -56,9 +57,11 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
         }
 
         // QoS 0: a lost frame is repaired by a keyframe; waiting for acks would add a round trip per keystroke.
+        var (name, alias) = _aliases.For(topic);
         var message = new MqttApplicationMessage
         {
-            Topic = topic,
+            Topic = name,
+            TopicAlias = alias,
             Payload = new ReadOnlySequence<byte>(frame),
             QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce,
         };
@@ -171,7 +174,8 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
             .Build();
 
         Log.Step(_logger, "certificates loaded", _time.GetElapsedTime(started).TotalMilliseconds);
-        await _client.ConnectAsync(options, cancellationToken);
+        var connected = await _client.ConnectAsync(options, cancellationToken);
+        _aliases = new TopicAliases(connected.TopicAliasMaximum); // aliases are per connection: start afresh
         Log.Step(_logger, "TLS and MQTT connected", _time.GetElapsedTime(started).TotalMilliseconds);
         await _client.SubscribeAsync(
             new MqttClientSubscribeOptionsBuilder().WithTopicFilter(TopicMap.DownFilter(_options.Id), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
