@@ -18,6 +18,7 @@ public static class BenchRunner
         new FanOutScenario(),
         new ScaleScenario(),
         new DisplayScenario(),
+        new FieldScenario(),
         new FootprintScenario(),
         new CodecScenario(),
     ];
@@ -131,6 +132,7 @@ public static class BenchRunner
         FanOutScenario => FanOutScenario.Number,
         ScaleScenario => ScaleScenario.Number,
         DisplayScenario => DisplayScenario.Number,
+        FieldScenario => FieldScenario.Number,
         FootprintScenario => FootprintScenario.Number,
         CodecScenario => CodecScenario.Number,
         _ => scenario.Id,

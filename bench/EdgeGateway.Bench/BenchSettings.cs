@@ -59,6 +59,12 @@ public sealed record BenchSettings
     // 6 — codec
     public CodecJob Codec { get; init; }
 
+    /// <summary>Device liveness interval for the field scenario (count 2, doubt after interval ÷ 2.5).</summary>
+    public TimeSpan LivenessInterval { get; init; }
+
+    /// <summary>Freeze and drop trials in the field scenario.</summary>
+    public int FieldTrials { get; init; }
+
     /// <summary>Record perf profiles of the cloud and the harness during the keystroke and fan-out scenarios.</summary>
     public bool Profile { get; init; }
 
@@ -85,6 +91,8 @@ public sealed record BenchSettings
         FootprintSettle = TimeSpan.FromSeconds(5),
         FootprintSessionWindow = TimeSpan.FromSeconds(30),
         Codec = CodecJob.Medium,
+        LivenessInterval = TimeSpan.FromSeconds(5), // the appliance's default
+        FieldTrials = 3,
     };
 
     /// <summary>Every scenario, small: proves each one runs and produces numbers (under two minutes).</summary>
@@ -111,6 +119,8 @@ public sealed record BenchSettings
         FootprintSettle = TimeSpan.FromSeconds(2),
         FootprintSessionWindow = TimeSpan.FromSeconds(5),
         Codec = CodecJob.Short,
+        LivenessInterval = TimeSpan.FromSeconds(1),
+        FieldTrials = 1,
     };
 
     /// <summary>The test suite's smoke run: quick, smaller still.</summary>
