@@ -3,7 +3,11 @@ using EdgeGateway.Cloud.Sessions;
 
 namespace EdgeGateway.Cloud.FanOut;
 
-/// <summary>A text (JSON) message on a viewer's WebSocket: hello, viewers, ended.</summary>
+/// <summary>
+/// A text (JSON) message on a viewer's WebSocket: hello (with <see cref="MaxPaste"/>, the largest paste the cloud
+/// takes, in bytes), viewers, ended, notice (a sentence for the page, <see cref="Reason"/> a code such as
+/// <c>paste-too-large</c>).
+/// </summary>
 public sealed record StreamEvent(
     string Type,
     string? Role = null,
@@ -11,7 +15,8 @@ public sealed record StreamEvent(
     UserRef? Controller = null,
     int? Count = null,
     string? Reason = null,
-    string? Message = null);
+    string? Message = null,
+    int? MaxPaste = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

@@ -19,6 +19,7 @@ public sealed class ControlCodecTests
         "ended" => new SessionEnded(SessionId, EndReason.AuthenticationFailed, "Permission denied"),
         "stop" => new StopSession(SessionId, EndReason.Terminated, "ended by an administrator"),
         "keyframe" => new KeyframeRequest(SessionId),
+        "input-ack" => new InputAck(SessionId, InputFlow.AckThreshold),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -29,6 +30,7 @@ public sealed class ControlCodecTests
     [InlineData("ended")]
     [InlineData("stop")]
     [InlineData("keyframe")]
+    [InlineData("input-ack")]
     public void Encode_then_TryDecode_round_trips_every_message_type(string type)
     {
         var original = Sample(type);
@@ -274,5 +276,18 @@ public sealed class ControlCodecTests
         Assert.NotNull(error);
         Assert.Contains(expectedError, error, StringComparison.Ordinal);
         return error;
+    }
+
+    [Theory]
+    [Trait("Area", "SshField")]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData((long)InputFlow.Window * 64 + 1)]
+    public void InputAck_with_an_impossible_unit_count_is_refused(long units)
+    {
+        var json = ControlCodec.Encode(new InputAck(SessionId, units));
+
+        Assert.False(ControlCodec.TryDecode(json, out _, out var error));
+        Assert.Contains("unit count", error, StringComparison.Ordinal);
     }
 }
