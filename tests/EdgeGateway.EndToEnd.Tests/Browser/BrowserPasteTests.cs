@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeGateway.EndToEnd.Tests.Ssh;
@@ -25,6 +26,25 @@ public sealed class BrowserPasteTests(SshStackFixture fixture)
         var terminal = await SessionPage.ConnectAsync(page, fixture.Device);
 
         var directory = "/tmp/eg-paste-" + Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            await PasteIntoTheDeviceAsync(page, terminal, directory);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        await page.GetByTestId("end-session").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync();
+        Assert.Empty(consoleErrors);
+    }
+
+    private static async Task PasteIntoTheDeviceAsync(IPage page, ILocator terminal, string directory)
+    {
         await terminal.ClickAsync();
         await page.Keyboard.TypeAsync($"mkdir -p {directory} && cd {directory} && echo cat-$((6*7)) && cat > f");
         await page.Keyboard.PressAsync("Enter");
@@ -48,17 +68,14 @@ public sealed class BrowserPasteTests(SshStackFixture fixture)
         const int limit = 4 * 1024 * 1024; // Cloud:Sessions:MaxPasteBytes, default
         await PasteAsync(page, "echo REFUSED-$((1+1))\n" + new string('#', limit));
         // At bash's prompt readline has bracketed paste on: xterm.js wraps the paste in ESC[200~ … ESC[201~ (12 bytes).
-        await Assertions.Expect(page.GetByTestId("session-notice")).ToContainTextAsync($"The paste was not sent: it has {22 + limit + 12:N0} bytes, and a paste may have at most 4,194,304 bytes (4 MiB).");
+        await Assertions.Expect(page.GetByTestId("session-notice")).ToContainTextAsync(
+            $"The paste was not sent: it has {(22 + limit + 12).ToString("N0", CultureInfo.InvariantCulture)} bytes, and a paste may have at most 4,194,304 bytes (4 MiB).");
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-paste-refused.png"), FullPage = true });
         await page.Keyboard.TypeAsync("echo after-$((6*7))");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(terminal).ToContainTextAsync("after-42");
         await Assertions.Expect(terminal).Not.ToContainTextAsync("REFUSED-2");
         await Assertions.Expect(page.GetByTestId("session-ended")).ToBeHiddenAsync();
-
-        await page.GetByTestId("end-session").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync();
-        Assert.Empty(consoleErrors);
     }
 
     /// <summary>A clipboard paste as the browser delivers one: a paste event on xterm.js's input element.</summary>

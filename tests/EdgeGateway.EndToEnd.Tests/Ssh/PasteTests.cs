@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using EdgeGateway.Cloud.Sessions;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,12 +19,23 @@ namespace EdgeGateway.EndToEnd.Tests.Ssh;
 /// </summary>
 [Trait("Area", "SshField")]
 [Collection(SshCollection.Name)]
-public sealed partial class PasteTests(SshStackFixture fixture, ITestOutputHelper output)
+public sealed partial class PasteTests(SshStackFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private const int MiB = 1024 * 1024;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
+    private readonly List<string> _directories = [];
+
     private EdgeGatewayStack Stack => fixture.Stack;
+
+    /// <summary>The device account's files are removed by the test process (root), whatever the test's outcome.</summary>
+    public void Dispose()
+    {
+        foreach (var directory in _directories.Where(Directory.Exists))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     /// <summary>
     /// A 1 MiB paste of random printable lines into <c>cat &gt; f</c> with the terminal's echo on, as a browser
@@ -64,6 +76,58 @@ public sealed partial class PasteTests(SshStackFixture fixture, ITestOutputHelpe
         output.WriteLine($"{framesShowingThePaste} of the viewer's frames show lines of the paste");
         Assert.True(framesShowingThePaste >= 3, $"only {framesShowingThePaste} of the viewer's frames showed the paste while it was typed");
         Assert.False(session.Viewer.Closed);
+    }
+
+    /// <summary>
+    /// Back-pressure end to end: the device program does not read until the test lets it (it waits on a FIFO), so
+    /// a 4 MiB paste (the largest allowed) outruns the device. The device's SSH window (2 MiB on OpenSSH) fills, the
+    /// appliance's writer waits, the cloud's window fills and the cloud stops reading the WebSocket: what is unacknowledged
+    /// never exceeds the window, the rest waits in the socket on the browser's side (TCP). Once the device reads, all of
+    /// it arrives, in order.
+    /// </summary>
+    [Fact]
+    public async Task A_paste_the_device_does_not_read_yet_waits_on_the_browsers_side_and_then_arrives_whole()
+    {
+        await using var session = await OpenAsync();
+        var directory = NewDirectory();
+        var gate = Path.Combine(directory, "gate");
+
+        // The test runs as root; the device account must write f beside the FIFO and read the FIFO.
+        using (var mkfifo = Process.Start("sh", ["-c", $"mkdir -m 777 {directory} && mkfifo -m 666 {gate}"]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var file = RandomPrintableLines(4 * MiB, seed: 8_300);
+        var live = Stack.Cloud.Services.GetRequiredService<SessionService>().Find(session.Id)!;
+
+        await session.Controller.SendInputAsync($"cd {directory} && echo gate-$((6*7)) && head -c 1 gate >/dev/null && cat > f\r");
+        await session.Controller.WaitForOutputAsync("gate-42", Wait);
+        var sending = session.Controller.SendFrameAsync(FrameType.TerminalInput, [.. file.Select(b => b == (byte)'\n' ? (byte)'\r' : b)]);
+
+        // The cloud's window fills (the device reads nothing) and stays within its bound while the paste waits.
+        using (var deadline = new CancellationTokenSource(Wait))
+        {
+            while (live.Input.InFlight < InputFlow.Window - InputFlow.Cost(InputFlow.MaxChunk))
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+
+        Assert.True(live.Input.InFlight <= InputFlow.Window);
+
+        await using (var open = new FileStream(gate, FileMode.Open, FileAccess.Write))
+        {
+            open.WriteByte((byte)'g');
+        }
+
+        await sending.WaitAsync(Wait);
+        await session.Controller.SendInputAsync("\u0004");
+        var (size, md5) = await ReadSizeAndSumAsync(session);
+        Assert.Equal(file.Length, size);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(file)), md5);
+        Assert.True(live.Input.InFlight < InputFlow.AckThreshold + InputFlow.Cost(InputFlow.MaxChunk));
     }
 
     /// <summary>
@@ -201,7 +265,12 @@ public sealed partial class PasteTests(SshStackFixture fixture, ITestOutputHelpe
         return bytes;
     }
 
-    private static string NewDirectory() => "/tmp/eg-paste-" + Guid.NewGuid().ToString("N")[..12];
+    private string NewDirectory()
+    {
+        var directory = "/tmp/eg-paste-" + Guid.NewGuid().ToString("N")[..12];
+        _directories.Add(directory);
+        return directory;
+    }
 
     private Task<WatchedSession> OpenAsync() => WatchedSession.OpenAsync(Stack, fixture.Device, Wait);
 }

@@ -63,7 +63,7 @@ export function renderSession(root, { sessionId, user }) {
   const viewerCount = h('span', { class: 'count', testid: 'viewer-count' }, '0');
   const viewerNoun = h('span', {}, ' viewers');
   const errorText = h('p', { class: 'toolbar-error', testid: 'session-error', role: 'alert', hidden: true });
-  const noticeText = h('p', { class: 'toolbar-notice', testid: 'session-notice', role: 'status', hidden: true });
+  const noticeText = h('p', { class: 'session-notice', testid: 'session-notice', role: 'status', hidden: true });
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate session');
 
@@ -86,9 +86,9 @@ export function renderSession(root, { sessionId, user }) {
         roleBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
-      h('div', { class: 'toolbar-actions' }, noticeText, errorText, endButton, terminateButton)),
+      h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
     banner,
-    h('div', { class: 'terminal-frame' }, host));
+    h('div', { class: 'terminal-frame' }, host, noticeText));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
 
