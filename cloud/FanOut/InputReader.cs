@@ -25,9 +25,9 @@ internal sealed partial class InputReader
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromSeconds(1);
 
     private readonly WebSocket _socket;
-    private readonly LiveSession _session;
+    private readonly string _sessionId;
     private readonly StreamViewer _viewer;
-    private readonly SessionService _sessions;
+    private readonly Func<ReadOnlyMemory<byte>, CancellationToken, Task<bool>> _forward;
     private readonly CloudMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -36,12 +36,23 @@ internal sealed partial class InputReader
     private ValueWebSocketReceiveResult _last;
     private long _lastUndeliveredNotice = long.MinValue;
 
-    public InputReader(WebSocket socket, LiveSession session, StreamViewer viewer, SessionService sessions, CloudMetrics metrics, int maxPaste, TimeProvider time, ILogger logger)
+    /// <param name="socket">The browser's WebSocket; this reader is its only receiver.</param>
+    /// <param name="sessionId">For the log.</param>
+    /// <param name="viewer">The connection's viewer: whether it controls, and where notices go.</param>
+    /// <param name="forward">
+    /// Sends one input frame (payload at most <see cref="InputFlow.MaxChunk"/>, an array of its own) to the appliance,
+    /// first waiting for credit; false when it could not be queued. <see cref="SessionService.SendInputAsync"/>.
+    /// </param>
+    /// <param name="metrics">Dropped input is counted.</param>
+    /// <param name="maxPaste">Largest <see cref="FrameType.TerminalInput"/> payload accepted, in bytes.</param>
+    /// <param name="time">Paces the "not delivered" notice.</param>
+    /// <param name="logger">Refused and malformed input.</param>
+    public InputReader(WebSocket socket, string sessionId, StreamViewer viewer, Func<ReadOnlyMemory<byte>, CancellationToken, Task<bool>> forward, CloudMetrics metrics, int maxPaste, TimeProvider time, ILogger logger)
     {
         _socket = socket;
-        _session = session;
+        _sessionId = sessionId;
         _viewer = viewer;
-        _sessions = sessions;
+        _forward = forward;
         _metrics = metrics;
         _maxPaste = maxPaste;
         _time = time;
@@ -98,10 +109,16 @@ internal sealed partial class InputReader
             return await DiscardRestAsync(cancellationToken);
         }
 
-        var limit = header.Type == FrameType.TerminalInput ? _maxPaste : InputFlow.MaxChunk;
+        if (header.Type != FrameType.TerminalInput && header.PayloadLength > InputFlow.MaxChunk)
+        {
+            Bad(FrameReadStatus.PayloadTooLarge); // a resize is 4 bytes; only typing and pastes may be large
+            return await DiscardRestAsync(cancellationToken);
+        }
+
+        var limit = _maxPaste;
         if (header.PayloadLength > limit)
         {
-            Log.PasteRefused(_logger, _session.Id, _viewer.UserName, header.PayloadLength, limit);
+            Log.PasteRefused(_logger, _sessionId, _viewer.UserName, header.PayloadLength, limit);
             Notice("paste-too-large", string.Create(CultureInfo.InvariantCulture, $"The paste was not sent: it has {header.PayloadLength:N0} bytes, and a paste may have at most {limit:N0} bytes ({Size(limit)})."));
             return await DiscardRestAsync(cancellationToken);
         }
@@ -186,8 +203,8 @@ internal sealed partial class InputReader
         return true;
     }
 
-    private async Task<bool> ForwardAsync(int length, CancellationToken cancellationToken) =>
-        await _sessions.SendInputAsync(_session, _viewer.UserId, _buffer.AsMemory(0, length).ToArray(), cancellationToken);
+    private Task<bool> ForwardAsync(int length, CancellationToken cancellationToken) =>
+        _forward(_buffer.AsMemory(0, length).ToArray(), cancellationToken);
 
     /// <summary>Reads and lets go of the rest of the current message, a buffer at a time. False once the browser closed.</summary>
     private async Task<bool> DiscardRestAsync(CancellationToken cancellationToken)
@@ -232,12 +249,12 @@ internal sealed partial class InputReader
     private void Bad(FrameReadStatus status)
     {
         _metrics.DroppedInput.Add(1);
-        Log.BadInput(_logger, _session.Id, _viewer.UserName, status);
+        Log.BadInput(_logger, _sessionId, _viewer.UserName, status);
     }
 
     private void Undelivered(long bytes)
     {
-        Log.Undelivered(_logger, _session.Id, bytes);
+        Log.Undelivered(_logger, _sessionId, bytes);
         var now = _time.GetTimestamp();
         if (_lastUndeliveredNotice != long.MinValue && _time.GetElapsedTime(_lastUndeliveredNotice, now) < NoticeInterval)
         {

@@ -56,7 +56,8 @@ internal static partial class StreamEndpoint
         try
         {
             var pump = viewer.PumpAsync(socket, done.Token);
-            var receive = new InputReader(socket, session, viewer, sessions, metrics, options.Value.Sessions.MaxPasteBytes, time, logger).RunAsync(done.Token);
+            var input = new InputReader(socket, session.Id, viewer, (frame, ct) => sessions.SendInputAsync(session, userId, frame, ct), metrics, options.Value.Sessions.MaxPasteBytes, time, logger);
+            var receive = input.RunAsync(done.Token);
             var first = await Task.WhenAny(pump, receive, viewer.Dropped);
             if (first == pump && pump.IsCompletedSuccessfully && !viewer.Dropped.IsCompleted && socket.State == WebSocketState.Open)
             {
