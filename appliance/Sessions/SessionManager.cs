@@ -21,6 +21,7 @@ internal sealed partial class SessionManager(
 {
     private readonly ApplianceOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, IDeviceSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InputPump> _inputs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
@@ -53,27 +54,35 @@ internal sealed partial class SessionManager(
 
     public ValueTask OnInputAsync(string sessionId, string? senderUserId, ReadOnlySequence<byte> frame, CancellationToken cancellationToken)
     {
-        if (!_sessions.TryGetValue(sessionId, out var session))
+        if (!_sessions.TryGetValue(sessionId, out var session) || !_inputs.TryGetValue(sessionId, out var input))
         {
             return ValueTask.CompletedTask;
         }
+
+        var bytes = frame.IsSingleSegment ? frame.First : frame.ToArray();
+
+        // Every frame the cloud counted against the window is given back, written or refused.
+        var payloadLength = (int)Math.Min(int.MaxValue, Math.Max(0, frame.Length - FrameCodec.HeaderSize));
 
         // Second line of defence: the cloud already drops viewers' input.
         if (senderUserId != session.ControllerId)
         {
             Log.InputRefused(logger, sessionId);
+            input.Refused(payloadLength);
             return ValueTask.CompletedTask;
         }
 
-        var bytes = frame.IsSingleSegment ? frame.First : frame.ToArray();
-        var status = FrameCodec.TryReadMessage(bytes.Span, 64 * 1024, out var header, out _);
+        var status = FrameCodec.TryReadMessage(bytes.Span, InputFlow.MaxChunk, out var header, out _);
         if (status != FrameReadStatus.Complete || !header.IsInput)
         {
             Log.BadInput(logger, sessionId, status);
+            input.Refused(payloadLength);
             return ValueTask.CompletedTask;
         }
 
-        return session.HandleInputAsync(header, bytes.Slice(FrameCodec.HeaderSize, header.PayloadLength), cancellationToken);
+        // The pump writes in order and off this thread when the device makes it wait: the uplink's receive path
+        // (every session's input, every control message) never waits for one device's SSH window.
+        return input.SubmitAsync(header, bytes.Slice(FrameCodec.HeaderSize, header.PayloadLength));
     }
 
     public async ValueTask OnConnectedAsync(CancellationToken cancellationToken)
@@ -99,6 +108,7 @@ internal sealed partial class SessionManager(
         }
 
         var session = sshSessions.Create(start, endpoint!);
+        _inputs[start.SessionId] = new InputPump(session, units => Acknowledge(start.SessionId, units), logger);
         _sessions[start.SessionId] = session;
         Log.Starting(logger, start.SessionId, endpoint!.Id, endpoint.Host, endpoint.Port);
         _ = RunAsync(session, start);
@@ -125,7 +135,29 @@ internal sealed partial class SessionManager(
         finally
         {
             _sessions.TryRemove(start.SessionId, out _);
+            if (_inputs.TryRemove(start.SessionId, out var input))
+            {
+                input.Close();
+            }
+
             await session.DisposeAsync();
+        }
+    }
+
+    private void Acknowledge(string sessionId, long units) =>
+        _ = AcknowledgeAsync(sessionId, units);
+
+    private async Task AcknowledgeAsync(string sessionId, long units)
+    {
+        try
+        {
+            // Not awaited by the pump: the next write does not wait for the cloud's PUBACK.
+            await uplink.PublishControlAsync(new InputAck(sessionId, units), _stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Lost credit comes back with the window reset on the next Hello.
+            Log.AckFailed(logger, sessionId, ex.GetType().Name);
         }
     }
 
@@ -171,5 +203,8 @@ internal sealed partial class SessionManager(
 
         [LoggerMessage(207, LogLevel.Warning, "Ignored control message {MessageType}")]
         public static partial void UnexpectedControl(ILogger logger, string messageType);
+
+        [LoggerMessage(253, LogLevel.Debug, "Session {SessionId}: input acknowledgement not sent ({ExceptionType})")]
+        public static partial void AckFailed(ILogger logger, string sessionId, string exceptionType);
     }
 }

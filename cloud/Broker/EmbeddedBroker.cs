@@ -53,6 +53,9 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
             .WithEncryptionSslProtocol(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
             .WithClientCertificate(ValidateClientCertificate, false)
             .WithMaxPendingMessagesPerClient(_options.Broker.MaxPendingMessagesPerClient)
+            // MQTTnet's default drops the *oldest* queued message without telling the sender. Refusing the new one
+            // instead makes TryEnqueueApplicationMessage return false, so the sender knows (and says so).
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropNewMessage)
             .WithPersistentSessions(false)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttNetLogBridge(logger));
@@ -96,7 +99,7 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
         return delivered;
     }
 
-    public async Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    public async Task<bool> SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var delivered = await DeliverAsync(applianceId, new MqttApplicationMessage
         {
@@ -109,6 +112,8 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
         {
             _metrics.DroppedInput.Add(1);
         }
+
+        return delivered;
     }
 
     /// <summary>

@@ -8,8 +8,11 @@ public interface IApplianceChannel
     /// <summary>Sends a control message to one appliance (QoS 1). False when the appliance is not connected.</summary>
     Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Sends one Controller input frame (QoS 0), tagged with the sender for the appliance's own check; dropped (and counted) when the appliance is not connected.</summary>
-    Task SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends one Controller input frame (QoS 0), tagged with the sender for the appliance's own check. False (and
+    /// counted) when it could not be queued to the appliance: not connected, or its queue is full.
+    /// </summary>
+    Task<bool> SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 }
 
 /// <summary>What arrives from appliances, handed over once per frame whatever the number of viewers.</summary>

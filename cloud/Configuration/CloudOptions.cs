@@ -61,6 +61,15 @@ public sealed class SessionLimitsOptions
 
     /// <summary>Bytes of newest keyframe plus following frames kept per session for late joiners.</summary>
     public int KeyframeCacheBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Largest paste (one input message from the Controller's page), in bytes; a larger one is refused whole, with a
+    /// message in the page, before any of it reaches the device. Default 4 MiB: several times the largest PLC
+    /// configuration or script anyone types into a shell, and still a paste the device's echo finishes within
+    /// seconds — while a mistaken paste (a log file, a binary) is stopped instead of typed into a machine for minutes.
+    /// Memory does not grow with it: the cloud reads a paste in 16 KiB slices as the device takes them.
+    /// </summary>
+    public int MaxPasteBytes { get; set; } = 4 * 1024 * 1024;
 }
 
 /// <summary>Start-up validation: a wrong value stops the service with a message naming the key.</summary>
@@ -122,6 +131,11 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
         if (options.Sessions.KeyframeCacheBytes < 64 * 1024)
         {
             errors.Add("Cloud:Sessions:KeyframeCacheBytes must be at least 65536.");
+        }
+
+        if (options.Sessions.MaxPasteBytes is < 64 * 1024 or > 1024 * 1024 * 1024)
+        {
+            errors.Add("Cloud:Sessions:MaxPasteBytes must be between 65536 and 1073741824.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

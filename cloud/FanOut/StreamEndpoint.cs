@@ -12,13 +12,12 @@ namespace EdgeGateway.Cloud.FanOut;
 /// <summary>The WebSocket a browser watches (and, as Controller, drives) a session through.</summary>
 internal static partial class StreamEndpoint
 {
-    private const int MaxInputMessage = 64 * 1024;
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public static void MapSessionStream(this IEndpointRouteBuilder app) =>
         app.Map("/api/sessions/{id}/stream", HandleAsync).RequireAuthorization().ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, IOptions<CloudOptions> options, CloudMetrics metrics, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -48,7 +47,7 @@ internal static partial class StreamEndpoint
         var logger = loggers.CreateLogger(typeof(StreamEndpoint));
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
-        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller, Responding: session.DeviceResponding, Details: session.Details)));
+        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller, MaxPaste: options.Value.Sessions.MaxPasteBytes, Responding: session.DeviceResponding, Details: session.Details)));
         session.Stream.Join(viewer);
         session.Stream.ViewersChanged();
         Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");
@@ -57,7 +56,8 @@ internal static partial class StreamEndpoint
         try
         {
             var pump = viewer.PumpAsync(socket, done.Token);
-            var receive = ReceiveAsync(socket, session, viewer, sessions, metrics, done.Token);
+            var input = new InputReader(socket, session.Id, viewer, (frame, ct) => sessions.SendInputAsync(session, userId, frame, ct), metrics, options.Value.Sessions.MaxPasteBytes, time, logger);
+            var receive = input.RunAsync(done.Token);
             var first = await Task.WhenAny(pump, receive, viewer.Dropped);
             if (first == pump && pump.IsCompletedSuccessfully && !viewer.Dropped.IsCompleted && socket.State == WebSocketState.Open)
             {
@@ -87,48 +87,6 @@ internal static partial class StreamEndpoint
             session.Stream.ReleaseControl(connection);
             session.Stream.ViewersChanged();
             Log.Left(logger, session.Id, userName);
-        }
-    }
-
-    private static async Task ReceiveAsync(WebSocket socket, LiveSession session, StreamViewer viewer, SessionService sessions, CloudMetrics metrics, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxInputMessage];
-        while (socket.State == WebSocketState.Open)
-        {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                if (length == buffer.Length)
-                {
-                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "input message too large", CancellationToken.None);
-                    return;
-                }
-
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return;
-            }
-
-            if (result.MessageType != WebSocketMessageType.Binary || !viewer.IsController)
-            {
-                metrics.DroppedInput.Add(1); // viewers are read-only, whatever their page sends
-                continue;
-            }
-
-            var status = FrameCodec.TryReadMessage(buffer.AsSpan(0, length), MaxInputMessage, out var header, out _);
-            if (status != FrameReadStatus.Complete || !header.IsInput)
-            {
-                metrics.DroppedInput.Add(1);
-                continue;
-            }
-
-            await sessions.SendInputAsync(session, viewer.UserId, buffer.AsMemory(0, length).ToArray(), cancellationToken);
         }
     }
 

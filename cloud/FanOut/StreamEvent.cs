@@ -5,9 +5,10 @@ using EdgeGateway.Protocol.Control;
 namespace EdgeGateway.Cloud.FanOut;
 
 /// <summary>
-/// A text (JSON) message on a viewer's WebSocket: <c>hello</c> (role, controller, connection details, whether the
-/// device responds), <c>viewers</c> (count), <c>device</c> (responding or not), <c>notice</c> (a message for the
-/// Controller, e.g. refused input), <c>ended</c> (reason, message).
+/// A text (JSON) message on a viewer's WebSocket: <c>hello</c> (role, controller, <see cref="MaxPaste"/> — the largest
+/// paste the cloud takes, in bytes —, connection details, whether the device responds), <c>viewers</c> (count),
+/// <c>device</c> (responding or not), <c>notice</c> (a sentence for the Controller's page; <see cref="Reason"/> a code
+/// such as <c>paste-too-large</c>, or none for refused input), <c>ended</c> (reason, message).
 /// </summary>
 public sealed record StreamEvent(
     string Type,
@@ -17,6 +18,7 @@ public sealed record StreamEvent(
     int? Count = null,
     string? Reason = null,
     string? Message = null,
+    int? MaxPaste = null,
     bool? Responding = null,
     SessionDetails? Details = null);
 

@@ -1,5 +1,6 @@
 using EdgeGateway.Cloud.FanOut;
 using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
 
 namespace EdgeGateway.Cloud.Sessions;
 
@@ -52,6 +53,9 @@ public sealed class LiveSession
     public DateTimeOffset StartedAt { get; }
 
     public SessionStream Stream { get; }
+
+    /// <summary>Flow-control credit for the Controller's input on its way to the appliance.</summary>
+    public InputWindow Input { get; } = new(InputFlow.Window);
 
     /// <summary>Set once the appliance reported the device connection open.</summary>
     public bool Started { get; private set; }

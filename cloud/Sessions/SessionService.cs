@@ -139,11 +139,22 @@ public sealed partial class SessionService : IUpstreamHandler
         return true;
     }
 
-    /// <summary>Forwards Controller input to the appliance.</summary>
-    public Task SendInputAsync(LiveSession session, string userId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Forwards one Controller input frame (payload at most <see cref="InputFlow.MaxChunk"/>) to the appliance, first
+    /// waiting for flow-control credit. False when it could not be queued to the appliance (its credit comes back).
+    /// </summary>
+    public async Task<bool> SendInputAsync(LiveSession session, string userId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return _channel.SendInputAsync(session.ApplianceId, session.Id, userId, frame, cancellationToken);
+        var cost = InputFlow.Cost(Math.Max(0, frame.Length - FrameCodec.HeaderSize));
+        await session.Input.AcquireAsync(cost, cancellationToken);
+        if (await _channel.SendInputAsync(session.ApplianceId, session.Id, userId, frame, cancellationToken))
+        {
+            return true;
+        }
+
+        session.Input.Release(cost);
+        return false;
     }
 
     public void OnControl(string applianceId, ControlMessage message)
@@ -152,11 +163,19 @@ public sealed partial class SessionService : IUpstreamHandler
         {
             case Hello hello:
                 _appliances.OnHello(applianceId, hello);
+                foreach (var running in _live.Values.Where(s => s.ApplianceId == applianceId))
+                {
+                    running.Input.Reset();
+                }
+
                 foreach (var orphan in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started && !hello.ActiveSessions.Contains(s.Id)))
                 {
                     End(orphan, EndReason.Error, "The appliance restarted and the session was lost.");
                 }
 
+                break;
+            case InputAck ack when Owned(applianceId, ack.SessionId) is { } session:
+                session.Input.Release(ack.Units);
                 break;
             case SessionStarted started when Owned(applianceId, started.SessionId) is { } session:
                 session.OnStarted(started);

@@ -16,6 +16,7 @@ namespace EdgeGateway.Protocol.Control;
 [JsonDerivedType(typeof(KeyframeRequest), "keyframe")]
 [JsonDerivedType(typeof(DeviceStatus), "device")]
 [JsonDerivedType(typeof(InputRefused), "input-refused")]
+[JsonDerivedType(typeof(InputAck), "input-ack")]
 public abstract record ControlMessage
 {
     /// <summary>The control-message version this build writes.</summary>
@@ -172,4 +173,18 @@ public sealed record InputRefused(string SessionId, string Message) : ControlMes
     /// <inheritdoc/>
     public override string? Validate() =>
         CheckSession(SessionId) ?? (Message is null || Message.Length is 0 or > 512 ? "invalid message" : null);
+}
+
+/// <summary>
+/// Appliance → cloud: the appliance consumed <paramref name="Units"/> more credit units of the session's input
+/// (<see cref="Stream.InputFlow"/>): the frames they paid for were written to the device or refused. Incremental,
+/// so a lost ack costs credit only until the next <see cref="Hello"/>, when the cloud starts the window afresh.
+/// </summary>
+/// <param name="SessionId">The session whose input was consumed.</param>
+/// <param name="Units">Credit units returned, 1 to <see cref="Stream.InputFlow.Window"/> × 64.</param>
+public sealed record InputAck(string SessionId, long Units) : ControlMessage
+{
+    /// <inheritdoc/>
+    public override string? Validate() =>
+        CheckSession(SessionId) ?? (Units is > 0 and <= (long)Stream.InputFlow.Window * 64 ? null : "invalid unit count");
 }

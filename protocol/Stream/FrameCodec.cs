@@ -92,10 +92,44 @@ public static class FrameCodec
     /// </returns>
     public static FrameReadStatus TryRead(ReadOnlySpan<byte> input, int maxPayload, out FrameHeader header, out ReadOnlySpan<byte> payload, out int consumed)
     {
-        header = default;
         payload = default;
         consumed = 0;
+        var status = TryReadHeader(input, maxPayload, out header);
+        if (status != FrameReadStatus.Complete)
+        {
+            header = default;
+            return status;
+        }
 
+        var length = (uint)header.PayloadLength;
+        // Compare without adding: HeaderSize + length overflows an int when the limit is near int.MaxValue.
+        if ((uint)(input.Length - HeaderSize) < length)
+        {
+            header = default;
+            return FrameReadStatus.Incomplete;
+        }
+
+        payload = input.Slice(HeaderSize, (int)length);
+        consumed = HeaderSize + (int)length;
+        return FrameReadStatus.Complete;
+    }
+
+    /// <summary>
+    /// Reads only the 16-byte header at the start of <paramref name="input"/>, for a reader that takes the payload in
+    /// slices as it arrives (a large paste on a WebSocket) instead of buffering it whole.
+    /// </summary>
+    /// <param name="input">At least the header's bytes; anything after it is not looked at.</param>
+    /// <param name="maxPayload">Largest payload the caller accepts.</param>
+    /// <param name="header">The header when the result is <see cref="FrameReadStatus.Complete"/>; otherwise default.</param>
+    /// <returns>
+    /// <see cref="FrameReadStatus.Complete"/> (the header is valid; the payload may still be to come),
+    /// <see cref="FrameReadStatus.Incomplete"/> when fewer than <see cref="HeaderSize"/> bytes are given,
+    /// <see cref="FrameReadStatus.UnsupportedVersion"/>, <see cref="FrameReadStatus.UnknownType"/> or
+    /// <see cref="FrameReadStatus.PayloadTooLarge"/>. Never throws for bad input.
+    /// </returns>
+    public static FrameReadStatus TryReadHeader(ReadOnlySpan<byte> input, int maxPayload, out FrameHeader header)
+    {
+        header = default;
         if (input.Length >= 1 && input[0] != Version)
         {
             return FrameReadStatus.UnsupportedVersion;
@@ -120,15 +154,7 @@ public static class FrameCodec
 
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16BigEndian(input[2..]);
         var sequence = BinaryPrimitives.ReadUInt64BigEndian(input[8..]);
-        // Compare without adding: HeaderSize + length overflows an int when the limit is near int.MaxValue.
-        if ((uint)(input.Length - HeaderSize) < length)
-        {
-            return FrameReadStatus.Incomplete;
-        }
-
         header = new FrameHeader(type, flags, (int)length, sequence);
-        payload = input.Slice(HeaderSize, (int)length);
-        consumed = HeaderSize + (int)length;
         return FrameReadStatus.Complete;
     }
 

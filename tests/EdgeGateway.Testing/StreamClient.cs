@@ -64,6 +64,43 @@ public sealed class StreamClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Characters of <see cref="Output"/> so far, without copying it.</summary>
+    public int OutputLength
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.Length;
+            }
+        }
+    }
+
+    /// <summary>The output from character <paramref name="start"/> on (cheap to poll after a large output).</summary>
+    public string OutputFrom(int start)
+    {
+        lock (_gate)
+        {
+            return start >= _output.Length ? string.Empty : _output.ToString(start, _output.Length - start);
+        }
+    }
+
+    /// <summary>The JSON events of one type, in arrival order.</summary>
+    public IReadOnlyList<JsonElement> EventsOfType(string type) =>
+        [.. Events.Where(e => e.TryGetProperty("type", out var t) && t.GetString() == type)];
+
+    /// <summary>
+    /// Closes as a browser does (close frame with <paramref name="status"/>, then waits for the server's close frame)
+    /// and returns the status the server answered with. Throws <see cref="WebSocketException"/> when the server drops
+    /// the connection instead of answering (what a browser reports as 1006).
+    /// </summary>
+    public async Task<WebSocketCloseStatus?> CloseAsync(WebSocketCloseStatus status, string description)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _socket.CloseAsync(status, description, deadline.Token);
+        return _socket.CloseStatus;
+    }
+
     public Task SendInputAsync(string text) => SendFrameAsync(FrameType.TerminalInput, Encoding.UTF8.GetBytes(text));
 
     public Task SendFrameAsync(FrameType type, byte[] payload) =>
@@ -123,8 +160,12 @@ public sealed class StreamClient : IAsyncDisposable
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    // Answer the close as a browser does.
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    // Answer the server's close as a browser does (when it was not the answer to our own).
+                    if (_socket.State == WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
                     break;
                 }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import {
   FrameType, HEADER_SIZE, InputEncoder, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd, encodeFrame,
-  encodeSize,
+  encodeSize, formatBytes, pasteRefusal,
 } from '../../wwwroot/js/frames.js';
 import { formatDuration } from '../../wwwroot/js/format.js';
 
@@ -147,5 +147,32 @@ describe('formatDuration', () => {
     assert.equal(formatDuration(192_000), '3m 12s');
     assert.equal(formatDuration(3_900_000), '1h 05m');
     assert.equal(formatDuration(90_000_000), '1d 1h');
+  });
+});
+
+describe('pasteRefusal', () => {
+  test('lets input up to the limit through', () => {
+    assert.equal(pasteRefusal(1, 4 * 1024 * 1024), null);
+    assert.equal(pasteRefusal(4 * 1024 * 1024, 4 * 1024 * 1024), null);
+  });
+
+  test('refuses input over the limit with both sizes in the sentence', () => {
+    assert.equal(pasteRefusal(4 * 1024 * 1024 + 1, 4 * 1024 * 1024),
+      'The paste was not sent: it has 4,194,305 bytes, and a paste may have at most 4,194,304 bytes (4 MiB).');
+    assert.equal(pasteRefusal(74752, 65536),
+      'The paste was not sent: it has 74,752 bytes, and a paste may have at most 65,536 bytes (64 KiB).');
+  });
+
+  test('without an announced limit nothing is refused', () => {
+    assert.equal(pasteRefusal(1 << 30, undefined), null);
+    assert.equal(pasteRefusal(1 << 30, 0), null);
+  });
+});
+
+describe('formatBytes', () => {
+  test('picks the unit a person reads', () => {
+    assert.equal(formatBytes(812), '812 bytes');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatBytes(1024 * 1024), '1 MiB');
   });
 });

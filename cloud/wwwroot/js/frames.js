@@ -201,6 +201,36 @@ export class InputEncoder {
   }
 }
 
+/** A byte count as the page shows it: "812 bytes", "74.8 KiB", "4 MiB". */
+export function formatBytes(bytes) {
+  if (bytes >= 1024 * 1024) {
+    return `${trimZero((bytes / (1024 * 1024)).toFixed(1))} MiB`;
+  }
+
+  return bytes >= 1024 ? `${trimZero((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
+}
+
+/**
+ * The sentence the page shows instead of sending input whose payload is over the cloud's paste limit (the same the
+ * cloud sends when it refuses one) (announced
+ * in "hello" as maxPaste), or null when it may be sent. The cloud refuses such a paste whole in any case; the
+ * page says so at once rather than uploading megabytes to be told.
+ * @param {number} payloadBytes UTF-8 bytes of the input
+ * @param {number|undefined} maxPaste bytes; absent or not positive means no limit was announced
+ */
+export function pasteRefusal(payloadBytes, maxPaste) {
+  if (!Number.isFinite(maxPaste) || maxPaste <= 0 || payloadBytes <= maxPaste) {
+    return null;
+  }
+
+  const count = (n) => n.toLocaleString('en-US');
+  return `The paste was not sent: it has ${count(payloadBytes)} bytes, and a paste may have at most ${count(maxPaste)} bytes (${formatBytes(maxPaste)}).`;
+}
+
+function trimZero(text) {
+  return text.endsWith('.0') ? text.slice(0, -2) : text;
+}
+
 function reject(reason) {
   console.warn(`EdgeGateway: ignored a session-stream message: ${reason}.`);
   return null;

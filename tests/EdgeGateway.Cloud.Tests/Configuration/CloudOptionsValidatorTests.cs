@@ -49,6 +49,8 @@ public sealed class CloudOptionsValidatorTests : IDisposable
     [InlineData("Cloud:Sessions:ViewerQueueFrames", "7")]
     [InlineData("Cloud:Sessions:ViewerQueueBytes", "65535")]
     [InlineData("Cloud:Sessions:KeyframeCacheBytes", "65535")]
+    [InlineData("Cloud:Sessions:MaxPasteBytes", "65535")]
+    [InlineData("Cloud:Sessions:MaxPasteBytes", "1073741825")]
     [InlineData("Cloud:Tls:CertificatePath", "/nonexistent/server.pem")]
     [InlineData("Cloud:Tls:KeyPath", "/nonexistent/server.key")]
     public void Wrong_value_is_rejected_with_a_message_naming_its_key(string key, string value)

@@ -18,30 +18,10 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         page.SetDefaultTimeout(Timeout);
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            // A signed-out page's first GET /api/me answers 401 by design; Chromium logs that as a failed load.
-            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
-
-        await page.GotoAsync(stack.BaseAddress.ToString());
-        await page.GetByTestId("login-username").FillAsync("admin");
-        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
-        await page.GetByTestId("login-submit").ClickAsync();
-
-        await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline");
+        var consoleErrors = SessionPage.CollectConsoleErrors(page);
+        await SessionPage.LogInAsync(page, stack);
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-dashboard.png"), FullPage = true });
-        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
-        await page.GetByTestId("connect-username").FillAsync(fixture.Device.UserName);
-        await page.GetByTestId("connect-password").FillAsync(fixture.Device.Password);
-        await page.GetByTestId("connect-submit").ClickAsync();
-
-        var terminal = page.GetByTestId("terminal");
-        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        var terminal = await SessionPage.ConnectAsync(page, fixture.Device);
         await terminal.ClickAsync();
         var word = $"hello-{Random.Shared.Next(10_000, 99_999)}";
         await page.Keyboard.TypeAsync("echo hello-$((" + word[6..] + "+0))");

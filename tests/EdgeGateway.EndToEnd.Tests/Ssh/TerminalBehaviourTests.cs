@@ -100,25 +100,5 @@ public sealed class TerminalBehaviourTests(SshStackFixture fixture)
         return bytes;
     }
 
-    private async Task<OpenSession> OpenAsync()
-    {
-        var (client, cookies) = await Stack.LoginAsync("admin", Stack.AdminPassword);
-        var view = await EdgeGatewayStack.StartSessionAsync(client, fixture.Device);
-        var controller = await Stack.OpenStreamAsync(cookies, view.Id);
-        var (_, viewerCookies) = await Stack.LoginNewViewerAsync();
-        var viewer = await Stack.OpenStreamAsync(viewerCookies, view.Id);
-        await viewer.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the viewer's first frame");
-        return new OpenSession(view.Id, client, controller, viewer, viewerCookies);
-    }
-
-    private sealed record OpenSession(string Id, HttpClient Client, StreamClient Controller, StreamClient Viewer, System.Net.CookieContainer ViewerCookies) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Client.DeleteAsync($"/api/sessions/{Id}");
-            await Controller.DisposeAsync();
-            await Viewer.DisposeAsync();
-            Client.Dispose();
-        }
-    }
+    private Task<WatchedSession> OpenAsync() => WatchedSession.OpenAsync(Stack, fixture.Device, Wait);
 }

@@ -20,7 +20,7 @@ public sealed class ControlCodecFuzzTests
     public void TryDecode_never_throws_on_random_or_mutated_input()
     {
         var random = new Random(Seed);
-        var corpus = new[] { "hello", "start", "started", "ended", "stop", "keyframe" }
+        var corpus = new[] { "hello", "start", "started", "ended", "stop", "keyframe", "input-ack" }
             .Select(type => ControlCodec.Encode(ControlCodecTests.Sample(type)))
             .ToArray();
         var accepted = 0;

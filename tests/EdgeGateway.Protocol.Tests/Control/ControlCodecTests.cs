@@ -21,6 +21,7 @@ public sealed class ControlCodecTests
         "ended" => new SessionEnded(SessionId, EndReason.AuthenticationFailed, "Permission denied"),
         "stop" => new StopSession(SessionId, EndReason.Terminated, "ended by an administrator"),
         "keyframe" => new KeyframeRequest(SessionId),
+        "input-ack" => new InputAck(SessionId, InputFlow.AckThreshold),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -33,6 +34,7 @@ public sealed class ControlCodecTests
     [InlineData("keyframe")]
     [InlineData("device")]
     [InlineData("input-refused")]
+    [InlineData("input-ack")]
     public void Encode_then_TryDecode_round_trips_every_message_type(string type)
     {
         var original = Sample(type);
@@ -299,5 +301,18 @@ public sealed class ControlCodecTests
         Assert.Contains("oversized banner", bannerError, StringComparison.Ordinal);
         Assert.False(ControlCodec.TryDecode(ControlCodec.Encode(refusal), out _, out var refusalError));
         Assert.Contains("invalid message", refusalError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [Trait("Area", "SshField")]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData((long)InputFlow.Window * 64 + 1)]
+    public void InputAck_with_an_impossible_unit_count_is_refused(long units)
+    {
+        var json = ControlCodec.Encode(new InputAck(SessionId, units));
+
+        Assert.False(ControlCodec.TryDecode(json, out _, out var error));
+        Assert.Contains("unit count", error, StringComparison.Ordinal);
     }
 }

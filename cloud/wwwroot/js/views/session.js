@@ -10,7 +10,8 @@ import { FitAddon } from '../../lib/addon-fit.mjs';
 import { endSession, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
 import {
-  FrameType, InputEncoder, MAX_DIMENSION, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd,
+  FrameType, HEADER_SIZE, InputEncoder, MAX_DIMENSION, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd,
+  formatBytes, pasteRefusal,
 } from '../frames.js';
 import { terminalOptions } from '../terminal.js';
 
@@ -24,6 +25,12 @@ const SCROLLBAR_WIDTH = 14;
 
 /** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
 const END_CONFIRMATION_MS = 3000;
+
+/** How long a notice (a refused paste, undelivered input) stays in the toolbar. */
+const NOTICE_MS = 10000;
+
+/** Input larger than this shows how much of it is still on its way (the device's echo paces a paste). */
+const PASTE_PROGRESS_BYTES = 64 * 1024;
 
 /**
  * Renders the session view into `root`; returns a function that tears it down (socket, terminal, timers).
@@ -44,6 +51,8 @@ export function renderSession(root, { sessionId, user }) {
   let endTimer = 0;
   let deviceResponding = true;
   let noticeTimer = 0;
+  let progressTimer = 0;
+  let maxPaste = 0;
   const inputSubscriptions = [];
   let input = new InputEncoder();
 
@@ -58,7 +67,7 @@ export function renderSession(root, { sessionId, user }) {
   const deviceBadge = h('span', { class: 'badge badge-alert', testid: 'device-not-responding', role: 'status', hidden: true },
     'Device not responding');
   const legacyBadge = h('span', { class: 'badge badge-warning', testid: 'legacy-crypto', hidden: true }, 'Legacy crypto');
-  const noticeText = h('p', { class: 'session-notice', testid: 'session-notice', role: 'alert', hidden: true });
+  const noticeText = h('p', { class: 'session-notice', testid: 'session-notice', role: 'status', hidden: true });
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate session');
 
@@ -85,8 +94,7 @@ export function renderSession(root, { sessionId, user }) {
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
     banner,
-    noticeText,
-    h('div', { class: 'terminal-frame' }, host));
+    h('div', { class: 'terminal-frame' }, host, noticeText));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
 
@@ -188,11 +196,13 @@ export function renderSession(root, { sessionId, user }) {
       case 'device':
         setResponding(message.responding !== false);
         break;
-      case 'notice':
-        showNotice(String(message.message ?? ''));
-        break;
       case 'ended':
         showEnded('Session ended:', describeEnd(endReasonCode(message.reason), message.message));
+        break;
+      case 'notice':
+        if (typeof message.message === 'string' && message.message) {
+          showNotice(message.message);
+        }
         break;
       default:
         console.debug('EdgeGateway: ignored a text message of type', message?.type);
@@ -256,6 +266,7 @@ export function renderSession(root, { sessionId, user }) {
     role = message.role === ROLE_CONTROLLER ? ROLE_CONTROLLER : 'viewer';
     setResponding(message.responding !== false);
     showDetails(message.details);
+    maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
     controllerName.textContent = message.controller?.name || '—';
     if (role === ROLE_CONTROLLER) {
       roleBadge.className = 'badge badge-control';
@@ -281,8 +292,8 @@ export function renderSession(root, { sessionId, user }) {
     term.options.disableStdin = false;
     term.options.cursorBlink = true;
     inputSubscriptions.push(
-      term.onData((data) => sendInput(() => input.text(data))),
-      term.onBinary((data) => sendInput(() => input.binary(data))));
+      term.onData((data) => sendInput(input.text(data))),
+      term.onBinary((data) => sendInput(input.binary(data))));
 
     if (!fitAddon) {
       fitAddon = new FitAddon();
@@ -382,14 +393,61 @@ export function renderSession(root, { sessionId, user }) {
     }
   }
 
-  /** Typed input goes to a device only while it answers: refused here (and again by the appliance), never queued. */
-  function sendInput(encode) {
+  /**
+   * Sends the Controller's typing or paste as one frame, however large: the cloud reads it in slices as the device
+   * takes them, so the rest waits in this socket. A paste over the cloud's limit is not sent at all.
+   */
+  function sendInput(frame) {
+    // Typed input goes to a device only while it answers: refused here (and again by the appliance), never queued.
     if (!deviceResponding) {
       showNotice('Not sent: the device is not responding. Typing is refused until it answers again.');
       return;
     }
 
-    send(encode());
+    const refusal = pasteRefusal(frame.byteLength - HEADER_SIZE, maxPaste);
+    if (refusal) {
+      showNotice(refusal);
+      return;
+    }
+
+    send(frame);
+    if (frame.byteLength > PASTE_PROGRESS_BYTES) {
+      showPasteProgress();
+    }
+  }
+
+  /** While a large paste drains from the socket, says how much is left; clears itself when it is gone. */
+  function showPasteProgress() {
+    if (progressTimer) {
+      return;
+    }
+
+    const update = () => {
+      const left = socket?.readyState === WebSocket.OPEN ? socket.bufferedAmount : 0;
+      if (left > 0 && !ended && !disposed) {
+        showNotice(`Pasting… ${formatBytes(left)} still to send.`, 0);
+        progressTimer = setTimeout(update, 250);
+      } else {
+        progressTimer = 0;
+        if (noticeText.dataset.progress === 'true') {
+          showNotice('Paste sent.');
+        }
+      }
+    };
+    update();
+  }
+
+  /** Shows a sentence in the toolbar for a while (or, with 0, until replaced). */
+  function showNotice(text, duration = NOTICE_MS) {
+    clearTimeout(noticeTimer);
+    noticeText.textContent = text;
+    noticeText.hidden = false;
+    noticeText.dataset.progress = duration === 0 ? 'true' : 'false';
+    if (duration > 0) {
+      noticeTimer = setTimeout(() => {
+        noticeText.hidden = true;
+      }, duration);
+    }
   }
 
   function setResponding(responding) {
@@ -399,19 +457,6 @@ export function renderSession(root, { sessionId, user }) {
     if (responding) {
       noticeText.hidden = true;
     }
-  }
-
-  function showNotice(text) {
-    if (!text || ended) {
-      return;
-    }
-
-    noticeText.textContent = text;
-    noticeText.hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => {
-      noticeText.hidden = true;
-    }, 8000);
   }
 
   /** The connection's algorithms (and a marker when the endpoint's policy allowed legacy ones). */
@@ -552,6 +597,7 @@ export function renderSession(root, { sessionId, user }) {
     disposed = true;
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
+    clearTimeout(progressTimer);
     cancelAnimationFrame(layoutScheduled);
     resizeObserver?.disconnect();
     for (const subscription of inputSubscriptions.splice(0)) {

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using EdgeGateway.Appliance.Sessions;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Appliance.Tests.Sessions;
+
+/// <summary>
+/// The appliance's side of input flow control: in order, never holding the uplink's receive path while a device
+/// makes it wait, bounded by the window, and every unit of credit returned.
+/// </summary>
+[Trait("Area", "SshField")]
+public sealed class InputPumpTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private readonly LogCollector _logs = new();
+    private readonly Device _device = new();
+    private readonly ConcurrentQueue<long> _acks = new();
+    private readonly InputPump _pump;
+
+    public InputPumpTests() => _pump = new InputPump(_device, _acks.Enqueue, _logs.CreateLogger("pump"));
+
+    public void Dispose()
+    {
+        _device.Open();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task A_keystroke_on_an_idle_session_is_written_before_the_call_returns_on_the_callers_thread()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+
+        var submitted = _pump.SubmitAsync(Input(0), "a"u8.ToArray());
+
+        Assert.True(submitted.IsCompletedSuccessfully);
+        await submitted;
+        Assert.Equal("a", _device.Text);
+        Assert.Equal(thread, _device.Threads.Single());
+    }
+
+    [Fact]
+    public async Task While_the_device_holds_a_write_the_uplink_is_not_held_and_later_input_keeps_its_order()
+    {
+        _device.Close();
+        var chunk = Filled('x', InputFlow.MaxChunk);
+
+        // Each submit returns at once although the device takes nothing: the uplink's receive path goes on.
+        await _pump.SubmitAsync(Input(0), chunk).AsTask().WaitAsync(Wait);
+        await _device.Entered.WaitAsync(Wait);
+        await _pump.SubmitAsync(Input(1), "k"u8.ToArray()).AsTask().WaitAsync(Wait);
+        await _pump.SubmitAsync(Input(2), Filled('y', 100)).AsTask().WaitAsync(Wait);
+        Assert.Equal(string.Empty, _device.Text);
+
+        _device.Open();
+        await _device.WaitForLengthAsync(InputFlow.MaxChunk + 101, Wait);
+
+        Assert.Equal(new string('x', InputFlow.MaxChunk) + "k" + new string('y', 100), _device.Text);
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, _device.Threads);
+    }
+
+    [Fact]
+    public async Task Credit_comes_back_in_acks_of_at_least_the_threshold_and_keystrokes_alone_send_none()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await _pump.SubmitAsync(Input((ulong)i), "k"u8.ToArray());
+        }
+
+        Assert.Empty(_acks); // ten keystrokes cost ~10 KiB: no control message for them
+
+        var chunk = Filled('p', InputFlow.MaxChunk);
+        for (var i = 0; i < 8; i++)
+        {
+            await _pump.SubmitAsync(Input((ulong)(10 + i)), chunk);
+        }
+
+        await _device.WaitForLengthAsync(10 + 8 * InputFlow.MaxChunk, Wait);
+        var expected = 10 * InputFlow.Cost(1) + 8 * InputFlow.Cost(InputFlow.MaxChunk);
+        await WaitUntilAsync(() => _acks.Sum() > expected - InputFlow.AckThreshold);
+        Assert.All(_acks, units => Assert.True(units >= InputFlow.AckThreshold));
+        Assert.True(_acks.Sum() <= expected);
+    }
+
+    [Fact]
+    public async Task Input_beyond_the_window_is_refused_loudly_not_buffered_and_its_credit_returned()
+    {
+        _device.Close();
+        var chunk = Filled('w', InputFlow.MaxChunk);
+        var fits = InputFlow.Window / InputFlow.Cost(InputFlow.MaxChunk);
+
+        // The first chunk is taken by the (blocked) writer; then the queue fills up to the window.
+        await _pump.SubmitAsync(Input(0), chunk);
+        await _device.Entered.WaitAsync(Wait);
+        for (var i = 1; i <= fits; i++)
+        {
+            await _pump.SubmitAsync(Input((ulong)i), chunk);
+        }
+
+        Assert.True(_pump.QueuedUnits <= InputFlow.Window, $"{_pump.QueuedUnits} units queued");
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("flow-control window", StringComparison.Ordinal));
+
+        _device.Open();
+        await _device.WaitForLengthAsync(fits * InputFlow.MaxChunk, Wait);
+        Assert.Equal(fits * InputFlow.MaxChunk, _device.Text.Length); // exactly what the window held, in order
+        await WaitUntilAsync(() => _acks.Sum() > (fits + 1) * (long)InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold);
+    }
+
+    [Fact]
+    public async Task A_write_the_device_refuses_drops_the_rest_of_its_burst_with_a_warning_and_returns_all_credit()
+    {
+        _device.Close();
+        var chunk = Filled('f', InputFlow.MaxChunk);
+        await _pump.SubmitAsync(Input(0), chunk);
+        await _device.Entered.WaitAsync(Wait);
+        for (var i = 1; i < 8; i++)
+        {
+            await _pump.SubmitAsync(Input((ulong)i), chunk);
+        }
+
+        _device.Fail(new IOException("channel window timeout"));
+
+        await WaitUntilAsync(() => _acks.Sum() >= 8L * InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold);
+        await WaitUntilAsync(() => _pump.QueuedUnits == 0);
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be written", StringComparison.Ordinal));
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("were dropped", StringComparison.Ordinal));
+        Assert.Equal(string.Empty, _device.Text);
+
+        // The next input is a new start.
+        await _pump.SubmitAsync(Input(9), "n"u8.ToArray());
+        Assert.Equal("n", _device.Text);
+    }
+
+    [Fact]
+    public async Task After_the_session_ends_nothing_more_is_written()
+    {
+        _pump.Close();
+
+        await _pump.SubmitAsync(Input(0), "late"u8.ToArray());
+
+        Assert.Equal(string.Empty, _device.Text);
+        Assert.Equal(0, _pump.QueuedUnits);
+    }
+
+    private static FrameHeader Input(ulong sequence) => new(FrameType.TerminalInput, FrameFlags.None, 0, sequence);
+
+    private static byte[] Filled(char c, int length) => Enumerable.Repeat((byte)c, length).ToArray();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Wait);
+        while (!condition())
+        {
+            await Task.Delay(5, deadline.Token);
+        }
+    }
+
+    /// <summary>
+    /// A device session whose writes can be held (a shut SSH window) or failed. It stands in for the SSH session only:
+    /// the pump under test is the real one.
+    /// </summary>
+    private sealed class Device : IDeviceSession
+    {
+        private readonly Lock _gate = new();
+        private readonly System.Text.StringBuilder _written = new();
+        private ManualResetEventSlim _open = new(initialState: true);
+        private Exception? _failure;
+        private TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string SessionId => "0123456789abcdef0123456789abcdef";
+
+        public string ControllerId => "controller";
+
+        public Task<SessionOutcome> Completion => new TaskCompletionSource<SessionOutcome>().Task;
+
+        public EdgeGateway.Protocol.Control.SessionDetails? Details => null;
+
+        public ConcurrentBag<int> Threads { get; } = [];
+
+        /// <summary>Completes when a write is waiting at the closed gate.</summary>
+        public Task Entered => _entered.Task;
+
+        public string Text
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _written.ToString();
+                }
+            }
+        }
+
+        public void Close()
+        {
+            _entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _open.Reset();
+        }
+
+        public void Open() => _open.Set();
+
+        public void Fail(Exception failure)
+        {
+            _failure = failure;
+            _open.Set();
+        }
+
+        public async Task WaitForLengthAsync(int length, TimeSpan timeout)
+        {
+            using var deadline = new CancellationTokenSource(timeout);
+            while (Text.Length < length)
+            {
+                await Task.Delay(5, deadline.Token);
+            }
+        }
+
+        public Task<bool> StartAsync(StartSession start, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        {
+            // Blocks the calling thread like SSH.NET's ShellStream.Write on a shut channel window.
+            _entered.TrySetResult();
+            _open.Wait(cancellationToken);
+            Threads.Add(Environment.CurrentManagedThreadId);
+            if (Interlocked.Exchange(ref _failure, null) is { } failure)
+            {
+                throw failure;
+            }
+
+            lock (_gate)
+            {
+                _written.Append(System.Text.Encoding.ASCII.GetString(payload.Span));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask StopAsync(EndReason reason, string message) => ValueTask.CompletedTask;
+
+        public ValueTask DisposeAsync()
+        {
+            _open.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using EdgeGateway.Testing;
+using Microsoft.Playwright;
+
+namespace EdgeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>The steps every browser test takes before it does its own: watch the console, log in, connect.</summary>
+internal static class SessionPage
+{
+    /// <summary>
+    /// Collects the page's console errors from now on. A signed-out page's first GET /api/me answers 401 by design;
+    /// Chromium logs that as a failed load, and it is left out.
+    /// </summary>
+    public static List<string> CollectConsoleErrors(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
+            {
+                errors.Add(message.Text);
+            }
+        };
+        return errors;
+    }
+
+    /// <summary>Opens the site and logs in as the admin; returns once the dashboard shows the appliance online.</summary>
+    public static async Task LogInAsync(IPage page, EdgeGatewayStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(stack);
+        await page.GotoAsync(stack.BaseAddress.ToString());
+        await page.GetByTestId("login-username").FillAsync("admin");
+        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline");
+    }
+
+    /// <summary>Connects to the test endpoint from the dashboard; returns the terminal once the page is in control.</summary>
+    public static async Task<ILocator> ConnectAsync(IPage page, SshServer device)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(device);
+        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
+        await page.GetByTestId("connect-username").FillAsync(device.UserName);
+        await page.GetByTestId("connect-password").FillAsync(device.Password);
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        return page.GetByTestId("terminal");
+    }
+}
