@@ -96,6 +96,9 @@ internal sealed class ModeScanner
     /// <summary>The last <see cref="ScanStop.StringEnded"/> was an ESC that starts the next sequence, not ST: that ESC was seen in an earlier call.</summary>
     public bool StringEndedByEscape { get; private set; }
 
+    /// <summary>After <see cref="ScanStop.Sgr"/>: the pen is not what it was before that sequence.</summary>
+    public bool PenChanged { get; private set; }
+
     /// <summary>The pen after the sequences so far, as xterm.js applies SGR; set it after libvterm restored one (DECRC).</summary>
     public CellStyle Pen
     {
@@ -540,12 +543,15 @@ internal sealed class ModeScanner
                 _modes.ApplicationKeypad = false;
                 _modes.BracketedPaste = false;
                 _modes.FocusEvents = false;
+                PenChanged = !_pen.IsDefault;
                 _pen = default;
                 _stop = ScanStop.Sgr;
                 break;
 
             case (byte)'m' when _leader == 0 && _intermediate == 0:
+                var before = _pen;
                 ApplySgr();
+                PenChanged = _pen != before;
                 _stop = ScanStop.Sgr;
                 break;
         }

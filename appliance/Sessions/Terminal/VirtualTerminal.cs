@@ -167,10 +167,28 @@ public sealed class VirtualTerminal : IDisposable
                     Repeat(_scanner.LastGraphic, _scanner.RepeatCount);
                     break;
                 case ScanStop.Sgr:
-                    // Likewise for SGR: libvterm gets the pen as xterm.js applied it, in its own encoding (see Sgr).
-                    Feed(data[..(consumed - 1)]);
-                    Input([0x18]);
-                    InputPen(_scanner.Pen);
+                    // libvterm gets the pen as xterm.js applied it, in its own encoding (see Sgr), instead of the SGR.
+                    if (_scanner.SequenceStart >= 0)
+                    {
+                        Feed(data[.._scanner.SequenceStart]);
+                    }
+                    else if (_heldLength > 0)
+                    {
+                        _heldLength = 0; // the SGR's beginning, held from the last call
+                    }
+                    else
+                    {
+                        // Part of it reached libvterm (after SkipParameters): CAN drops the rest.
+                        Input(data[..(consumed - 1)]);
+                        Input([0x18]);
+                    }
+
+                    if (_scanner.PenChanged)
+                    {
+                        // libvterm's pen is the scanner's pen before this sequence (set here, by DECRC, or by RIS).
+                        InputPen(_scanner.Pen);
+                    }
+
                     break;
                 case ScanStop.StringStarted:
                     // libvterm never sees the string, nor the ESC that opened it (held back when it ended a call).

@@ -2,6 +2,7 @@ using System.Text;
 using EdgeGateway.Appliance.Sessions;
 using EdgeGateway.Appliance.Sessions.Terminal;
 using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGateway.Appliance.Tests.Sessions.Terminal;

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeGateway.Protocol.Stream;
+using Xunit;
 
-namespace EdgeGateway.Appliance.Tests.Sessions.Terminal;
+namespace EdgeGateway.Testing;
 
 /// <summary>
 /// The page's terminal, headless: one Node.js process running @xterm/headless 6 with the Unicode 11 addon (the same
@@ -35,7 +36,7 @@ public sealed class XtermHeadless : IDisposable
             throw new InvalidOperationException($"@xterm/headless is not installed in {modules}: build the cloud (it runs npm ci in cloud/web) first.");
         }
 
-        var script = Path.Combine(root.FullName, "tests", "EdgeGateway.Appliance.Tests", "Sessions", "Terminal", "xterm-screen.cjs");
+        var script = Path.Combine(root.FullName, "tests", "EdgeGateway.Testing", "xterm-screen.cjs");
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardInput = true,
@@ -73,6 +74,33 @@ public sealed class XtermHeadless : IDisposable
             ["writes"] = new JsonArray(writes.Select(w => (JsonNode)Convert.ToBase64String(w)).ToArray()),
         };
         return XtermScreen.From((await AskAsync(request))["screen"]!);
+    }
+
+    /// <summary>What xterm.js shows for the frames a viewer received, from the newest keyframe on (as the page applies them).</summary>
+    public Task<XtermScreen> RenderAsync(IReadOnlyList<StreamClient.ReceivedFrame> frames)
+    {
+        var start = -1;
+        for (var i = frames.Count - 1; i >= 0 && start < 0; i--)
+        {
+            if (frames[i].Header.Type == FrameType.TerminalSnapshot)
+            {
+                start = i;
+            }
+        }
+
+        Assert.True(start >= 0, "No keyframe was received.");
+        Assert.True(TerminalSize.TryRead(frames[start].Payload, out var size));
+        var writes = new List<byte[]> { frames[start].Payload[TerminalSize.EncodedSize..] };
+        foreach (var frame in frames.Skip(start + 1))
+        {
+            Assert.NotEqual(FrameType.TerminalResize, frame.Header.Type);
+            if (frame.Header.Type == FrameType.TerminalOutput)
+            {
+                writes.Add(frame.Payload);
+            }
+        }
+
+        return RenderAsync(size, writes);
     }
 
     /// <summary>xterm.js's width (Unicode 11) of every code point, indexed by code point; -1 for controls and surrogates.</summary>
