@@ -5,17 +5,19 @@ namespace EdgeGateway.Appliance.Sessions.Terminal;
 /// <summary>
 /// Follows the escape sequences in terminal output to track the modes libvterm 0.1.4 keeps to itself (or does not
 /// know): DECCKM, keypad, bracketed paste, mouse, focus, origin, wrap, insert, new-line, scroll region and character
-/// sets. Incremental: a sequence may be split across <see cref="Scan"/> calls; memory is bounded (16 parameters).
+/// sets — and the pen (SGR) as xterm.js applies it, which libvterm 0.1.4 only partly knows (see <see cref="Sgr"/>).
+/// Incremental: a sequence may be split across <see cref="Scan"/> calls; memory is bounded (32 parameters).
 /// </summary>
 /// <remarks>
 /// Modes that change where output lands (origin, wrap, insert, new-line, scroll region, character sets) follow
 /// libvterm, which renders the screen: only the first parameter of SM/RM/DECSET counts and DECSTR is ignored, as in
 /// 0.1.4. Input modes (keys, paste, mouse, focus) follow xterm.js, which the viewers run: every parameter counts and
-/// DECSTR resets them.
+/// DECSTR resets them. The pen and strings (OSC, DCS, SOS/PM/APC: where they end) follow xterm.js too: the caller
+/// keeps strings from libvterm entirely and gives it the pen whole after each SGR.
 /// </remarks>
 internal sealed class ModeScanner
 {
-    private const int MaxParams = 16;
+    private const int MaxParams = 32; // xterm.js keeps 32 parameters
     private const int MaxParamValue = 99_999;
 
     // libvterm 0.1.4 stores CSI parameters in a 16-slot array without a bound check: a 16th separator (';' or ':')
@@ -30,8 +32,13 @@ internal sealed class ModeScanner
 
     private static readonly SearchValues<byte> GroundSpecial = SearchValues.Create([Esc, ShiftOutByte, ShiftInByte]);
     private static readonly SearchValues<byte> StringSpecial = SearchValues.Create([Esc, Bel, Can, Sub]);
+    private static readonly SearchValues<byte> StringSpecialNoBel = SearchValues.Create([Esc, Can, Sub]);
 
     private readonly int[] _params = new int[MaxParams];
+    private readonly bool[] _subParams = new bool[MaxParams]; // the parameter followed a ':'
+    private CellStyle _pen;
+    private byte _stringIntroducer;
+    private int _sequenceStart;
     private ScanState _state;
     private byte _leader;
     private byte _intermediate;
@@ -65,6 +72,40 @@ internal sealed class ModeScanner
     /// <summary>True between sequences: the next byte starts text or a new sequence.</summary>
     public bool IsGround => _state == ScanState.Ground;
 
+    /// <summary>Inside an OSC, DCS, SOS, PM or APC string (whose bytes libvterm never sees).</summary>
+    public bool InString => _state is ScanState.String or ScanState.StringEscape;
+
+    /// <summary>Inside a string, just after an ESC that may start its ST.</summary>
+    public bool InStringEscape => _state == ScanState.StringEscape;
+
+    /// <summary>The byte after ESC that opened the current string (']', 'P', 'X', '^' or '_').</summary>
+    public byte StringIntroducer => _stringIntroducer;
+
+    /// <summary>
+    /// Where, in the data of the last <see cref="Scan"/>, the unfinished sequence it ended in began (its ESC); -1 when it
+    /// began in an earlier call.
+    /// </summary>
+    public int SequenceStart => _sequenceStart;
+
+    /// <summary>
+    /// Stop with <see cref="ScanStop.SequenceEnd"/> as soon as the sequence in progress ends (the caller holds its
+    /// start and joins it with the rest).
+    /// </summary>
+    public bool StopAtGround { get; set; }
+
+    /// <summary>The last <see cref="ScanStop.StringEnded"/> was an ESC that starts the next sequence, not ST: that ESC was seen in an earlier call.</summary>
+    public bool StringEndedByEscape { get; private set; }
+
+    /// <summary>After <see cref="ScanStop.Sgr"/>: the pen is not what it was before that sequence.</summary>
+    public bool PenChanged { get; private set; }
+
+    /// <summary>The pen after the sequences so far, as xterm.js applies SGR; set it after libvterm restored one (DECRC).</summary>
+    public CellStyle Pen
+    {
+        get => _pen;
+        set => _pen = value;
+    }
+
     /// <summary>DECDWL/DECDHL (<c>ESC # 3/4/6</c>) has been seen: some line may be double width.</summary>
     public bool LineAttributesUsed { get; private set; }
 
@@ -90,6 +131,8 @@ internal sealed class ModeScanner
     public int Scan(ReadOnlySpan<byte> data, out ScanStop stop)
     {
         _stop = ScanStop.None;
+        _sequenceStart = -1;
+        StringEndedByEscape = false;
         var i = 0;
         while (i < data.Length && _stop == ScanStop.None)
         {
@@ -115,6 +158,7 @@ internal sealed class ModeScanner
                     if (b == Esc)
                     {
                         _state = ScanState.Escape;
+                        _sequenceStart = i - 1;
                     }
                     else
                     {
@@ -127,7 +171,8 @@ internal sealed class ModeScanner
 
                 case ScanState.String:
                 {
-                    var next = data[i..].IndexOfAny(StringSpecial);
+                    // xterm.js ends an OSC with BEL too, other strings only with ST; CAN and SUB abort any.
+                    var next = data[i..].IndexOfAny(_stringIntroducer == (byte)']' ? StringSpecial : StringSpecialNoBel);
                     if (next < 0)
                     {
                         i = data.Length;
@@ -135,20 +180,41 @@ internal sealed class ModeScanner
                     }
 
                     i += next;
-                    _state = data[i++] == Esc ? ScanState.StringEscape : ScanState.Ground;
+                    if (data[i] != Esc)
+                    {
+                        i++;
+                        EndString();
+                    }
+                    else if (i + 1 == data.Length)
+                    {
+                        i++;
+                        _state = ScanState.StringEscape;
+                    }
+                    else if (data[i + 1] == (byte)'\\')
+                    {
+                        i += 2;
+                        EndString();
+                    }
+                    else
+                    {
+                        // ESC followed by anything else ends the string and starts a new sequence: leave it to Ground.
+                        EndString();
+                    }
+
                     break;
                 }
 
                 case ScanState.StringEscape:
+                    EndString();
                     if (data[i] == (byte)'\\')
                     {
                         i++;
-                        _state = ScanState.Ground;
                     }
                     else
                     {
-                        // ESC followed by anything else ends the string and starts a new sequence.
+                        // ESC (in an earlier call) followed by anything else ends the string and starts a new sequence.
                         _state = ScanState.Escape;
+                        StringEndedByEscape = true;
                     }
 
                     break;
@@ -162,7 +228,17 @@ internal sealed class ModeScanner
                         break;
                     }
 
-                    Step(data[i++]);
+                    var current = data[i++];
+                    Step(current);
+                    if (current == Esc)
+                    {
+                        _sequenceStart = i - 1;
+                    }
+                    else if (StopAtGround && _state == ScanState.Ground && _stop == ScanStop.None)
+                    {
+                        _stop = ScanStop.SequenceEnd;
+                    }
+
                     break;
             }
         }
@@ -171,15 +247,23 @@ internal sealed class ModeScanner
         return i;
     }
 
+    private void EndString()
+    {
+        _state = ScanState.Ground;
+        _stop = ScanStop.StringEnded;
+    }
+
     /// <summary>
     /// After <see cref="ScanStop.SkipParameters"/>: how many of the bytes at the start of <paramref name="data"/> are
-    /// parameters past libvterm's sixteenth (to leave out of its input). The sequence itself still ends normally.
+    /// parameters past libvterm's sixteenth (to leave out of its input). The scanner itself takes them (SGR needs them,
+    /// as xterm.js reads up to 32); the sequence still ends normally.
     /// </summary>
-    public static int SkipParameters(ReadOnlySpan<byte> data)
+    public int SkipParameters(ReadOnlySpan<byte> data)
     {
         var count = 0;
         while (count < data.Length && data[count] is >= (byte)'0' and <= (byte)';')
         {
+            CsiByte(data[count]);
             count++;
         }
 
@@ -196,6 +280,7 @@ internal sealed class ModeScanner
     public void AbortSequence()
     {
         _state = ScanState.Ground;
+        _sequenceStart = -1;
         _lastGraphicLength = 0;
     }
 
@@ -296,9 +381,11 @@ internal sealed class ModeScanner
                 _separators = 0;
                 _truncating = false;
                 break;
-            case (byte)']' or (byte)'P':
-                // OSC and DCS. Like libvterm, SOS/PM/APC (ESC X, ESC ^, ESC _) are not strings.
+            case (byte)']' or (byte)'P' or (byte)'X' or (byte)'^' or (byte)'_':
+                // OSC, DCS, SOS, PM, APC: strings to xterm.js (libvterm 0.1.4 treats the last three as text).
                 _state = ScanState.String;
+                _stringIntroducer = b;
+                _stop = ScanStop.StringStarted;
                 break;
             case < 0x30:
                 _intermediate = b;
@@ -323,6 +410,7 @@ internal sealed class ModeScanner
                 break;
             case (byte)'c':
                 _modes = default;
+                _pen = default;
                 LeftRightMarginMode = false;
                 LineAttributesUsed = false;
                 _state = ScanState.Ground;
@@ -369,6 +457,7 @@ internal sealed class ModeScanner
             {
                 _paramCount = 1;
                 _params[0] = -1;
+                _subParams[0] = false;
             }
 
             ref var value = ref _params[_paramCount - 1];
@@ -381,10 +470,12 @@ internal sealed class ModeScanner
             {
                 _paramCount = 1;
                 _params[0] = -1;
+                _subParams[0] = false;
             }
 
             if (_paramCount < MaxParams)
             {
+                _subParams[_paramCount] = b == (byte)':';
                 _params[_paramCount++] = -1;
             }
         }
@@ -447,13 +538,225 @@ internal sealed class ModeScanner
                 return;
 
             case (byte)'p' when _leader == 0 && _intermediate == (byte)'!':
-                // DECSTR: xterm.js resets its input modes; libvterm 0.1.4 does not recognise it.
+                // DECSTR: xterm.js resets its input modes and the pen; libvterm 0.1.4 does not recognise it.
                 _modes.ApplicationCursorKeys = false;
                 _modes.ApplicationKeypad = false;
                 _modes.BracketedPaste = false;
                 _modes.FocusEvents = false;
+                PenChanged = !_pen.IsDefault;
+                _pen = default;
+                _stop = ScanStop.Sgr;
+                break;
+
+            case (byte)'m' when _leader == 0 && _intermediate == 0:
+                var before = _pen;
+                ApplySgr();
+                PenChanged = _pen != before;
+                _stop = ScanStop.Sgr;
                 break;
         }
+    }
+
+    /// <summary>
+    /// SGR as xterm.js 6 applies it (InputHandler.charAttributes): parameters left to right, sub-parameters after ':'
+    /// (an empty one is -1), unknown ones ignored; 38/48/58 take their colour from sub-parameters or the parameters
+    /// that follow (see <see cref="ExtendedColor"/>). 58 (underline colour) is read past but not kept.
+    /// </summary>
+    private void ApplySgr()
+    {
+        if (_paramCount == 0)
+        {
+            _pen = default;
+            return;
+        }
+
+        var pen = _pen;
+        for (var i = 0; i < _paramCount; i++)
+        {
+            if (_subParams[i])
+            {
+                continue;
+            }
+
+            var p = Math.Max(0, _params[i]);
+            var hasSub = i + 1 < _paramCount && _subParams[i + 1];
+            switch (p)
+            {
+                case >= 30 and <= 37:
+                    pen = pen with { Foreground = TerminalColor.FromIndex((byte)(p - 30)) };
+                    break;
+                case >= 40 and <= 47:
+                    pen = pen with { Background = TerminalColor.FromIndex((byte)(p - 40)) };
+                    break;
+                case >= 90 and <= 97:
+                    pen = pen with { Foreground = TerminalColor.FromIndex((byte)(p - 90 + 8)) };
+                    break;
+                case >= 100 and <= 107:
+                    pen = pen with { Background = TerminalColor.FromIndex((byte)(p - 100 + 8)) };
+                    break;
+                case 0:
+                    pen = default;
+                    break;
+                case 1:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Bold };
+                    break;
+                case 2:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Dim };
+                    break;
+                case 3:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Italic };
+                    break;
+                case 4:
+                    var style = hasSub ? _params[i + 1] : 1;
+                    pen = pen with { Underline = style is < 0 or > 5 ? UnderlineStyle.Straight : (UnderlineStyle)style };
+                    break;
+                case 5:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Blink };
+                    break;
+                case 7:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Reverse };
+                    break;
+                case 8:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Conceal };
+                    break;
+                case 9:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Strike };
+                    break;
+                case 21:
+                    pen = pen with { Underline = UnderlineStyle.Doubled };
+                    break;
+                case 22:
+                    pen = pen with { Attributes = pen.Attributes & ~(CellAttributes.Bold | CellAttributes.Dim) };
+                    break;
+                case 23:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Italic };
+                    break;
+                case 24:
+                    pen = pen with { Underline = UnderlineStyle.None };
+                    break;
+                case 25:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Blink };
+                    break;
+                case 27:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Reverse };
+                    break;
+                case 28:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Conceal };
+                    break;
+                case 29:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Strike };
+                    break;
+                case 39:
+                    pen = pen with { Foreground = TerminalColor.Default };
+                    break;
+                case 49:
+                    pen = pen with { Background = TerminalColor.Default };
+                    break;
+                case 53:
+                    pen = pen with { Attributes = pen.Attributes | CellAttributes.Overline };
+                    break;
+                case 55:
+                    pen = pen with { Attributes = pen.Attributes & ~CellAttributes.Overline };
+                    break;
+                case 38 or 48 or 58:
+                    var advance = ExtendedColor(i, out var color);
+                    if (color is { } chosen)
+                    {
+                        pen = p == 38 ? pen with { Foreground = chosen } : p == 48 ? pen with { Background = chosen } : pen;
+                    }
+
+                    // Skip the parameters the colour took (its sub-parameters are skipped by the loop).
+                    for (var taken = 0; taken < advance && i + 1 < _paramCount; i++)
+                    {
+                        if (!_subParams[i + 1])
+                        {
+                            taken++;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        _pen = pen;
+    }
+
+    /// <summary>
+    /// The colour of 38/48/58 at parameter <paramref name="at"/>, read the way xterm.js reads it: into the slots
+    /// [target, mode, colour space, c1, c2, c3], from its sub-parameters (the colour space slot is the third of
+    /// "2:cs:r:g:b" and of "2:r:g:b" alike, so the latter reads as g, b, 0) or from the parameters after it (which have
+    /// no colour space); mode 2 is RGB (c1-c3), 5 a palette index (c1); empty values are 0. Returns how many
+    /// parameters after <paramref name="at"/> it took; <paramref name="color"/> is null for another mode.
+    /// </summary>
+    private int ExtendedColor(int at, out TerminalColor? color)
+    {
+        Span<int> slots = [0, 0, -1, 0, 0, 0];
+        Span<int> main = stackalloc int[MaxParams];
+        var mainCount = 0;
+        var mainIndex = 0;
+        for (var i = 0; i < _paramCount; i++)
+        {
+            if (!_subParams[i])
+            {
+                if (i == at)
+                {
+                    mainIndex = mainCount;
+                }
+
+                main[mainCount++] = i;
+            }
+        }
+
+        var colorSpace = 0;
+        var advance = 0;
+        do
+        {
+            var slot = main[mainIndex + advance];
+            slots[advance + colorSpace] = Math.Max(0, _params[slot]);
+            if (slot + 1 < _paramCount && _subParams[slot + 1])
+            {
+                var sub = 0;
+                do
+                {
+                    if (slots[1] == 5)
+                    {
+                        colorSpace = 1;
+                    }
+
+                    slots[advance + sub + 1 + colorSpace] = _params[slot + 1 + sub];
+                }
+                while (++sub + slot + 1 < _paramCount && _subParams[slot + 1 + sub] && sub + advance + 1 + colorSpace < slots.Length);
+
+                break;
+            }
+
+            if ((slots[1] == 5 && advance + colorSpace >= 2) || (slots[1] == 2 && advance + colorSpace >= 5))
+            {
+                break;
+            }
+
+            if (slots[1] != 0)
+            {
+                colorSpace = 1;
+            }
+        }
+        while (++advance + mainIndex < mainCount && advance + colorSpace < slots.Length);
+
+        for (var i = 2; i < slots.Length; i++)
+        {
+            if (slots[i] == -1)
+            {
+                slots[i] = 0;
+            }
+        }
+
+        color = slots[1] switch
+        {
+            2 => TerminalColor.FromRgb((byte)slots[3], (byte)slots[4], (byte)slots[5]),
+            5 => TerminalColor.FromIndex((byte)slots[3]),
+            _ => null,
+        };
+        return advance;
     }
 
     private void SetAnsiMode(int mode, bool on)
@@ -542,4 +845,16 @@ internal enum ScanStop
     CursorRestored,
     Repeat,
     SkipParameters,
+
+    /// <summary>After SGR's final byte (or DECSTR): <see cref="ModeScanner.Pen"/> is the new pen.</summary>
+    Sgr,
+
+    /// <summary>After the two bytes that open a string (ESC and its introducer).</summary>
+    StringStarted,
+
+    /// <summary>After the string's terminator (or before the ESC that ended it).</summary>
+    StringEnded,
+
+    /// <summary>With <see cref="ModeScanner.StopAtGround"/>: the sequence in progress has ended.</summary>
+    SequenceEnd,
 }

@@ -10,12 +10,13 @@ namespace EdgeGateway.Appliance.Sessions.Terminal;
 /// runs, nothing for trailing blanks.
 /// </summary>
 /// <remarks>
-/// Only sequences that libvterm 0.1.4 and xterm.js treat alike are used, one mode per DECSET (libvterm honours
-/// only the first parameter).
+/// Only sequences that xterm.js and <see cref="VirtualTerminal"/> (libvterm 0.1.4 behind its pre-scan) treat alike are
+/// used, one mode per DECSET (libvterm honours only the first parameter).
 /// </remarks>
 internal sealed class ScreenRenderer : IDisposable
 {
     private const byte Esc = 0x1B;
+    private const byte Can = 0x18;
 
     private static readonly TerminalCell[] BlankRow = new TerminalCell[TerminalSize.MaxDimension];
 
@@ -33,6 +34,7 @@ internal sealed class ScreenRenderer : IDisposable
     private bool _cursorKnown;
     private bool _wrapFromColumnZero;
     private bool _cursorLooksKnown = true;
+    private bool _libvtermPens; // pens in libvterm's encoding (Sgr.WriteForLibvterm): the output goes into libvterm itself
 
     private ScreenRenderer(TerminalSize size, TerminalModes viewer, CellStyle pen, bool penKnown)
     {
@@ -67,13 +69,18 @@ internal sealed class ScreenRenderer : IDisposable
 
         renderer.Finish(state, absolute: false);
         writer.Write(renderer.Written);
+        writer.Write(state.PendingInput);
     }
 
     /// <summary>The whole screen over unknown cells; every mode is set explicitly.</summary>
     public static void WriteRepaint(bool viewerAltScreen, ScreenState to, IBufferWriter<byte> writer)
     {
         using var renderer = Repaint(to.Modes with { AltScreen = viewerAltScreen }, modesKnown: false, default, penKnown: false, to, viewerSaved: null);
+
+        // The viewer may be in the middle of a sequence (CAN ends any, and is nothing otherwise).
+        writer.Write([Can]);
         writer.Write(renderer.Written);
+        writer.Write(to.PendingInput);
     }
 
     /// <summary>
@@ -97,21 +104,43 @@ internal sealed class ScreenRenderer : IDisposable
             using var repaint = Repaint(from.Modes, modesKnown: true, from.Pen, penKnown: true, to, from.SavedCursor);
             if (repaint._length < diff._length)
             {
-                writer.Write(repaint.Written);
+                WriteBetweenPending(from, to, repaint.Written, writer);
                 return;
             }
         }
 
-        writer.Write(diff.Written);
+        WriteBetweenPending(from, to, diff.Written, writer);
     }
 
     /// <summary>
-    /// Makes a terminal's DECSC slot hold <paramref name="saved"/>, then puts cursor, pen and cursor looks back to
-    /// <paramref name="current"/>. Origin mode must be off or the scroll region full.
+    /// A viewer in the middle of a sequence (<paramref name="from"/>'s pending input) would take the update as the rest
+    /// of it: CAN ends it first. The update ends in <paramref name="to"/>'s pending input, where the output goes on.
     /// </summary>
-    public static void WriteCursorSave(SavedCursor saved, SavedCursor current, TerminalSize size, IBufferWriter<byte> writer)
+    private static void WriteBetweenPending(ScreenState from, ScreenState to, ReadOnlySpan<byte> update, IBufferWriter<byte> writer)
+    {
+        var samePending = from.PendingInput.SequenceEqual(to.PendingInput);
+        if (update.IsEmpty && samePending)
+        {
+            return;
+        }
+
+        if (!from.PendingInput.IsEmpty)
+        {
+            writer.Write([Can]);
+        }
+
+        writer.Write(update);
+        writer.Write(to.PendingInput);
+    }
+
+    /// <summary>
+    /// Makes libvterm's DECSC slot hold <paramref name="saved"/>, then puts cursor, pen and cursor looks back to
+    /// <paramref name="current"/>. Origin mode must be off or the scroll region full. Pens are in libvterm's encoding.
+    /// </summary>
+    public static void WriteLibvtermCursorSave(SavedCursor saved, SavedCursor current, TerminalSize size, IBufferWriter<byte> writer)
     {
         using var renderer = new ScreenRenderer(size, default, default, penKnown: false);
+        renderer._libvtermPens = true;
         renderer._cursorLooksKnown = false;
         renderer.SaveCursor(saved);
         renderer._cursorKnown = false;
@@ -743,181 +772,22 @@ internal sealed class ScreenRenderer : IDisposable
         }
         else
         {
-            Span<byte> absolute = stackalloc byte[MaxSgrBytes];
-            Span<byte> incremental = stackalloc byte[MaxSgrBytes];
-            var absoluteLength = WriteSgr(absolute, default, target, reset: true);
-            var incrementalLength = _penKnown ? WriteSgr(incremental, _pen, target, reset: false) : int.MaxValue;
-            Append(incrementalLength <= absoluteLength ? incremental[..incrementalLength] : absolute[..absoluteLength]);
+            Span<byte> absolute = stackalloc byte[Sgr.MaxBytes];
+            if (_libvtermPens)
+            {
+                Append(absolute[..Sgr.WriteForLibvterm(absolute, target)]);
+            }
+            else
+            {
+                Span<byte> incremental = stackalloc byte[Sgr.MaxBytes];
+                var absoluteLength = Sgr.WriteForViewer(absolute, default, target, reset: true);
+                var incrementalLength = _penKnown ? Sgr.WriteForViewer(incremental, _pen, target, reset: false) : int.MaxValue;
+                Append(incrementalLength <= absoluteLength ? incremental[..incrementalLength] : absolute[..absoluteLength]);
+            }
         }
 
         _pen = target;
         _penKnown = true;
-    }
-
-    private const int MaxSgrBytes = 192;
-
-    /// <summary>
-    /// SGR sequences that turn pen <paramref name="from"/> into <paramref name="to"/> (after SGR 0 when
-    /// <paramref name="reset"/>): more than one when the parameters exceed libvterm's 16 per sequence.
-    /// </summary>
-    private static int WriteSgr(Span<byte> destination, CellStyle from, CellStyle to, bool reset)
-    {
-        var sgr = new SgrWriter(destination);
-        if (reset)
-        {
-            sgr.Add("0"u8);
-        }
-
-        var changed = from.Attributes ^ to.Attributes;
-        if ((changed & CellAttributes.Bold) != 0)
-        {
-            sgr.Add((to.Attributes & CellAttributes.Bold) != 0 ? "1"u8 : "22"u8);
-        }
-
-        if ((changed & CellAttributes.Italic) != 0)
-        {
-            sgr.Add((to.Attributes & CellAttributes.Italic) != 0 ? "3"u8 : "23"u8);
-        }
-
-        if (from.Underline != to.Underline)
-        {
-            sgr.Add(to.Underline switch
-            {
-                UnderlineStyle.None => "24"u8,
-                UnderlineStyle.Straight => "4"u8,
-                UnderlineStyle.Doubled => "4:2"u8,
-                _ => "4:3"u8,
-            });
-        }
-
-        if ((changed & CellAttributes.Blink) != 0)
-        {
-            sgr.Add((to.Attributes & CellAttributes.Blink) != 0 ? "5"u8 : "25"u8);
-        }
-
-        if ((changed & CellAttributes.Reverse) != 0)
-        {
-            sgr.Add((to.Attributes & CellAttributes.Reverse) != 0 ? "7"u8 : "27"u8);
-        }
-
-        if ((changed & CellAttributes.Strike) != 0)
-        {
-            sgr.Add((to.Attributes & CellAttributes.Strike) != 0 ? "9"u8 : "29"u8);
-        }
-
-        if (from.Font != to.Font)
-        {
-            sgr.Add(10 + to.Font);
-        }
-
-        if (from.Foreground != to.Foreground)
-        {
-            sgr.AddColor(to.Foreground, foreground: true);
-        }
-
-        if (from.Background != to.Background)
-        {
-            sgr.AddColor(to.Background, foreground: false);
-        }
-
-        return sgr.Finish();
-    }
-
-    /// <summary>Writes SGR parameters, closing the sequence and opening another before it would pass 16.</summary>
-    private ref struct SgrWriter(Span<byte> destination)
-    {
-        private const int MaxParameters = 16;
-        private readonly Span<byte> _destination = destination;
-        private int _length;
-        private int _parameters;
-        private bool _open;
-
-        public void Add(ReadOnlySpan<byte> parameter)
-        {
-            // "4:3" is two parameters to libvterm.
-            Begin(parameter.Count((byte)':') + 1);
-            parameter.CopyTo(_destination[_length..]);
-            _length += parameter.Length;
-        }
-
-        public void Add(int value)
-        {
-            Begin(1);
-            value.TryFormat(_destination[_length..], out var written);
-            _length += written;
-        }
-
-        public void AddColor(TerminalColor color, bool foreground)
-        {
-            var basis = foreground ? 30 : 40;
-            switch (color.Kind)
-            {
-                case TerminalColorKind.Default:
-                    Add(basis + 9);
-                    break;
-                case TerminalColorKind.Indexed when color.Index < 8:
-                    Add(basis + color.Index);
-                    break;
-                case TerminalColorKind.Indexed when color.Index < 16:
-                    Add(basis + 60 + color.Index - 8);
-                    break;
-                case TerminalColorKind.Indexed:
-                    Begin(3);
-                    Number(basis + 8, 5, color.Index);
-                    break;
-                default:
-                    Begin(5);
-                    Number(basis + 8, 2, color.Red, color.Green, color.Blue);
-                    break;
-            }
-        }
-
-        public int Finish()
-        {
-            if (_open)
-            {
-                _destination[_length++] = (byte)'m';
-            }
-
-            return _length;
-        }
-
-        private void Number(params ReadOnlySpan<int> values)
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                if (i > 0)
-                {
-                    _destination[_length++] = (byte)';';
-                }
-
-                values[i].TryFormat(_destination[_length..], out var written);
-                _length += written;
-            }
-        }
-
-        private void Begin(int parameters)
-        {
-            if (_open && _parameters + parameters > MaxParameters)
-            {
-                _destination[_length++] = (byte)'m';
-                _open = false;
-            }
-
-            if (_open)
-            {
-                _destination[_length++] = (byte)';';
-            }
-            else
-            {
-                _destination[_length++] = Esc;
-                _destination[_length++] = (byte)'[';
-                _open = true;
-                _parameters = 0;
-            }
-
-            _parameters += parameters;
-        }
     }
 
     private void Csi(int number, byte final)

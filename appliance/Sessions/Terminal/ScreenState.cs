@@ -11,8 +11,9 @@ public sealed class ScreenState : IDisposable
 {
     private TerminalCell[]? _cells;
 
-    internal ScreenState(TerminalSize size, TerminalCell[] cells, int cursorRow, int cursorColumn, TerminalModes modes, CellStyle pen, SavedCursor? savedCursor)
+    internal ScreenState(TerminalSize size, TerminalCell[] cells, int cursorRow, int cursorColumn, TerminalModes modes, CellStyle pen, SavedCursor? savedCursor, byte[] pending)
     {
+        Pending = pending;
         SavedCursor = savedCursor;
         Size = size;
         _cells = cells;
@@ -40,6 +41,14 @@ public sealed class ScreenState : IDisposable
     /// <summary>What DECSC (<c>ESC 7</c>, <c>?1049 h</c>) last saved for DECRC to restore; null when nothing was saved.</summary>
     public SavedCursor? SavedCursor { get; }
 
+    /// <summary>
+    /// The unfinished sequence or character the output ended in, as a terminal that received it is in the middle of
+    /// it (empty when between sequences; at most 256 bytes). Renderings end with it and start with CAN after it.
+    /// </summary>
+    public ReadOnlySpan<byte> PendingInput => Pending;
+
+    internal byte[] Pending { get; }
+
     /// <summary>One row of cells.</summary>
     public ReadOnlySpan<TerminalCell> GetRow(int row)
     {
@@ -65,7 +74,7 @@ public sealed class ScreenState : IDisposable
     public bool ContentEquals(ScreenState other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (Size != other.Size || CursorRow != other.CursorRow || CursorColumn != other.CursorColumn || Modes != other.Modes || Pen != other.Pen || SavedCursor != other.SavedCursor)
+        if (Size != other.Size || CursorRow != other.CursorRow || CursorColumn != other.CursorColumn || Modes != other.Modes || Pen != other.Pen || SavedCursor != other.SavedCursor || !PendingInput.SequenceEqual(other.PendingInput))
         {
             return false;
         }

@@ -25,7 +25,7 @@ public readonly struct TerminalCell : IEquatable<TerminalCell>
     private readonly uint _foreground;
     private readonly uint _background;
     private readonly ushort _attributes;
-    private readonly byte _font;
+    private readonly byte _reserved; // keeps the struct free of padding (rows compare as bytes)
     private readonly byte _flags;
 
     internal TerminalCell(ReadOnlySpan<uint> chars, bool wide, CellStyle style)
@@ -40,7 +40,7 @@ public readonly struct TerminalCell : IEquatable<TerminalCell>
         _foreground = style.Foreground.Value;
         _background = style.Background.Value;
         _attributes = CellStyle.Pack(style.Attributes, style.Underline);
-        _font = (byte)style.Font;
+        _reserved = 0;
     }
 
     private TerminalCell(byte flags) => _flags = flags;
@@ -66,7 +66,7 @@ public readonly struct TerminalCell : IEquatable<TerminalCell>
     /// <summary>The cell's style. A blank cell's style still shows (background colour, reverse video).</summary>
     public CellStyle Style => new(
         CellStyle.UnpackAttributes(_attributes), CellStyle.UnpackUnderline(_attributes),
-        new TerminalColor(_foreground), new TerminalColor(_background), _font);
+        new TerminalColor(_foreground), new TerminalColor(_background));
 
     /// <summary>Number of code points (0 for a blank cell).</summary>
     public int CharCount
@@ -101,13 +101,16 @@ public readonly struct TerminalCell : IEquatable<TerminalCell>
         }
     }
 
-    internal bool HasDefaultStyle => _foreground == 0 && _background == 0 && _attributes == 0 && _font == 0;
+    internal bool HasDefaultStyle => _foreground == 0 && _background == 0 && _attributes == 0;
 
-    /// <summary>True when only colours are set: what an erase (EL, ECH) leaves behind with that pen.</summary>
-    internal bool HasErasableStyle => _attributes == 0 && _font == 0;
+    /// <summary>
+    /// True when only the background is set: what an erase (EL, ECH) leaves behind with that pen (xterm.js erases with
+    /// the pen's background alone).
+    /// </summary>
+    internal bool HasErasableStyle => _attributes == 0 && _foreground == 0;
 
-    /// <summary>The same cell with no characters (style kept).</summary>
-    internal TerminalCell WithoutText() => new([], wide: false, Style);
+    /// <summary>The same cell with no characters, its style down to what shows without a glyph.</summary>
+    internal TerminalCell WithoutText() => new([], wide: false, CellStyle.ForBlank(Style));
 
     /// <summary>The same characters and style, one column wide.</summary>
     internal TerminalCell AsNarrow()
@@ -163,7 +166,7 @@ public readonly struct TerminalCell : IEquatable<TerminalCell>
     }
 }
 
-/// <summary>SGR attributes other than underline, colours and font.</summary>
+/// <summary>SGR attributes other than underline and colours: every one xterm.js draws.</summary>
 [Flags]
 public enum CellAttributes : byte
 {
@@ -173,34 +176,63 @@ public enum CellAttributes : byte
     Blink = 4,
     Reverse = 8,
     Strike = 16,
+
+    /// <summary>Faint (SGR 2; 22 clears it with bold).</summary>
+    Dim = 32,
+
+    /// <summary>Concealed (SGR 8, 28): drawn invisible.</summary>
+    Conceal = 64,
+
+    /// <summary>Overline (SGR 53, 55).</summary>
+    Overline = 128,
 }
 
-/// <summary>Underline style (SGR 4, 4:2 / 21, 4:3).</summary>
+/// <summary>Underline style (SGR 4, 4:1-4:5, 21), as xterm.js draws them.</summary>
 public enum UnderlineStyle : byte
 {
     None = 0,
     Straight = 1,
     Doubled = 2,
     Curly = 3,
+    Dotted = 4,
+    Dashed = 5,
 }
 
-/// <summary>How a cell is drawn: what SGR sets. The default value is the terminal's default pen.</summary>
-/// <param name="Attributes">Bold, italic, blink, reverse, strike.</param>
+/// <summary>
+/// How a cell is drawn: what SGR sets, as far as xterm.js draws it (alternative fonts, SGR 10-19, are not drawn and not
+/// kept; nor is the underline colour, SGR 58: see docs/ARCHITECTURE.md). The default value is the default pen.
+/// </summary>
+/// <param name="Attributes">Bold, faint, italic, blink, reverse, concealed, strike, overline.</param>
 /// <param name="Underline">Underline style.</param>
 /// <param name="Foreground">Text colour.</param>
 /// <param name="Background">Cell colour.</param>
-/// <param name="Font">Alternative font 0-9 (SGR 10-19).</param>
-public readonly record struct CellStyle(CellAttributes Attributes, UnderlineStyle Underline, TerminalColor Foreground, TerminalColor Background, int Font = 0)
+public readonly record struct CellStyle(CellAttributes Attributes, UnderlineStyle Underline, TerminalColor Foreground, TerminalColor Background)
 {
     /// <summary>True for the default pen (SGR 0).</summary>
     public bool IsDefault => this == default;
 
+    /// <summary>
+    /// The style of a cell without a glyph, down to what shows: the background, unless reverse video or a line
+    /// (underline, strike, overline) is drawn across it — then colours and the flags that change them stay. An erase
+    /// and a written space then compare alike wherever they look alike.
+    /// </summary>
+    internal static CellStyle ForBlank(CellStyle style)
+    {
+        const CellAttributes Drawn = CellAttributes.Reverse | CellAttributes.Strike | CellAttributes.Overline;
+        if ((style.Attributes & Drawn) == 0 && style.Underline == UnderlineStyle.None)
+        {
+            return new CellStyle(CellAttributes.None, UnderlineStyle.None, TerminalColor.Default, style.Background);
+        }
+
+        return style with { Attributes = style.Attributes & ~(CellAttributes.Italic | CellAttributes.Blink) };
+    }
+
     internal static ushort Pack(CellAttributes attributes, UnderlineStyle underline) =>
-        (ushort)((int)attributes | ((int)underline << 5));
+        (ushort)((int)attributes | ((int)underline << 8));
 
-    internal static CellAttributes UnpackAttributes(ushort packed) => (CellAttributes)(packed & 0x1F);
+    internal static CellAttributes UnpackAttributes(ushort packed) => (CellAttributes)(packed & 0xFF);
 
-    internal static UnderlineStyle UnpackUnderline(ushort packed) => (UnderlineStyle)((packed >> 5) & 0x3);
+    internal static UnderlineStyle UnpackUnderline(ushort packed) => (UnderlineStyle)((packed >> 8) & 0x7);
 }
 
 /// <summary>What kind of colour a <see cref="TerminalColor"/> is.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using EdgeGateway.Appliance.Interop;
 using EdgeGateway.Protocol.Stream;
@@ -27,7 +26,13 @@ public sealed class VirtualTerminal : IDisposable
     private readonly nint _state;
     private readonly ModeScanner _scanner;
     private readonly TerminalProperties _properties = new();
+    private const int MaxHeldBack = 256;
+
     private GlyphWidthProbe? _widthProbe;
+    private GlyphPlaceholders? _placeholders;
+    private byte[]? _held;
+    private int _heldLength;
+    private int _utf8Needed;
     private SavedCursor? _savedCursor;
     private TerminalSize _size;
 
@@ -102,7 +107,12 @@ public sealed class VirtualTerminal : IDisposable
     /// </summary>
     internal bool FastForwardEnabled { get; set; } = true;
 
-    /// <summary>Feeds terminal output. Sequences may be split across calls.</summary>
+    /// <summary>
+    /// Feeds terminal output. Sequences may be split across calls anywhere: libvterm 0.1.4 loses a UTF-8 character or
+    /// string split across its writes, so an unfinished character or escape sequence at the end of a call is held back
+    /// (at most <see cref="MaxHeldBack"/> bytes) and given to libvterm together with its end; strings (OSC, DCS, ...)
+    /// never reach libvterm at all (nothing on the screen depends on them).
+    /// </summary>
     public void Write(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_vt.IsClosed, this);
@@ -111,7 +121,12 @@ public sealed class VirtualTerminal : IDisposable
             return;
         }
 
-        if (FastForwardEnabled && _scanner.IsGround && TryFindFastForward(data, out var skip))
+        if (_utf8Needed > 0)
+        {
+            data = CompleteUtf8(data);
+        }
+
+        if (FastForwardEnabled && _heldLength == 0 && _scanner.IsGround && TryFindFastForward(data, out var skip))
         {
             // The skipped part holds no escape sequence: the scanner has nothing to stop at in it.
             _scanner.Scan(data[..skip], out _);
@@ -121,36 +136,84 @@ public sealed class VirtualTerminal : IDisposable
 
         while (!data.IsEmpty)
         {
+            _scanner.StopAtGround = _heldLength > 0;
             var consumed = _scanner.Scan(data, out var stop);
             switch (stop)
             {
                 case ScanStop.CursorSaved:
-                    Input(data[..consumed]);
+                    Feed(data[..consumed]);
 
                     // What DECSC saved is not readable later; read it now, at the same point of the stream.
                     var cursor = GetCursor();
                     _savedCursor = new SavedCursor(cursor.Row, cursor.Col, ReadPen(), _properties.CursorVisible, _properties.CursorBlink, _properties.CursorShape);
                     break;
                 case ScanStop.CursorRestored:
-                    Input(data[..consumed]);
+                    Feed(data[..consumed]);
 
                     // A position saved before the screen shrank is restored as it is, off the screen, and libvterm
                     // 0.1.4 then indexes its line table with it (heap corruption). Any CSI brings the cursor back on
                     // screen; a status request (answer discarded) changes nothing else.
                     Input("\e[5n"u8);
+                    RestorePen();
                     break;
                 case ScanStop.SkipParameters:
-                    Input(data[..consumed]);
-                    consumed += ModeScanner.SkipParameters(data[consumed..]);
+                    Feed(data[..consumed]);
+                    consumed += _scanner.SkipParameters(data[consumed..]);
                     break;
                 case ScanStop.Repeat:
                     // Everything but REP's final byte, then CAN to drop the sequence, then the repeated character.
-                    Input(data[..(consumed - 1)]);
+                    Feed(data[..(consumed - 1)]);
                     Input([0x18]);
                     Repeat(_scanner.LastGraphic, _scanner.RepeatCount);
                     break;
+                case ScanStop.Sgr:
+                    // libvterm gets the pen as xterm.js applied it, in its own encoding (see Sgr), instead of the SGR.
+                    if (_scanner.SequenceStart >= 0)
+                    {
+                        Feed(data[.._scanner.SequenceStart]);
+                    }
+                    else if (_heldLength > 0)
+                    {
+                        _heldLength = 0; // the SGR's beginning, held from the last call
+                    }
+                    else
+                    {
+                        // Part of it reached libvterm (after SkipParameters): CAN drops the rest.
+                        Input(data[..(consumed - 1)]);
+                        Input([0x18]);
+                    }
+
+                    if (_scanner.PenChanged)
+                    {
+                        // libvterm's pen is the scanner's pen before this sequence (set here, by DECRC, or by RIS).
+                        InputPen(_scanner.Pen);
+                    }
+
+                    break;
+                case ScanStop.StringStarted:
+                    // libvterm never sees the string, nor the ESC that opened it (held back when it ended a call).
+                    if (consumed >= 2)
+                    {
+                        Feed(data[..(consumed - 2)]);
+                    }
+
+                    // CAN: a sequence that the string's ESC interrupted ends for libvterm too.
+                    _heldLength = 0;
+                    Input([0x18]);
+                    break;
+                case ScanStop.StringEnded:
+                    if (_scanner.StringEndedByEscape)
+                    {
+                        // That ESC (in an earlier call) starts the next sequence: hold it as that sequence's start.
+                        Hold([0x1B]);
+                    }
+
+                    break;
+                case ScanStop.SequenceEnd:
+                    Feed(data[..consumed]);
+                    break;
                 default:
-                    Input(data[..consumed]);
+                    HoldBackUnfinished(data[..consumed]);
                     break;
             }
 
@@ -158,6 +221,179 @@ public sealed class VirtualTerminal : IDisposable
         }
 
         DrainOutput();
+    }
+
+    /// <summary>The end of a call: give libvterm everything but an unfinished sequence or character, which is held.</summary>
+    private void HoldBackUnfinished(ReadOnlySpan<byte> data)
+    {
+        if (_scanner.InString)
+        {
+            return; // string content: never given to libvterm
+        }
+
+        if (!_scanner.IsGround)
+        {
+            var start = _scanner.SequenceStart;
+            if (start >= 0)
+            {
+                Feed(data[..start]);
+                Hold(data[start..]);
+            }
+            else if (_heldLength > 0)
+            {
+                Hold(data);
+            }
+            else
+            {
+                Input(data); // began before what could be held (after SkipParameters): libvterm keeps a CSI across writes
+            }
+
+            return;
+        }
+
+        var partial = IncompleteUtf8Tail(data, out var needed);
+        Feed(data[..^partial]);
+        if (partial > 0)
+        {
+            Hold(data[^partial..]);
+            _utf8Needed = needed;
+        }
+    }
+
+    /// <summary>Continues a held UTF-8 character: complete, give it to libvterm; broken, drop it as xterm.js does.</summary>
+    private ReadOnlySpan<byte> CompleteUtf8(ReadOnlySpan<byte> data)
+    {
+        var continuation = 0;
+        while (continuation < data.Length && continuation < _utf8Needed && (data[continuation] & 0xC0) == 0x80)
+        {
+            continuation++;
+        }
+
+        // Continuation bytes are text to the scanner: no sequence starts in them.
+        _scanner.Scan(data[..continuation], out _);
+        if (continuation == _utf8Needed)
+        {
+            _utf8Needed = 0;
+            Feed(data[..continuation]);
+        }
+        else if (continuation == data.Length)
+        {
+            _utf8Needed -= continuation;
+            Hold(data);
+        }
+        else
+        {
+            _utf8Needed = 0;
+            _heldLength = 0;
+        }
+
+        return data[continuation..];
+    }
+
+    /// <summary>How many bytes at the end of <paramref name="text"/> begin a UTF-8 character that is not complete yet.</summary>
+    private static int IncompleteUtf8Tail(ReadOnlySpan<byte> text, out int needed)
+    {
+        needed = 0;
+        for (var back = 1; back <= Math.Min(3, text.Length); back++)
+        {
+            var b = text[^back];
+            if ((b & 0xC0) == 0x80)
+            {
+                continue;
+            }
+
+            var length = b switch
+            {
+                >= 0xC2 and <= 0xDF => 2,
+                >= 0xE0 and <= 0xEF => 3,
+                >= 0xF0 and <= 0xF4 => 4,
+                _ => 0,
+            };
+            needed = length - back;
+            return needed > 0 ? back : 0;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Gives libvterm <paramref name="data"/>, preceded by what was held back for it (in one write).</summary>
+    private void Feed(ReadOnlySpan<byte> data)
+    {
+        if (_heldLength == 0)
+        {
+            Input(data);
+            return;
+        }
+
+        var held = _held!;
+        if (_heldLength + data.Length <= held.Length)
+        {
+            data.CopyTo(held.AsSpan(_heldLength));
+            Input(held.AsSpan(0, _heldLength + data.Length));
+        }
+        else
+        {
+            Input(held.AsSpan(0, _heldLength));
+            Input(data);
+        }
+
+        _heldLength = 0;
+    }
+
+    /// <summary>Holds bytes back from libvterm; past <see cref="MaxHeldBack"/> they go to it after all (a bound, not a loss of order).</summary>
+    private void Hold(ReadOnlySpan<byte> data)
+    {
+        _held ??= new byte[MaxHeldBack];
+        if (_heldLength + data.Length > _held.Length)
+        {
+            Input(_held.AsSpan(0, _heldLength));
+            Input(data);
+            _heldLength = 0;
+            _utf8Needed = 0;
+            return;
+        }
+
+        data.CopyTo(_held.AsSpan(_heldLength));
+        _heldLength += data.Length;
+    }
+
+    /// <summary>
+    /// What a terminal that received this output as it came is in the middle of (empty when between sequences): the
+    /// held-back bytes, or the opening of a string. A keyframe ends with it, so that output after the keyframe continues
+    /// on the joiner's terminal as on everyone else's.
+    /// </summary>
+    private byte[] PendingInput()
+    {
+        if (_heldLength > 0)
+        {
+            return _held.AsSpan(0, _heldLength).ToArray();
+        }
+
+        return !_scanner.InString ? [] : _scanner.InStringEscape ? [0x1B, _scanner.StringIntroducer, 0x1B] : [0x1B, _scanner.StringIntroducer];
+    }
+
+    /// <summary>
+    /// DECRC restored libvterm's saved pen. xterm.js saves and restores only its two colour words, not the extended
+    /// attributes (underline style): the underline stays on or off as saved, in the style the pen has now.
+    /// </summary>
+    private void RestorePen()
+    {
+        var restored = ReadPen();
+        var current = _scanner.Pen;
+        var underline = restored.Underline == UnderlineStyle.None ? UnderlineStyle.None : current.Underline;
+        if (underline != restored.Underline)
+        {
+            restored = restored with { Underline = underline };
+            InputPen(restored);
+        }
+
+        _scanner.Pen = restored;
+    }
+
+    private void InputPen(CellStyle pen)
+    {
+        Span<byte> sgr = stackalloc byte[Sgr.MaxBytes];
+        Input(sgr[..Sgr.WriteForLibvterm(sgr, pen)]);
     }
 
     /// <summary>Resizes the terminal (libvterm keeps the top-left of the screen; no reflow).</summary>
@@ -194,7 +430,11 @@ public sealed class VirtualTerminal : IDisposable
         length += written;
         reset[length++] = (byte)'H';
         Input(reset[..length]);
-        _scanner.AbortSequence();
+        if (!_scanner.IsGround && !_scanner.InString && _heldLength == 0)
+        {
+            // The sequence in progress had reached libvterm (it outgrew what is held back): ESC ended it there.
+            _scanner.AbortSequence();
+        }
 
         if (_savedCursor is { } saved && (saved.Row >= size.Rows || saved.Column >= size.Columns))
         {
@@ -203,7 +443,7 @@ public sealed class VirtualTerminal : IDisposable
             var clipped = saved with { Row = Math.Min(saved.Row, size.Rows - 1), Column = Math.Min(saved.Column, size.Columns - 1) };
             var current = new SavedCursor(cursor.Row, cursor.Col, ReadPen(), _properties.CursorVisible, _properties.CursorBlink, _properties.CursorShape);
             var bytes = new ArrayBufferWriter<byte>(64);
-            ScreenRenderer.WriteCursorSave(clipped, current, size, bytes);
+            ScreenRenderer.WriteLibvtermCursorSave(clipped, current, size, bytes);
             Input(bytes.WrittenSpan);
             _savedCursor = clipped;
         }
@@ -267,7 +507,7 @@ public sealed class VirtualTerminal : IDisposable
         }
 
         var cursor = GetCursor();
-        return new ScreenState(_size, cells, cursor.Row, cursor.Col, Modes, ReadPen(), _savedCursor);
+        return new ScreenState(_size, cells, cursor.Row, cursor.Col, Modes, ReadPen(), _savedCursor, PendingInput());
     }
 
     /// <summary>libvterm's own cell, unnormalised (tests check the struct mirror with it).</summary>
@@ -289,7 +529,53 @@ public sealed class VirtualTerminal : IDisposable
         _widthProbe?.Dispose();
     }
 
-    private unsafe void Input(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Writes into libvterm, each character whose width libvterm would get wrong replaced by a stand-in of the right
+    /// width (see <see cref="GlyphPlaceholders"/>). Only text has bytes from 0xD2 up (the lead bytes from U+0487 on,
+    /// where the first width difference is): other output passes in one piece.
+    /// </summary>
+    private void Input(ReadOnlySpan<byte> data)
+    {
+        var next = data.IndexOfAnyInRange((byte)0xD2, (byte)0xF4);
+        if (next < 0)
+        {
+            InputRaw(data);
+            return;
+        }
+
+        Span<byte> standIn = stackalloc byte[4];
+        var start = 0;
+        var i = next;
+        while (true)
+        {
+            var length = 1;
+            if (Rune.DecodeFromUtf8(data[i..], out var rune, out var decoded) == OperationStatus.Done)
+            {
+                length = decoded;
+                var width = GlyphPlaceholders.RoutedWidth((uint)rune.Value);
+                if (width >= 0)
+                {
+                    InputRaw(data[start..i]);
+                    var placeholder = (_placeholders ??= new GlyphPlaceholders()).PlaceholderFor((uint)rune.Value, width);
+                    InputRaw(standIn[..new Rune(placeholder).EncodeToUtf8(standIn)]);
+                    start = i + length;
+                }
+            }
+
+            i += length;
+            next = i < data.Length ? data[i..].IndexOfAnyInRange((byte)0xD2, (byte)0xF4) : -1;
+            if (next < 0)
+            {
+                break;
+            }
+
+            i += next;
+        }
+
+        InputRaw(data[start..]);
+    }
+
+    private unsafe void InputRaw(ReadOnlySpan<byte> data)
     {
         fixed (byte* bytes = data)
         {
@@ -428,25 +714,35 @@ public sealed class VirtualTerminal : IDisposable
                 count++;
             }
 
+            if (_placeholders is { } placeholders && count > 0 && chars[0] != uint.MaxValue)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    chars[i] = placeholders.Resolve(chars[i]);
+                }
+            }
+
             if (count > 0 && chars[0] == uint.MaxValue)
             {
                 line[column] = TerminalCell.Continuation;
                 continue;
             }
 
-            // An erased cell and a space look the same everywhere; keep one form.
-            if (count == 1 && chars[0] == ' ')
+            raw.Attrs ^= globalReverse;
+            var (extra, underline) = Sgr.Decode((int)((raw.Attrs >> VTermCellAttrs.UnderlineShift) & 0x3), (int)((raw.Attrs >> VTermCellAttrs.FontShift) & 0xF));
+            var style = new CellStyle(ToAttributes(raw.Attrs) | extra, underline, ToColor(raw.Foreground), ToColor(raw.Background));
+            if (count == 0)
             {
+                // Erased (libvterm keeps the whole pen there; xterm.js erases with the background colour alone).
+                style = new CellStyle(CellAttributes.None, UnderlineStyle.None, TerminalColor.Default, style.Background);
+            }
+            else if (count == 1 && chars[0] == ' ')
+            {
+                // A written space: only what shows without a glyph counts, so that it and an erase look alike.
                 count = 0;
+                style = CellStyle.ForBlank(style);
             }
 
-            raw.Attrs ^= globalReverse;
-            var style = new CellStyle(
-                ToAttributes(raw.Attrs),
-                (UnderlineStyle)((raw.Attrs >> VTermCellAttrs.UnderlineShift) & 0x3),
-                ToColor(raw.Foreground),
-                ToColor(raw.Background),
-                (int)((raw.Attrs >> VTermCellAttrs.FontShift) & 0xF));
             line[column] = new TerminalCell(chars[..count], wide: raw.Width == 2 && count > 0, style);
         }
     }
@@ -479,7 +775,7 @@ public sealed class VirtualTerminal : IDisposable
             {
                 line[column] = cell.WithoutText();
             }
-            else if (!cell.IsBlank && cell.GetChar(0) >= 0x300 && IsCombiningMark(cell.GetChar(0)))
+            else if (!cell.IsBlank && cell.GetChar(0) >= 0x300 && GlyphWidth(cell.GetChar(0)) == 0)
             {
                 // A mark with no base (libvterm puts one there when a mark follows a glyph in the last column):
                 // it cannot be redrawn alone, since a terminal joins it to the glyph before.
@@ -488,10 +784,14 @@ public sealed class VirtualTerminal : IDisposable
         }
     }
 
-    private static bool IsCombiningMark(uint codePoint) =>
-        Rune.IsValid(codePoint) && Rune.GetUnicodeCategory(new Rune(codePoint)) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format;
+    private bool IsWideGlyph(uint codePoint) => GlyphWidth(codePoint) == 2;
 
-    private bool IsWideGlyph(uint codePoint) => (_widthProbe ??= new GlyphWidthProbe()).IsWide(codePoint);
+    /// <summary>A character's Unicode 11 width, as the page's xterm.js lays it out (and, through stand-ins, libvterm).</summary>
+    private int GlyphWidth(uint codePoint)
+    {
+        var routed = GlyphPlaceholders.RoutedWidth(codePoint);
+        return routed >= 0 ? routed : (_widthProbe ??= new GlyphWidthProbe()).Width(codePoint);
+    }
 
     private static CellAttributes ToAttributes(uint attrs)
     {
@@ -564,12 +864,8 @@ public sealed class VirtualTerminal : IDisposable
             attributes |= CellAttributes.Strike;
         }
 
-        return new CellStyle(
-            attributes,
-            (UnderlineStyle)(GetPen(VTermAttr.Underline).Number & 0x3),
-            ToColor(GetPen(VTermAttr.Foreground).Color),
-            ToColor(GetPen(VTermAttr.Background).Color),
-            GetPen(VTermAttr.Font).Number & 0xF);
+        var (extra, underline) = Sgr.Decode(GetPen(VTermAttr.Underline).Number & 0x3, GetPen(VTermAttr.Font).Number & 0xF);
+        return new CellStyle(attributes | extra, underline, ToColor(GetPen(VTermAttr.Foreground).Color), ToColor(GetPen(VTermAttr.Background).Color));
     }
 
     private unsafe VTermValue GetPen(VTermAttr attr)
@@ -623,12 +919,13 @@ public sealed class VirtualTerminal : IDisposable
 
     /// <summary>
     /// Asks a one-line libvterm how wide it makes a glyph (its width table is not exported). Answers are cached;
-    /// only code points from U+1100 up are ever asked about.
+    /// only code points from U+0300 up are ever asked about.
     /// </summary>
     private sealed class GlyphWidthProbe : IDisposable
     {
         private const int MaxCached = 4096;
-        private readonly Dictionary<uint, bool> _cache = [];
+        private readonly Dictionary<uint, int> _cache = [];
+        private readonly nint _state;
         private readonly VTermHandle _vt;
         private readonly nint _screen;
 
@@ -642,34 +939,37 @@ public sealed class VirtualTerminal : IDisposable
 
             LibVterm.vterm_set_utf8(_vt, 1);
             _screen = LibVterm.vterm_obtain_screen(_vt);
+            _state = LibVterm.vterm_obtain_state(_vt);
             LibVterm.vterm_screen_reset(_screen, 1);
         }
 
-        public unsafe bool IsWide(uint codePoint)
+        /// <summary>0, 1 or 2: how far libvterm moves its cursor for the glyph after a letter.</summary>
+        public unsafe int Width(uint codePoint)
         {
-            if (_cache.TryGetValue(codePoint, out var wide))
+            if (_cache.TryGetValue(codePoint, out var width))
             {
-                return wide;
+                return width;
             }
 
             Span<byte> input = stackalloc byte[16];
-            "\r\e[K"u8.CopyTo(input);
+            "\r\e[Ka"u8.CopyTo(input);
             var rune = Rune.IsValid(codePoint) ? new Rune(codePoint) : Rune.ReplacementChar;
-            var length = 4 + rune.EncodeToUtf8(input[4..]);
+            var length = 5 + rune.EncodeToUtf8(input[5..]);
             fixed (byte* bytes = input)
             {
                 LibVterm.vterm_input_write(_vt, bytes, (nuint)length);
             }
 
-            VTermScreenCell cell = default;
-            wide = LibVterm.vterm_screen_get_cell(_screen, new VTermPos(0, 1), &cell) != 0 && cell.Chars[0] == uint.MaxValue;
+            VTermPos cursor;
+            LibVterm.vterm_state_get_cursorpos(_state, &cursor);
+            width = Math.Clamp(cursor.Col - 1, 0, 2);
             if (_cache.Count >= MaxCached)
             {
                 _cache.Clear();
             }
 
-            _cache[codePoint] = wide;
-            return wide;
+            _cache[codePoint] = width;
+            return width;
         }
 
         public void Dispose() => _vt.Dispose();

@@ -7,6 +7,7 @@
 
 import { Terminal } from '../../lib/xterm.mjs';
 import { FitAddon } from '../../lib/addon-fit.mjs';
+import { Unicode11Addon } from '../../lib/addon-unicode11.mjs';
 import { endSession, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
 import {
@@ -99,7 +100,14 @@ export function renderSession(root, { sessionId, user }) {
   document.title = 'Remote session — EdgeGateway';
 
   // --- Terminal --------------------------------------------------------------------------------------
-  const term = new Terminal({ ...terminalOptions, theme: { ...terminalOptions.theme }, disableStdin: true, cursorBlink: false });
+  // allowProposedApi: the Unicode version is a proposed API. Unicode 11 widths are what the appliance lays its
+  // screen out with (keyframes and screen updates): with xterm's default (Unicode 6) an emoji would be narrow here
+  // and wide there.
+  const term = new Terminal({
+    ...terminalOptions, theme: { ...terminalOptions.theme }, disableStdin: true, cursorBlink: false, allowProposedApi: true,
+  });
+  term.loadAddon(new Unicode11Addon());
+  term.unicode.activeVersion = '11';
   term.open(host);
   resizeObserver = new ResizeObserver(() => scheduleLayout());
   resizeObserver.observe(host);
