@@ -18,15 +18,7 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         page.SetDefaultTimeout(Timeout);
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            // A signed-out page's first GET /api/me answers 401 by design; Chromium logs that as a failed load.
-            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
+        var consoleErrors = Chromium.CollectConsoleErrors(page);
 
         await page.GotoAsync(stack.BaseAddress.ToString());
         await page.GetByTestId("login-username").FillAsync("admin");
@@ -42,6 +34,7 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
 
         var terminal = page.GetByTestId("terminal");
         await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        await Assertions.Expect(page.GetByTestId("extra-keys")).ToBeHiddenAsync(); // touch screens only
         await terminal.ClickAsync();
         var word = $"hello-{Random.Shared.Next(10_000, 99_999)}";
         await page.Keyboard.TypeAsync("echo hello-$((" + word[6..] + "+0))");
@@ -57,6 +50,7 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await watcher.GotoAsync(page.Url);
         var watchedTerminal = watcher.GetByTestId("terminal");
         await Assertions.Expect(watcher.GetByTestId("role-badge")).ToContainTextAsync("read-only");
+        await Assertions.Expect(watcher.GetByTestId("view-only")).ToBeHiddenAsync(); // the badge says it on a desktop
         await Assertions.Expect(watchedTerminal).ToContainTextAsync(word);
         await watchedTerminal.ClickAsync();
         await watcher.Keyboard.TypeAsync("echo watcher-typed");

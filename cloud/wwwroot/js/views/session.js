@@ -4,6 +4,10 @@
 // the local size is the truth and the remote catches up). A Viewer's terminal never fits: it takes the
 // session's size from TerminalResize and TerminalSnapshot frames, and when the window is too small for
 // that many columns and rows it shrinks its font rather than showing part of the screen.
+//
+// On a touch screen the Controller gets a row of the keys a touch keyboard lacks (extra-keys.js) below the
+// terminal, and a Viewer a plain "view only" line in its place. Rotating the device or opening the touch
+// keyboard resizes the terminal's box like a window resize does, and the device follows.
 
 import { Terminal } from '../../lib/xterm.mjs';
 import { FitAddon } from '../../lib/addon-fit.mjs';
@@ -13,6 +17,7 @@ import {
   FrameType, InputEncoder, MAX_DIMENSION, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd,
 } from '../frames.js';
 import { terminalOptions } from '../terminal.js';
+import { createExtraKeys } from './extra-keys.js';
 
 const ROLE_CONTROLLER = 'controller';
 
@@ -21,6 +26,9 @@ const MIN_VIEWER_FONT_SIZE = 7;
 
 /** Width xterm's scroll bar covers at the right of the terminal (addon-fit reserves the same). */
 const SCROLLBAR_WIDTH = 14;
+
+/** Touch screens without a hardware keyboard's pointer: phones and tablets. */
+const TOUCH_QUERY = '(pointer: coarse)';
 
 /** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
 const END_CONFIRMATION_MS = 3000;
@@ -66,10 +74,13 @@ export function renderSession(root, { sessionId, user }) {
       h('a', { href: '#/', class: 'btn btn-primary', testid: 'back-to-dashboard' }, 'Back to the dashboard')));
 
   const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
+  const viewOnlyController = h('strong', {}, 'the Controller');
+  const viewOnly = h('p', { class: 'view-only', testid: 'view-only', hidden: true },
+    h('strong', {}, 'View only'), ' — ', viewOnlyController, ' is in control; nothing you type is sent.');
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
-        h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← Dashboard'),
+        h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← ', h('span', { class: 'back-text' }, 'Dashboard')),
         h('div', { class: 'session-heading' }, title, code)),
       h('div', { class: 'toolbar-group' },
         roleBadge,
@@ -79,11 +90,15 @@ export function renderSession(root, { sessionId, user }) {
     banner,
     h('div', { class: 'terminal-frame' }, host));
   root.replaceChildren(view);
+  const touch = window.matchMedia(TOUCH_QUERY);
+  touch.addEventListener('change', showTouchRow);
   document.title = 'Remote session — EdgeGateway';
 
   // --- Terminal --------------------------------------------------------------------------------------
   const term = new Terminal({ ...terminalOptions, theme: { ...terminalOptions.theme }, disableStdin: true, cursorBlink: false });
   term.open(host);
+  const extraKeys = createExtraKeys(term);
+  view.append(extraKeys.element, viewOnly);
   resizeObserver = new ResizeObserver(() => scheduleLayout());
   resizeObserver.observe(host);
 
@@ -240,6 +255,7 @@ export function renderSession(root, { sessionId, user }) {
   function onHello(message) {
     role = message.role === ROLE_CONTROLLER ? ROLE_CONTROLLER : 'viewer';
     controllerName.textContent = message.controller?.name || '—';
+    viewOnlyController.textContent = message.controller?.name || 'the Controller';
     if (role === ROLE_CONTROLLER) {
       roleBadge.className = 'badge badge-control';
       roleBadge.textContent = 'You are in control';
@@ -251,7 +267,18 @@ export function renderSession(root, { sessionId, user }) {
       roleBadge.textContent = 'Watching — read-only';
       endButton.hidden = true;
       terminateButton.hidden = ended || !isAdmin;
+      showTouchRow();
       scheduleLayout();
+    }
+  }
+
+  /** The extra keys for the Controller, the view-only line for a Viewer; on touch screens only. */
+  function showTouchRow() {
+    const onTouch = touch.matches && !ended && !disposed;
+    extraKeys.element.hidden = !(onTouch && controlling);
+    viewOnly.hidden = !(onTouch && role !== null && role !== ROLE_CONTROLLER);
+    if (extraKeys.element.hidden) {
+      extraKeys.release();
     }
   }
 
@@ -264,7 +291,11 @@ export function renderSession(root, { sessionId, user }) {
     term.options.disableStdin = false;
     term.options.cursorBlink = true;
     inputSubscriptions.push(
-      term.onData((data) => send(input.text(data))),
+      term.onData((data) => {
+        if (!extraKeys.consume(data)) {
+          send(input.text(data));
+        }
+      }),
       term.onBinary((data) => send(input.binary(data))));
 
     if (!fitAddon) {
@@ -276,6 +307,7 @@ export function renderSession(root, { sessionId, user }) {
       term.options.fontSize = terminalOptions.fontSize;
     }
 
+    showTouchRow();
     fitNow(true);
     term.focus();
   }
@@ -413,6 +445,7 @@ export function renderSession(root, { sessionId, user }) {
       subscription.dispose();
     }
 
+    showTouchRow();
     term.blur();
   }
 
@@ -427,6 +460,7 @@ export function renderSession(root, { sessionId, user }) {
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
     roleBadge.textContent = 'Connecting…';
+    showTouchRow();
     pending.length = 0;
     connect();
   }
@@ -486,6 +520,7 @@ export function renderSession(root, { sessionId, user }) {
     clearTimeout(endTimer);
     cancelAnimationFrame(layoutScheduled);
     resizeObserver?.disconnect();
+    touch.removeEventListener('change', showTouchRow);
     for (const subscription of inputSubscriptions.splice(0)) {
       subscription.dispose();
     }
