@@ -85,6 +85,7 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
         { 390, 844 },
         { 360, 740 },
         { 844, 390 }, // the first phone turned on its side
+        { 768, 1024 }, // a tablet
     };
 
     [Theory]
@@ -156,7 +157,18 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
         Assert.True(landscape.Columns > portrait.Columns + 20, $"after turning the phone the device has {landscape.Columns} columns (before: {portrait.Columns})");
         await AssertFitsAsync(page, height, "the rotated session page");
 
+        // And back upright: the device narrows again.
+        screenWidth = await TerminalScreenWidthAsync(page);
+        await page.SetViewportSizeAsync(width, height);
+        await page.WaitForFunctionAsync(
+            "w => document.querySelector('[data-testid=terminal] .xterm-screen').getBoundingClientRect().width !== w", screenWidth);
+        var upright = await MeasureColumnsAsync(page, 'u');
+        AssertColumnsVisible(upright, $"{width}×{height} again");
+        Assert.Equal(portrait.Columns, upright.Columns);
+
         await EndSessionAsync(page);
+        await ScreenshotAsync(page, $"{name}-7-ended.png");
+        await AssertFitsAsync(page, width, "the ended session's banner");
         phone.AssertNoConsoleErrors();
     }
 

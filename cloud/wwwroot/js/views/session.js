@@ -27,7 +27,7 @@ const MIN_VIEWER_FONT_SIZE = 7;
 /** Width xterm's scroll bar covers at the right of the terminal (addon-fit reserves the same). */
 const SCROLLBAR_WIDTH = 14;
 
-/** Touch screens without a hardware keyboard's pointer: phones and tablets. */
+/** A touch screen is the primary pointer: phones and tablets (not a laptop that also has one). */
 const TOUCH_QUERY = '(pointer: coarse)';
 
 /** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
