@@ -126,16 +126,14 @@ export function createExtraKeys(term) {
       return false; // xterm.js's answer to a key pressed here: send it
     }
 
-    if (!latched.ctrl && !latched.alt) {
+    // More than one character is not a key: a paste, a word the touch keyboard composed, or xterm.js's answer
+    // to a query from the device (cursor position, device attributes). It goes as it is, and the latch waits
+    // for a key.
+    if ((!latched.ctrl && !latched.alt) || [...data].length !== 1) {
       return false;
     }
 
-    const modifiers = release();
-    if ([...data].length !== 1) {
-      return false; // a paste or a composed word goes as it is
-    }
-
-    typeModified(data, modifiers);
+    typeModified(data, release());
     return true;
   }
 
