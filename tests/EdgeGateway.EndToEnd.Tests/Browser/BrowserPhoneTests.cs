@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using EdgeGateway.EndToEnd.Tests.Ssh;
 using EdgeGateway.Testing;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace EdgeGateway.EndToEnd.Tests.Browser;
 
@@ -15,9 +16,13 @@ namespace EdgeGateway.EndToEnd.Tests.Browser;
 /// </summary>
 [Trait("Area", "SshField")]
 [Collection(SshCollection.Name)]
-public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests.BrowserFixture browser) : IClassFixture<BrowserPhoneTests.BrowserFixture>
+public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests.BrowserFixture browser, ITestOutputHelper output)
+    : IClassFixture<BrowserPhoneTests.BrowserFixture>
 {
     private const float Timeout = 20_000;
+
+    /// <summary>What addon-fit leaves free at the right of the terminal for xterm.js's scroll bar.</summary>
+    private const double ScrollBarWidth = 14;
 
     /// <summary>The rows xterm.js shows, as text (its DOM renderer writes one element per row).</summary>
     private const string ScreenRowsScript = """
@@ -70,9 +75,9 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
           range.setEnd(last, last.data.lastIndexOf('R') + 1);
           const right = range.getBoundingClientRect();
           const host = document.querySelector('[data-testid=terminal]').getBoundingClientRect();
+          const characters = row.textContent.replace(/\u00a0/g, ' ').trimEnd().length;
           return {
-            characters: row.textContent.replace(/\u00a0/g, ' ').trimEnd().length,
-            left: left.left, right: right.right, cell: right.width,
+            characters, left: left.left, right: right.right, cell: (right.right - left.left) / characters,
             visibleRight: Math.min(window.innerWidth, host.right),
           };
         }
@@ -391,17 +396,19 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
         return new DeviceWidth(columns, line);
     }
 
-    private static void AssertColumnsVisible(DeviceWidth measured, string screen)
+    private void AssertColumnsVisible(DeviceWidth measured, string screen)
     {
+        // The columns visible: whole cells between the terminal's left edge and the nearer of the screen's and the
+        // terminal box's right edge, less the 14 px xterm.js keeps for its scroll bar at the right.
         var line = measured.Line;
-        var visible = (int)Math.Floor((line.VisibleRight - line.Left) / line.Cell);
+        var visible = (int)Math.Floor((Math.Floor(line.VisibleRight - line.Left) - ScrollBarWidth) / line.Cell);
         var description = $"at {screen}: the device has {measured.Columns} columns; its full-width line is {line.Characters} characters, "
-            + $"from x={line.Left:0.#} to x={line.Right:0.#} (cell {line.Cell:0.##} px); the user sees up to x={line.VisibleRight:0.#} = {visible} columns";
+            + $"from x={line.Left:0.#} to x={line.Right:0.#} (cell {line.Cell:0.##} px); the user sees up to x={line.VisibleRight:0.#}: "
+            + $"{visible} columns left of the scroll bar";
+        output.WriteLine(description);
         Assert.True(line.Characters == measured.Columns, "the full-width line wrapped: " + description);
-        Assert.True(line.Right <= line.VisibleRight + 0.5, "the last column is cut off: " + description);
-
-        // The fit leaves room for xterm's 14 px scroll bar, so up to two more cells' width may be left over; no more.
-        Assert.True(visible - measured.Columns <= 2, "columns are wasted: " + description);
+        Assert.True(line.Right <= line.VisibleRight - ScrollBarWidth + 0.5, "the last column is cut off: " + description);
+        Assert.True(measured.Columns == visible, "the device's columns are not the columns visible: " + description);
     }
 
     private static async Task<double> TerminalScreenWidthAsync(IPage page) =>
