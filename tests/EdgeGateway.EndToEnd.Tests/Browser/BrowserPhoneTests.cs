@@ -85,6 +85,12 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
 
     private string BaseAddress => fixture.Stack.BaseAddress.ToString();
 
+    /// <summary>
+    /// Assertions wait as long as actions (Playwright's default is 5 s): on a loaded CI machine starting a session
+    /// can take longer. Process-wide, so every browser test class sets the same value.
+    /// </summary>
+    static BrowserPhoneTests() => Assertions.SetDefaultExpectTimeout(Timeout);
+
     public static TheoryData<int, int> Screens => new()
     {
         { 390, 844 },
@@ -285,8 +291,9 @@ public sealed class BrowserPhoneTests(SshStackFixture fixture, BrowserPhoneTests
         await ScreenshotAsync(watcher, "phone-viewer.png");
 
         // The dashboard with a running session: its row fits too, with the Open button inside the screen.
+        var sessionId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await watcher.GotoAsync(BaseAddress);
-        var open = watcher.Locator("[data-testid^=watch-]");
+        var open = watcher.GetByTestId($"watch-{sessionId}");
         await Assertions.Expect(open).ToHaveTextAsync("Open");
         await ScreenshotAsync(watcher, "phone-dashboard-with-session.png", fullPage: true);
         await AssertFitsAsync(watcher, 390, "the dashboard with a running session");

@@ -11,6 +11,10 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
 {
     private const float Timeout = 20_000;
 
+    // Assertions wait as long as actions (Playwright's default is 5 s, which a loaded machine exceeds when
+    // starting a session). Process-wide, so every browser test class sets the same value.
+    static BrowserSshTests() => Assertions.SetDefaultExpectTimeout(Timeout);
+
     [Fact]
     public async Task Log_in_connect_type_and_see_the_output_in_the_terminal()
     {
