@@ -59,6 +59,25 @@ public static class Chromium
             throw;
         }
     }
+
+    /// <summary>
+    /// Collects the page's console errors from now on, for a test to assert none: a script error in the page
+    /// is a bug even when what the test looks at still works.
+    /// </summary>
+    public static List<string> CollectConsoleErrors(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            // A signed-out page's first GET /api/me answers 401 by design; Chromium logs that as a failed load.
+            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
+            {
+                errors.Add(message.Text);
+            }
+        };
+        return errors;
+    }
 }
 
 /// <summary>A running headless Chromium with one browser context; disposing closes all of it.</summary>
@@ -84,6 +103,17 @@ public sealed class ChromiumSession : IAsyncDisposable
 
     /// <summary>Opens a new tab in <see cref="Context"/>.</summary>
     public Task<IPage> NewPageAsync() => Context.NewPageAsync();
+
+    /// <summary>
+    /// A further context in the same browser (an emulated phone: viewport, <c>IsMobile</c>, <c>HasTouch</c>),
+    /// accepting the tests' self-signed certificates too; the caller disposes it.
+    /// </summary>
+    public Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.IgnoreHTTPSErrors = true;
+        return Browser.NewContextAsync(options);
+    }
 
     /// <summary>Closes the context and the browser and stops the driver.</summary>
     public async ValueTask DisposeAsync()

@@ -11,6 +11,10 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
 {
     private const float Timeout = 20_000;
 
+    // Assertions wait as long as actions (Playwright's default is 5 s, which a loaded machine exceeds when
+    // starting a session). Process-wide, so every browser test class sets the same value.
+    static BrowserSshTests() => Assertions.SetDefaultExpectTimeout(Timeout);
+
     [Fact]
     public async Task Log_in_connect_type_and_see_the_output_in_the_terminal()
     {
@@ -22,6 +26,7 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await SessionPage.LogInAsync(page, stack);
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-dashboard.png"), FullPage = true });
         var terminal = await SessionPage.ConnectAsync(page, fixture.Device);
+        await Assertions.Expect(page.GetByTestId("extra-keys")).ToBeHiddenAsync(); // touch screens only
         await terminal.ClickAsync();
         var word = $"hello-{Random.Shared.Next(10_000, 99_999)}";
         await page.Keyboard.TypeAsync("echo hello-$((" + word[6..] + "+0))");
@@ -37,6 +42,7 @@ public sealed class BrowserSshTests(SshStackFixture fixture)
         await watcher.GotoAsync(page.Url);
         var watchedTerminal = watcher.GetByTestId("terminal");
         await Assertions.Expect(watcher.GetByTestId("role-badge")).ToContainTextAsync("read-only");
+        await Assertions.Expect(watcher.GetByTestId("view-only")).ToBeHiddenAsync(); // the badge says it on a desktop
         await Assertions.Expect(watchedTerminal).ToContainTextAsync(word);
         await watchedTerminal.ClickAsync();
         await watcher.Keyboard.TypeAsync("echo watcher-typed");

@@ -11,18 +11,7 @@ internal static class SessionPage
     /// Chromium logs that as a failed load, and it is left out.
     /// </summary>
     public static List<string> CollectConsoleErrors(IPage page)
-    {
-        ArgumentNullException.ThrowIfNull(page);
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
-            {
-                errors.Add(message.Text);
-            }
-        };
-        return errors;
-    }
+        => Chromium.CollectConsoleErrors(page);
 
     /// <summary>Opens the site and logs in as the admin; returns once the dashboard shows the appliance online.</summary>
     public static async Task LogInAsync(IPage page, EdgeGatewayStack stack)

@@ -103,7 +103,7 @@ export function renderDashboard(root, { user }) {
         appliance.online ? null : h('span', { class: 'muted small' }, `Last seen ${formatAgo(appliance.lastSeen)}`)),
       endpoints.length === 0
         ? h('p', { class: 'empty' }, 'No endpoints configured.')
-        : h('table', { class: 'table' },
+        : h('table', { class: 'table table-stack' },
           h('caption', { class: 'visually-hidden' }, `Endpoints of ${appliance.name}`),
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col' }, 'Endpoint'),
@@ -160,7 +160,7 @@ export function renderDashboard(root, { user }) {
     }
 
     const sorted = [...current].sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)));
-    replaceChildren(sessionsBody, h('table', { class: 'table' },
+    replaceChildren(sessionsBody, h('table', { class: 'table table-stack' },
       h('caption', { class: 'visually-hidden' }, 'Current remote connections'),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Endpoint'),
@@ -178,11 +178,11 @@ export function renderDashboard(root, { user }) {
     const href = `#/sessions/${encodeURIComponent(session.id)}`;
     return h('tr', { testid: `session-row-${session.id}` },
       h('th', { scope: 'row' }, session.endpointName ?? '—'),
-      h('td', { class: 'mono' }, session.code ?? '—'),
-      h('td', {}, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
-      h('td', {}, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
-      h('td', { class: 'mono', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
-      h('td', { class: 'num', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
+      h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
+      h('td', { 'data-label': 'Controller' }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
+      h('td', { class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
+      h('td', { class: 'num', 'data-label': 'Viewers', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
       h('td', { class: 'col-action' },
         h('a', {
           href,

@@ -4,6 +4,10 @@
 // the local size is the truth and the remote catches up). A Viewer's terminal never fits: it takes the
 // session's size from TerminalResize and TerminalSnapshot frames, and when the window is too small for
 // that many columns and rows it shrinks its font rather than showing part of the screen.
+//
+// On a touch screen the Controller gets a row of the keys a touch keyboard lacks (extra-keys.js) below the
+// terminal, and a Viewer a plain "view only" line in its place. Rotating the device or opening the touch
+// keyboard resizes the terminal's box like a window resize does, and the device follows.
 
 import { Terminal } from '../../lib/xterm.mjs';
 import { FitAddon } from '../../lib/addon-fit.mjs';
@@ -15,6 +19,7 @@ import {
   formatBytes, pasteRefusal,
 } from '../frames.js';
 import { terminalOptions } from '../terminal.js';
+import { createExtraKeys } from './extra-keys.js';
 
 const ROLE_CONTROLLER = 'controller';
 
@@ -23,6 +28,9 @@ const MIN_VIEWER_FONT_SIZE = 7;
 
 /** Width xterm's scroll bar covers at the right of the terminal (addon-fit reserves the same). */
 const SCROLLBAR_WIDTH = 14;
+
+/** A touch screen is the primary pointer: phones and tablets (not a laptop that also has one). */
+const TOUCH_QUERY = '(pointer: coarse)';
 
 /** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
 const END_CONFIRMATION_MS = 3000;
@@ -82,10 +90,13 @@ export function renderSession(root, { sessionId, user }) {
       h('a', { href: '#/', class: 'btn btn-primary', testid: 'back-to-dashboard' }, 'Back to the dashboard')));
 
   const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
+  const viewOnlyController = h('strong', {}, 'the Controller');
+  const viewOnly = h('p', { class: 'view-only', testid: 'view-only', hidden: true },
+    h('strong', {}, 'View only'), ' — ', viewOnlyController, ' is in control; nothing you type is sent.');
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
-        h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← Dashboard'),
+        h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← ', h('span', { class: 'back-text' }, 'Dashboard')),
         h('div', { class: 'session-heading' }, title, code)),
       h('div', { class: 'toolbar-group' },
         roleBadge,
@@ -97,6 +108,8 @@ export function renderSession(root, { sessionId, user }) {
     banner,
     h('div', { class: 'terminal-frame' }, host, noticeText));
   root.replaceChildren(view);
+  const touch = window.matchMedia(TOUCH_QUERY);
+  touch.addEventListener('change', showTouchRow);
   document.title = 'Remote session — EdgeGateway';
 
   // --- Terminal --------------------------------------------------------------------------------------
@@ -109,6 +122,8 @@ export function renderSession(root, { sessionId, user }) {
   term.loadAddon(new Unicode11Addon());
   term.unicode.activeVersion = '11';
   term.open(host);
+  const extraKeys = createExtraKeys(term);
+  view.append(extraKeys.element, viewOnly);
   resizeObserver = new ResizeObserver(() => scheduleLayout());
   resizeObserver.observe(host);
 
@@ -276,6 +291,7 @@ export function renderSession(root, { sessionId, user }) {
     showDetails(message.details);
     maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
     controllerName.textContent = message.controller?.name || '—';
+    viewOnlyController.textContent = message.controller?.name || 'the Controller';
     if (role === ROLE_CONTROLLER) {
       roleBadge.className = 'badge badge-control';
       roleBadge.textContent = 'You are in control';
@@ -287,7 +303,18 @@ export function renderSession(root, { sessionId, user }) {
       roleBadge.textContent = 'Watching — read-only';
       endButton.hidden = true;
       terminateButton.hidden = ended || !isAdmin;
+      showTouchRow();
       scheduleLayout();
+    }
+  }
+
+  /** The extra keys for the Controller, the view-only line for a Viewer; on touch screens only. */
+  function showTouchRow() {
+    const onTouch = touch.matches && !ended && !disposed;
+    extraKeys.element.hidden = !(onTouch && controlling);
+    viewOnly.hidden = !(onTouch && role !== null && role !== ROLE_CONTROLLER);
+    if (extraKeys.element.hidden) {
+      extraKeys.release();
     }
   }
 
@@ -300,7 +327,11 @@ export function renderSession(root, { sessionId, user }) {
     term.options.disableStdin = false;
     term.options.cursorBlink = true;
     inputSubscriptions.push(
-      term.onData((data) => sendInput(input.text(data))),
+      term.onData((data) => {
+        if (!extraKeys.consume(data)) {
+          sendInput(input.text(data));
+        }
+      }),
       term.onBinary((data) => sendInput(input.binary(data))));
 
     if (!fitAddon) {
@@ -312,6 +343,7 @@ export function renderSession(root, { sessionId, user }) {
       term.options.fontSize = terminalOptions.fontSize;
     }
 
+    showTouchRow();
     fitNow(true);
     term.focus();
   }
@@ -533,6 +565,7 @@ export function renderSession(root, { sessionId, user }) {
       subscription.dispose();
     }
 
+    showTouchRow();
     term.blur();
   }
 
@@ -547,6 +580,7 @@ export function renderSession(root, { sessionId, user }) {
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
     roleBadge.textContent = 'Connecting…';
+    showTouchRow();
     pending.length = 0;
     connect();
   }
@@ -608,6 +642,7 @@ export function renderSession(root, { sessionId, user }) {
     clearTimeout(progressTimer);
     cancelAnimationFrame(layoutScheduled);
     resizeObserver?.disconnect();
+    touch.removeEventListener('change', showTouchRow);
     for (const subscription of inputSubscriptions.splice(0)) {
       subscription.dispose();
     }
