@@ -159,7 +159,8 @@ internal sealed partial class InputPump
             var written = applied.IsCompletedSuccessfully ? applied.Result : applied.AsTask().GetAwaiter().GetResult();
             lock (_gate)
             {
-                _queuedUnits -= item.Cost;
+                // Close() may have emptied the count while this frame was being written.
+                _queuedUnits = Math.Max(0, _queuedUnits - item.Cost);
             }
 
             if (!written)

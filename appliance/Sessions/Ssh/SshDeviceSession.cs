@@ -93,6 +93,11 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         }
 
         var terminal = OpenShell(size);
+
+        // SSH.NET bounds a write's wait for the device's channel window by this timeout and then throws, cutting a
+        // paste into a device that is busy for longer (a 4 MiB paste lost 209 KiB after a 20 s pause). OpenSSH waits
+        // as long as the device takes; a dead device is for liveness to notice, which ends the wait by disconnecting.
+        _client!.ConnectionInfo.Timeout = Timeout.InfiniteTimeSpan;
         _streamer = new TerminalStreamer(size, _sink, _terminalOptions, _time, _loggers.CreateLogger<TerminalStreamer>());
         await _streamer.StartAsync(cancellationToken);
 

@@ -6,6 +6,10 @@ namespace EdgeGateway.EndToEnd.Tests.Browser;
 /// <summary>The steps every browser test takes before it does its own: watch the console, log in, connect.</summary>
 internal static class SessionPage
 {
+    // Playwright's expectations wait 5 s by default whatever the page's timeout; a session start under a loaded
+    // two-core CI box (SSH connect, key exchange, shell) can take longer. A bound, not a delay.
+    private static readonly LocatorAssertionsToContainTextOptions Patient = new() { Timeout = 30_000 };
+
     /// <summary>
     /// Collects the page's console errors from now on. A signed-out page's first GET /api/me answers 401 by design;
     /// Chromium logs that as a failed load, and it is left out.
@@ -22,7 +26,7 @@ internal static class SessionPage
         await page.GetByTestId("login-username").FillAsync("admin");
         await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
         await page.GetByTestId("login-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline");
+        await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline", Patient);
     }
 
     /// <summary>Connects to the test endpoint from the dashboard; returns the terminal once the page is in control.</summary>
@@ -34,7 +38,7 @@ internal static class SessionPage
         await page.GetByTestId("connect-username").FillAsync(device.UserName);
         await page.GetByTestId("connect-password").FillAsync(device.Password);
         await page.GetByTestId("connect-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", Patient);
         return page.GetByTestId("terminal");
     }
 }
