@@ -61,6 +61,13 @@ public sealed class SessionLimitsOptions
 
     /// <summary>Bytes of newest keyframe plus following frames kept per session for late joiners.</summary>
     public int KeyframeCacheBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long a session waits for its appliance after the appliance's connection dropped. Viewers are told at
+    /// once ("appliance offline — reconnecting"); an appliance back in time resumes the session from a keyframe,
+    /// otherwise the session ends for everyone. The appliance ends the device side by its own grace period.
+    /// </summary>
+    public TimeSpan ApplianceGrace { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Start-up validation: a wrong value stops the service with a message naming the key.</summary>
@@ -107,6 +114,11 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
         if (options.Sessions.StartTimeout <= TimeSpan.Zero)
         {
             errors.Add("Cloud:Sessions:StartTimeout must be positive.");
+        }
+
+        if (options.Sessions.ApplianceGrace < TimeSpan.FromSeconds(1) || options.Sessions.ApplianceGrace > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Cloud:Sessions:ApplianceGrace must be 1 s to 1 h (got {options.Sessions.ApplianceGrace}).");
         }
 
         if (options.Sessions.ViewerQueueFrames < 8)

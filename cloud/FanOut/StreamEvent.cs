@@ -3,7 +3,10 @@ using EdgeGateway.Cloud.Sessions;
 
 namespace EdgeGateway.Cloud.FanOut;
 
-/// <summary>A text (JSON) message on a viewer's WebSocket: hello, viewers, ended.</summary>
+/// <summary>
+/// A text (JSON) message on a viewer's WebSocket: hello, viewers, ended, and appliance (<see cref="State"/>
+/// "offline" with the seconds the session still waits for it, or "online").
+/// </summary>
 public sealed record StreamEvent(
     string Type,
     string? Role = null,
@@ -11,7 +14,9 @@ public sealed record StreamEvent(
     UserRef? Controller = null,
     int? Count = null,
     string? Reason = null,
-    string? Message = null);
+    string? Message = null,
+    string? State = null,
+    int? GraceSeconds = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

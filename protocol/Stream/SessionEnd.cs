@@ -29,6 +29,13 @@ public enum EndReason : byte
 
     /// <summary>The session ran past its time limit.</summary>
     Expired = 8,
+
+    /// <summary>
+    /// The appliance and the cloud lost each other for longer than the grace period (either side's crash, restart
+    /// or network cut), or one of them no longer knew the session when they met again: the session was ended
+    /// rather than left running where no one could see or stop it.
+    /// </summary>
+    ConnectionLost = 9,
 }
 
 /// <summary>Encodes and decodes <see cref="FrameType.End"/> payloads.</summary>

@@ -43,6 +43,7 @@ export const EndReasonText = Object.freeze({
   6: 'The appliance refused the session.',
   7: 'The connection to the device failed.',
   8: 'The session reached its time limit.',
+  9: 'The connection between the appliance and the cloud was lost for too long.',
 });
 
 const utf8Decoder = new TextDecoder('utf-8');

@@ -42,6 +42,7 @@ export function renderSession(root, { sessionId, user }) {
   let resizeObserver = null;
   let layoutScheduled = 0;
   let endTimer = 0;
+  let applianceOffline = false;
   const inputSubscriptions = [];
   let input = new InputEncoder();
 
@@ -65,6 +66,12 @@ export function renderSession(root, { sessionId, user }) {
       reconnectButton,
       h('a', { href: '#/', class: 'btn btn-primary', testid: 'back-to-dashboard' }, 'Back to the dashboard')));
 
+  // The appliance's link to the cloud dropped: the session waits for it (a grace period), and everyone watching
+  // sees so at once instead of a screen that silently stopped changing.
+  const offlineMessage = h('span', { testid: 'appliance-offline-message' });
+  const offlineBanner = h('div', { class: 'banner banner-offline', testid: 'appliance-offline', role: 'status', hidden: true },
+    h('p', {}, h('strong', { class: 'banner-title' }, 'Appliance offline — reconnecting…'), ' ', offlineMessage));
+
   const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
@@ -77,6 +84,7 @@ export function renderSession(root, { sessionId, user }) {
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
     banner,
+    offlineBanner,
     h('div', { class: 'terminal-frame' }, host));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
@@ -175,6 +183,9 @@ export function renderSession(root, { sessionId, user }) {
         break;
       case 'viewers':
         setViewers(message.count);
+        break;
+      case 'appliance':
+        setApplianceOffline(message.state === 'offline', message.message);
         break;
       case 'ended':
         showEnded('Session ended:', describeEnd(endReasonCode(message.reason), message.message));
@@ -360,8 +371,20 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (role === ROLE_CONTROLLER && !ended && socket?.readyState === WebSocket.OPEN) {
+    if (role === ROLE_CONTROLLER && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
+    }
+  }
+
+  /** Shows or clears the "appliance offline" state; the Controller's keys are refused while it lasts. */
+  function setApplianceOffline(offline, message) {
+    applianceOffline = offline && !ended;
+    offlineBanner.hidden = !applianceOffline;
+    offlineMessage.textContent = applianceOffline
+      ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
+      : '';
+    if (controlling) {
+      term.options.disableStdin = applianceOffline;
     }
   }
 
@@ -393,6 +416,7 @@ export function renderSession(root, { sessionId, user }) {
 
     ended = true;
     clearTimeout(endTimer);
+    setApplianceOffline(false);
     stopInput();
     bannerTitle.textContent = heading;
     bannerMessage.textContent = message;
@@ -424,6 +448,7 @@ export function renderSession(root, { sessionId, user }) {
     ended = false;
     role = null;
     banner.hidden = true;
+    setApplianceOffline(false); // the server says so again on the new connection if it still holds
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
     roleBadge.textContent = 'Connecting…';
@@ -506,6 +531,7 @@ function endReasonCode(reason) {
 
   const names = {
     deviceclosed: 1, controllerended: 2, terminated: 3, authenticationfailed: 4, unreachable: 5, refused: 6, error: 7, expired: 8,
+    connectionlost: 9,
   };
   return names[String(reason ?? '').replace(/[^a-z]/gi, '').toLowerCase()] ?? 0;
 }
