@@ -5,20 +5,30 @@ namespace EdgeGateway.Testing;
 /// <summary>
 /// One product binary (the cloud's or the appliance's build output) run by the dotnet host as its own process, so that
 /// a test can kill it the way a crash or a power cut does. Its output is kept (the last 5000 lines) for assertions
-/// and failure messages; disposing kills it.
+/// and failure messages; disposing kills it, and so does the test process's own exit or crash (an unhandled exception),
+/// so that a failed run does not leave a cloud holding its ports.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private const int MaxLines = 5000;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ServerProcess, bool> Running = new();
+
     private readonly Process _process;
     private readonly Queue<string> _lines = new();
     private readonly Task _pumps;
+
+    static ServerProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
+    }
 
     private ServerProcess(Process process)
     {
         _process = process;
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
+        Running[this] = true;
     }
 
     public int Id => _process.Id;
@@ -89,7 +99,23 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
         finally
         {
+            Running.TryRemove(this, out _);
             _process.Dispose();
+        }
+    }
+
+    private static void KillAll()
+    {
+        foreach (var server in Running.Keys)
+        {
+            try
+            {
+                server._process.Kill(entireProcessTree: true);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Exited already.
+            }
         }
     }
 
