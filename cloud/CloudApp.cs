@@ -90,7 +90,11 @@ public static class CloudApp
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.AddPolicy("login", context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? string.Empty,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) }));
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = context.RequestServices.GetRequiredService<IOptions<CloudOptions>>().Value.LoginsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                }));
         });
 
         services.AddHealthChecks()

@@ -40,7 +40,7 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ -n $device_user ]]; then userdel -r "$device_user" >/dev/null 2>&1 || true; fi
   if [[ -n $demo ]]; then rm -rf "$demo"; fi
-  echo "removed the device account and $demo"
+  echo "removed the device account $device_user (and its home), and $demo"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 0' INT TERM
@@ -52,7 +52,9 @@ device_password=$(set +o pipefail; tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16
 
 echo "== device: OpenSSH on 127.0.0.1:$ssh_port, account $device_user"
 mkdir -p "$demo/sshd" && chmod 700 "$demo/sshd"
-useradd --create-home --home-dir "$demo/home" --shell /bin/bash "$device_user"
+# The home goes where useradd puts it (/home/USER, owned by the account): inside "$demo" (mktemp -d, mode 0700, root's)
+# the account could not enter it, and every login opened with "Could not chdir to home directory" in "/".
+useradd --create-home --shell /bin/bash "$device_user"
 echo "$device_user:$device_password" | chpasswd
 ssh-keygen -q -t ed25519 -N '' -f "$demo/sshd/host_key"
 cat >"$demo/sshd/sshd_config" <<CFG

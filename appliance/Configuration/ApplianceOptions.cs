@@ -76,6 +76,14 @@ public sealed class CloudConnectionOptions
 
     /// <summary>MQTT keep-alive; a dead link is noticed within about 1.5 times this.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long device sessions outlive the link to the cloud. A shorter cut keeps them (viewers resume from a
+    /// keyframe); after this long the appliance ends them, so no shell stays open on a device that no one in the
+    /// cloud can see or stop. Counted from the moment the appliance notices the loss (at once for a closed
+    /// connection, within about 1.5 × <see cref="KeepAlive"/> for a silent one).
+    /// </summary>
+    public TimeSpan SessionGrace { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>One device the appliance serves.</summary>
@@ -149,6 +157,11 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
         if (options.Cloud.KeepAlive < TimeSpan.FromSeconds(5) || options.Cloud.KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))
         {
             errors.Add($"Appliance:Cloud:KeepAlive must be 5 s to 65,535 s (got {options.Cloud.KeepAlive}).");
+        }
+
+        if (options.Cloud.SessionGrace < TimeSpan.FromSeconds(1) || options.Cloud.SessionGrace > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Appliance:Cloud:SessionGrace must be 1 s to 1 h (got {options.Cloud.SessionGrace}).");
         }
 
         if (options.MaxSessions < 1)

@@ -12,17 +12,23 @@ namespace EdgeGateway.Appliance.Sessions;
 /// <summary>
 /// Starts, feeds and stops device sessions on the cloud's instructions — and refuses what the appliance's
 /// own configuration does not allow (unknown endpoints, too many sessions, input from anyone but the Controller).
+/// No session outlives the cloud's oversight: when the uplink stays down for longer than
+/// <see cref="CloudConnectionOptions.SessionGrace"/>, every session is ended (the cloud learns why from the queued
+/// <see cref="SessionEnded"/> when it is back); a shorter cut keeps them.
 /// </summary>
 internal sealed partial class SessionManager(
     IOptions<ApplianceOptions> options,
     IUplink uplink,
     SshSessionFactory sshSessions,
+    TimeProvider time,
     ILogger<SessionManager> logger) : IDownlinkHandler, IAsyncDisposable
 {
     private readonly ApplianceOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, IDeviceSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InputPump> _inputs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _graceGate = new();
+    private ITimer? _graceTimer;
     private int _disposed;
 
     public IReadOnlyList<string> ActiveSessionIds => [.. _sessions.Keys];
@@ -87,9 +93,69 @@ internal sealed partial class SessionManager(
 
     public async ValueTask OnConnectedAsync(CancellationToken cancellationToken)
     {
+        lock (_graceGate)
+        {
+            _graceTimer?.Dispose();
+            _graceTimer = null;
+        }
+
         foreach (var session in _sessions.Values)
         {
             await session.SendKeyframeAsync(cancellationToken);
+        }
+    }
+
+    public void OnDisconnected()
+    {
+        var grace = _options.Cloud.SessionGrace;
+        lock (_graceGate)
+        {
+            if (_graceTimer is not null || Volatile.Read(ref _disposed) != 0)
+            {
+                return; // already counting since the first drop: a failed reconnect does not restart the count
+            }
+
+            _graceTimer = time.CreateTimer(static state => ((SessionManager)state!).OnGraceExpired(), this, grace, Timeout.InfiniteTimeSpan);
+        }
+
+        if (!_sessions.IsEmpty)
+        {
+            Log.CloudLost(logger, _sessions.Count, grace.TotalSeconds);
+        }
+    }
+
+    private void OnGraceExpired()
+    {
+        lock (_graceGate)
+        {
+            _graceTimer?.Dispose();
+            _graceTimer = null;
+        }
+
+        // Back already (the Hello went out and named the sessions): the cloud governs them again.
+        if (uplink.IsConnected || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var message = $"The appliance lost its connection to the cloud for more than {_options.Cloud.SessionGrace.TotalSeconds:0} seconds and closed the session.";
+        foreach (var (id, session) in _sessions)
+        {
+            Log.EndingUngoverned(logger, id, _options.Cloud.SessionGrace.TotalSeconds);
+            _ = StopQuietlyAsync(id, session, message);
+        }
+    }
+
+    private async Task StopQuietlyAsync(string id, IDeviceSession session, string message)
+    {
+        try
+        {
+            await session.StopAsync(EndReason.ConnectionLost, message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Started from a timer: nobody awaits it, and RunAsync still reports the session's end.
+            Log.SessionFailed(logger, id, ex);
         }
     }
 
@@ -169,6 +235,12 @@ internal sealed partial class SessionManager(
             return;
         }
 
+        lock (_graceGate)
+        {
+            _graceTimer?.Dispose();
+            _graceTimer = null;
+        }
+
         await _stopping.CancelAsync();
         foreach (var session in _sessions.Values)
         {
@@ -206,5 +278,11 @@ internal sealed partial class SessionManager(
 
         [LoggerMessage(253, LogLevel.Debug, "Session {SessionId}: input acknowledgement not sent ({ExceptionType})")]
         public static partial void AckFailed(ILogger logger, string sessionId, string exceptionType);
+
+        [LoggerMessage(208, LogLevel.Warning, "The cloud is unreachable: {Count} session(s) end unless it is back within {Seconds} s")]
+        public static partial void CloudLost(ILogger logger, int count, double seconds);
+
+        [LoggerMessage(209, LogLevel.Warning, "Session {SessionId}: ending it, the cloud has been unreachable for {Seconds} s")]
+        public static partial void EndingUngoverned(ILogger logger, string sessionId, double seconds);
     }
 }

@@ -31,6 +31,15 @@ public interface IDownlinkHandler
     /// <summary>One input frame for a session, with the user the cloud says sent it.</summary>
     ValueTask OnInputAsync(string sessionId, string? senderUserId, ReadOnlySequence<byte> frame, CancellationToken cancellationToken);
 
-    /// <summary>The uplink is (again) connected: running sessions resend a keyframe.</summary>
+    /// <summary>
+    /// The uplink is (again) connected and the cloud has the appliance's <see cref="Hello"/>: running sessions
+    /// resend a keyframe, and the cloud-loss grace period stops.
+    /// </summary>
     ValueTask OnConnectedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The uplink to the cloud dropped: sessions keep running for the grace period, then end. Called on the uplink's
+    /// event thread; must not block.
+    /// </summary>
+    void OnDisconnected();
 }

@@ -78,28 +78,38 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
 
     public async ValueTask PublishControlAsync(ControlMessage message, CancellationToken cancellationToken)
     {
-        if (IsConnected)
+        for (var attempt = 1; ; attempt++)
         {
-            try
+            if (IsConnected && attempt <= 2)
             {
-                await PublishControlNowAsync(message, cancellationToken);
+                try
+                {
+                    await PublishControlNowAsync(message, cancellationToken);
+                    return;
+                }
+                catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException)
+                {
+                    Log.ControlQueued(_logger, message.GetType().Name);
+                }
+            }
+
+            lock (_pendingLock)
+            {
+                // Ready since the check above means the queue was already flushed: queueing now would strand it.
+                if (IsConnected && attempt < 2)
+                {
+                    continue;
+                }
+
+                if (_pendingControl.Count >= MaxQueuedControl)
+                {
+                    _pendingControl.Dequeue();
+                    Log.ControlQueueFull(_logger, MaxQueuedControl);
+                }
+
+                _pendingControl.Enqueue(message);
                 return;
             }
-            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException)
-            {
-                Log.ControlQueued(_logger, message.GetType().Name);
-            }
-        }
-
-        lock (_pendingLock)
-        {
-            if (_pendingControl.Count >= MaxQueuedControl)
-            {
-                _pendingControl.Dequeue();
-                Log.ControlQueueFull(_logger, MaxQueuedControl);
-            }
-
-            _pendingControl.Enqueue(message);
         }
     }
 
@@ -182,24 +192,53 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
             cancellationToken);
         Log.Step(_logger, "subscribed", _time.GetElapsedTime(started).TotalMilliseconds);
 
+        // What happened while the link was down goes first: a session the appliance ended meanwhile reaches the
+        // cloud with its own reason (SessionEnded) before the Hello, which then lists only what still runs.
+        await FlushPendingAsync(ready: false, cancellationToken);
         var endpoints = _options.Endpoints.Select(e => new EndpointInfo(e.Id, e.Name.Length > 0 ? e.Name : e.Id, e.Protocol, e.Host, e.Port)).ToList();
         await PublishControlNowAsync(new Hello(ThisAssembly.Version, endpoints, Handler.ActiveSessionIds), cancellationToken);
         Log.Step(_logger, "hello acknowledged", _time.GetElapsedTime(started).TotalMilliseconds);
-        _ready = true;
+        await FlushPendingAsync(ready: true, cancellationToken);
+        await Handler.OnConnectedAsync(cancellationToken);
+    }
 
+    /// <summary>
+    /// Publishes the queued control messages. With <paramref name="ready"/>, the uplink is marked ready in the same
+    /// lock as the queue is taken, so that a message is either in this batch or published directly, never stranded.
+    /// </summary>
+    private async Task FlushPendingAsync(bool ready, CancellationToken cancellationToken)
+    {
         ControlMessage[] pending;
         lock (_pendingLock)
         {
             pending = [.. _pendingControl];
             _pendingControl.Clear();
+            _ready = ready;
         }
 
-        foreach (var message in pending)
+        for (var i = 0; i < pending.Length; i++)
         {
-            await PublishControlNowAsync(message, cancellationToken);
-        }
+            try
+            {
+                await PublishControlNowAsync(pending[i], cancellationToken);
+            }
+            catch
+            {
+                // The link dropped again: what was not sent waits for the next connection, in its order.
+                lock (_pendingLock)
+                {
+                    _ready = false;
+                    var rest = pending[i..].Concat(_pendingControl).ToArray();
+                    _pendingControl.Clear();
+                    foreach (var message in rest)
+                    {
+                        _pendingControl.Enqueue(message);
+                    }
+                }
 
-        await Handler.OnConnectedAsync(cancellationToken);
+                throw;
+            }
+        }
     }
 
     private bool ValidateServer(MqttClientCertificateValidationEventArgs e, X509Certificate2 authority)
@@ -225,6 +264,7 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
         {
             _ready = false;
             Log.Disconnected(_logger, e.Reason.ToString(), e.Exception?.GetBaseException().Message ?? e.ReasonString ?? string.Empty);
+            Handler.OnDisconnected();
             if (_reconnectSignal.CurrentCount == 0)
             {
                 _reconnectSignal.Release();

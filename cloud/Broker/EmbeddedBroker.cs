@@ -72,6 +72,8 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The handler settles what an earlier run left open before the first appliance can report its sessions.
+        _ = Handler;
         await _server.StartAsync();
         Log.Listening(_logger, _options.Broker.BindAddress, _options.Broker.Port);
     }

@@ -19,6 +19,12 @@ public sealed class CloudOptions
 
     /// <summary>Session start and fan-out limits.</summary>
     public SessionLimitsOptions Sessions { get; set; } = new();
+
+    /// <summary>
+    /// Login attempts accepted per minute from one address (1-100,000); more get 429. Everyone behind one NAT shares
+    /// the allowance: raise it for a site whose whole shift logs in through one address.
+    /// </summary>
+    public int LoginsPerMinute { get; set; } = 20;
 }
 
 /// <summary>The embedded MQTT 5 broker (mutual TLS only; there is no plain-TCP endpoint).</summary>
@@ -70,6 +76,13 @@ public sealed class SessionLimitsOptions
     /// Memory does not grow with it: the cloud reads a paste in 16 KiB slices as the device takes them.
     /// </summary>
     public int MaxPasteBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How long a session waits for its appliance after the appliance's connection dropped. Viewers are told at
+    /// once ("appliance offline — reconnecting"); an appliance back in time resumes the session from a keyframe,
+    /// otherwise the session ends for everyone. The appliance ends the device side by its own grace period.
+    /// </summary>
+    public TimeSpan ApplianceGrace { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Start-up validation: a wrong value stops the service with a message naming the key.</summary>
@@ -78,6 +91,11 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
     public ValidateOptionsResult Validate(string? name, CloudOptions options)
     {
         var errors = new List<string>();
+        if (options.LoginsPerMinute is < 1 or > 100_000)
+        {
+            errors.Add($"Cloud:LoginsPerMinute must be 1 to 100,000 (got {options.LoginsPerMinute}).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             errors.Add("Cloud:DataDirectory is required.");
@@ -116,6 +134,11 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
         if (options.Sessions.StartTimeout <= TimeSpan.Zero)
         {
             errors.Add("Cloud:Sessions:StartTimeout must be positive.");
+        }
+
+        if (options.Sessions.ApplianceGrace < TimeSpan.FromSeconds(1) || options.Sessions.ApplianceGrace > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Cloud:Sessions:ApplianceGrace must be 1 s to 1 h (got {options.Sessions.ApplianceGrace}).");
         }
 
         if (options.Sessions.ViewerQueueFrames < 8)

@@ -250,6 +250,28 @@ public sealed class SessionStream
         }
     }
 
+    /// <summary>
+    /// The appliance's link dropped and came back: frames sent while it was down are lost, so the cached keyframe's
+    /// tail has a gap and every viewer, however in sync it looks, takes the next keyframe (the appliance sends one for
+    /// every running session right after it reconnects).
+    /// </summary>
+    public void ResumeAfterGap()
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            _cache.Clear();
+            _cacheBytes = 0;
+            _cacheValid = false;
+            viewers = _viewers;
+        }
+
+        foreach (var viewer in viewers)
+        {
+            viewer.ExpectKeyframe();
+        }
+    }
+
     /// <summary>Sends a text (JSON) message to every viewer.</summary>
     public void Broadcast(string json)
     {

@@ -48,6 +48,12 @@ internal static partial class StreamEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
         viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller, MaxPaste: options.Value.Sessions.MaxPasteBytes, Responding: session.DeviceResponding, Details: session.Details)));
+        if (session.ApplianceOffline)
+        {
+            // Joined while the session waits for its appliance: shown at once, like everyone who was already watching.
+            viewer.OfferText(sessions.ApplianceOfflineJson);
+        }
+
         session.Stream.Join(viewer);
         session.Stream.ViewersChanged();
         Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");

@@ -7,7 +7,8 @@ namespace EdgeGateway.Cloud.FanOut;
 /// <summary>
 /// A text (JSON) message on a viewer's WebSocket: <c>hello</c> (role, controller, <see cref="MaxPaste"/> — the largest
 /// paste the cloud takes, in bytes —, connection details, whether the device responds), <c>viewers</c> (count),
-/// <c>device</c> (responding or not), <c>notice</c> (a sentence for the Controller's page; <see cref="Reason"/> a code
+/// <c>device</c> (responding or not), <c>appliance</c> (<see cref="State"/> "offline" with the seconds the session
+/// still waits for it, or "online"), <c>notice</c> (a sentence for the Controller's page; <see cref="Reason"/> a code
 /// such as <c>paste-too-large</c>, or none for refused input), <c>ended</c> (reason, message).
 /// </summary>
 public sealed record StreamEvent(
@@ -20,7 +21,9 @@ public sealed record StreamEvent(
     string? Message = null,
     int? MaxPaste = null,
     bool? Responding = null,
-    SessionDetails? Details = null);
+    SessionDetails? Details = null,
+    string? State = null,
+    int? GraceSeconds = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

@@ -100,6 +100,18 @@ public sealed class StreamViewer
     }
 
     /// <summary>
+    /// Frames may have been lost upstream (the appliance's link dropped): what is queued still goes out, and the next
+    /// keyframe is sent even though the viewer looks in sync, with nothing in between.
+    /// </summary>
+    public void ExpectKeyframe()
+    {
+        lock (_gate)
+        {
+            _needsKeyframe = !_completed;
+        }
+    }
+
+    /// <summary>
     /// Restarts the viewer from <paramref name="keyframeAndTail"/> (dropping what it had queued, if anything),
     /// or marks it as waiting for the next keyframe when there is none. Returns false in the latter case.
     /// </summary>

@@ -25,6 +25,8 @@ public sealed record UserRef(string Id, string Name);
 public sealed class LiveSession
 {
     private readonly TaskCompletionSource<ControlMessage> _startResult = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private ITimer? _graceTimer; // under _gate: set while the appliance is offline
 
     public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream)
     {
@@ -69,6 +71,49 @@ public sealed class LiveSession
     /// <summary>Completes with <see cref="SessionStarted"/> or <see cref="SessionEnded"/>.</summary>
     public Task<ControlMessage> StartResult => _startResult.Task;
 
+    /// <summary>True while the appliance is disconnected and the session waits for it (the grace period runs).</summary>
+    public bool ApplianceOffline
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _graceTimer is not null;
+            }
+        }
+    }
+
+    /// <summary>Starts the grace period; false when it already runs. <paramref name="expired"/> runs once when it ends.</summary>
+    internal bool MarkOffline(TimeProvider time, TimeSpan grace, Action<LiveSession> expired)
+    {
+        lock (_gate)
+        {
+            if (_graceTimer is not null)
+            {
+                return false;
+            }
+
+            _graceTimer = time.CreateTimer(static state => ((Action)state!)(), (Action)(() => expired(this)), grace, Timeout.InfiniteTimeSpan);
+            return true;
+        }
+    }
+
+    /// <summary>Stops the grace period; false when none ran.</summary>
+    internal bool MarkOnline()
+    {
+        lock (_gate)
+        {
+            if (_graceTimer is null)
+            {
+                return false;
+            }
+
+            _graceTimer.Dispose();
+            _graceTimer = null;
+            return true;
+        }
+    }
+
     internal void OnStarted(SessionStarted message)
     {
         Details = message.Details;
@@ -78,6 +123,7 @@ public sealed class LiveSession
 
     internal void OnEnded(SessionEnded message) => _startResult.TrySetResult(message);
 
-    public SessionView ToView(string status = "in-session") =>
-        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, status, Details, DeviceResponding);
+    /// <summary>The API's view; status "appliance-offline" while the session waits for its appliance, else "in-session".</summary>
+    public SessionView ToView() =>
+        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, ApplianceOffline ? "appliance-offline" : "in-session", Details, DeviceResponding);
 }

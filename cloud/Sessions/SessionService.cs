@@ -23,7 +23,7 @@ public sealed record StartRequest(string ApplianceId, string EndpointId, string 
 /// Sessions on this node: starts them through the appliance, tracks them, ends them, and routes each
 /// appliance frame once into the session's fan-out.
 /// </summary>
-public sealed partial class SessionService : IUpstreamHandler
+public sealed partial class SessionService : IUpstreamHandler, IDisposable
 {
     private readonly ConcurrentDictionary<string, LiveSession> _live = new(StringComparer.Ordinal);
     private readonly IApplianceChannel _channel;
@@ -46,7 +46,11 @@ public sealed partial class SessionService : IUpstreamHandler
         _time = time;
         _logger = logger;
         metrics.ObserveSessions(() => _live.Count, () => _live.Values.Sum(s => s.Stream.ViewerCount), () => _appliances.OnlineCount);
+        EndRecordsOfEarlierRun();
     }
+
+    /// <summary>What a session that was running when the cloud stopped is recorded as, and what its appliance is told.</summary>
+    internal const string CloudRestartedMessage = "The cloud restarted while the session was running, and the session was ended.";
 
     public IReadOnlyList<SessionView> List() =>
         [.. _live.Values.Where(s => s.Started).OrderBy(s => s.StartedAt).Select(s => s.ToView())];
@@ -168,11 +172,7 @@ public sealed partial class SessionService : IUpstreamHandler
                     running.Input.Reset();
                 }
 
-                foreach (var orphan in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started && !hello.ActiveSessions.Contains(s.Id)))
-                {
-                    End(orphan, EndReason.Error, "The appliance restarted and the session was lost.");
-                }
-
+                Reconcile(applianceId, hello.ActiveSessions);
                 break;
             case InputAck ack when Owned(applianceId, ack.SessionId) is { } session:
                 session.Input.Release(ack.Units);
@@ -223,7 +223,133 @@ public sealed partial class SessionService : IUpstreamHandler
         session.Stream.OnFrame(frame, header);
     }
 
-    public void OnDisconnected(string applianceId) => _appliances.SetOffline(applianceId);
+    /// <summary>What every viewer of a session whose appliance is offline is told (also when joining meanwhile).</summary>
+    public string ApplianceOfflineJson => JsonSerializer.Serialize(
+        new StreamEvent(
+            "appliance",
+            State: "offline",
+            GraceSeconds: (int)Math.Ceiling(_options.Sessions.ApplianceGrace.TotalSeconds),
+            Message: $"Appliance offline — reconnecting. The session ends if it is not back within {_options.Sessions.ApplianceGrace.TotalSeconds:0} seconds."),
+        StreamEventJson.Default.StreamEvent);
+
+    /// <summary>
+    /// The appliance's connection dropped (a crash, a power cut, a network cut): every viewer of its sessions is told
+    /// at once, and each session waits <see cref="SessionLimitsOptions.ApplianceGrace"/> for the appliance to come back.
+    /// </summary>
+    public void OnDisconnected(string applianceId)
+    {
+        _appliances.SetOffline(applianceId);
+        var grace = _options.Sessions.ApplianceGrace;
+        var json = ApplianceOfflineJson;
+        foreach (var session in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started))
+        {
+            if (session.MarkOffline(_time, grace, OnGraceExpired))
+            {
+                Log.ApplianceOffline(_logger, session.Id, applianceId, grace.TotalSeconds);
+                session.Stream.Broadcast(json);
+            }
+        }
+    }
+
+    /// <summary>The Hello the appliance sends on every (re)connect lists the sessions it runs; both sides' lists are made to agree.</summary>
+    private void Reconcile(string applianceId, IReadOnlyList<string> running)
+    {
+        var online = JsonSerializer.Serialize(new StreamEvent("appliance", State: "online"), StreamEventJson.Default.StreamEvent);
+        foreach (var session in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started))
+        {
+            if (!running.Contains(session.Id))
+            {
+                // It restarted, or ended the session by its own grace period (its reason, if so, arrived just before).
+                End(session, EndReason.ConnectionLost, "The appliance no longer runs this session: it restarted or lost the cloud for too long.");
+            }
+            else
+            {
+                if (session.MarkOnline())
+                {
+                    Log.ApplianceBack(_logger, session.Id, applianceId);
+                    session.Stream.Broadcast(online);
+                }
+
+                // A Hello means a new connection, so frames may have been lost in between (even when this side never
+                // saw the old one drop): the appliance sends every running session's keyframe right after its Hello,
+                // and every viewer resumes from it.
+                session.Stream.ResumeAfterGap();
+            }
+        }
+
+        // A session running on the device that the cloud does not govern (the cloud restarted, or ended it while the
+        // appliance was away) must not stay open where no one sees it: end it, with the reason the cloud recorded.
+        foreach (var id in running)
+        {
+            if (!_live.ContainsKey(id))
+            {
+                var (reason, message) = RecordedEnd(applianceId, id) ?? (EndReason.ConnectionLost, "The cloud has no record of this session, so it was ended.");
+                Log.StoppingUnknown(_logger, id, applianceId, reason);
+                _ = _channel.SendControlAsync(applianceId, new StopSession(id, reason, message), CancellationToken.None);
+            }
+        }
+    }
+
+    private void OnGraceExpired(LiveSession session)
+    {
+        try
+        {
+            if (session.ApplianceOffline && !_appliances.IsOnline(session.ApplianceId))
+            {
+                End(session, EndReason.ConnectionLost, $"The appliance went offline and did not come back within {_options.Sessions.ApplianceGrace.TotalSeconds:0} seconds.");
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A timer callback: an exception here would end the process, and with it every other session.
+            Log.GraceFailed(_logger, session.Id, ex);
+        }
+    }
+
+    /// <summary>Stops the grace periods still running: a timer must not fire into a service that is shutting down.</summary>
+    public void Dispose()
+    {
+        foreach (var session in _live.Values)
+        {
+            session.MarkOnline();
+        }
+    }
+
+    /// <summary>
+    /// Sessions still open in the database were running when this process stopped (a crash, kill -9, a deploy). Their
+    /// viewers' connections and the Controller's claim died with it, so they are recorded as ended now; an appliance
+    /// that still runs one is told to end it, with this reason, when it reconnects (<see cref="Reconcile"/>).
+    /// </summary>
+    private void EndRecordsOfEarlierRun()
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message WHERE ended_at IS NULL";
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$reason", nameof(EndReason.ConnectionLost));
+        command.Parameters.AddWithValue("$message", CloudRestartedMessage);
+        var ended = command.ExecuteNonQuery();
+        if (ended > 0)
+        {
+            Log.EndedEarlierRun(_logger, ended);
+        }
+    }
+
+    private (EndReason Reason, string Message)? RecordedEnd(string applianceId, string sessionId)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT end_reason, end_message FROM sessions WHERE id = $id AND appliance_id = $appliance AND ended_at IS NOT NULL";
+        command.Parameters.AddWithValue("$id", sessionId);
+        command.Parameters.AddWithValue("$appliance", applianceId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read() || reader.IsDBNull(0) || !Enum.TryParse<EndReason>(reader.GetString(0), out var reason))
+        {
+            return null;
+        }
+
+        return (reason, reader.IsDBNull(1) ? string.Empty : reader.GetString(1));
+    }
 
     private LiveSession? Owned(string applianceId, string sessionId) =>
         _live.TryGetValue(sessionId, out var session) && session.ApplianceId == applianceId ? session : null;
@@ -237,6 +363,8 @@ public sealed partial class SessionService : IUpstreamHandler
         {
             return;
         }
+
+        session.MarkOnline(); // stops a running grace period
 
         session.OnEnded(new SessionEnded(session.Id, reason, message));
         var json = JsonSerializer.Serialize(new StreamEvent("ended", Reason: reason.ToString(), Message: message), StreamEventJson.Default.StreamEvent);
@@ -313,5 +441,20 @@ public sealed partial class SessionService : IUpstreamHandler
 
         [LoggerMessage(2003, LogLevel.Warning, "Appliance {ApplianceId} sent a bad frame for session {SessionId}: {Status}")]
         public static partial void BadFrame(ILogger logger, string applianceId, string sessionId, FrameReadStatus status);
+
+        [LoggerMessage(2004, LogLevel.Warning, "Session {SessionId}: appliance {ApplianceId} went offline; the session ends unless it is back within {Seconds} s")]
+        public static partial void ApplianceOffline(ILogger logger, string sessionId, string applianceId, double seconds);
+
+        [LoggerMessage(2005, LogLevel.Information, "Session {SessionId}: appliance {ApplianceId} is back and still runs it")]
+        public static partial void ApplianceBack(ILogger logger, string sessionId, string applianceId);
+
+        [LoggerMessage(2006, LogLevel.Warning, "Appliance {ApplianceId} runs session {SessionId}, which this cloud does not run: telling it to end it ({Reason})")]
+        public static partial void StoppingUnknown(ILogger logger, string sessionId, string applianceId, EndReason reason);
+
+        [LoggerMessage(2008, LogLevel.Error, "Session {SessionId}: ending it after its appliance's grace period failed")]
+        public static partial void GraceFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(2007, LogLevel.Warning, "{Count} session(s) were still open from before this start; recorded as ended")]
+        public static partial void EndedEarlierRun(ILogger logger, int count);
     }
 }

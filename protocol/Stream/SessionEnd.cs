@@ -35,6 +35,13 @@ public enum EndReason : byte
     /// keep-alive probes within the liveness time (a frozen or hung device).
     /// </summary>
     DeviceUnresponsive = 9,
+
+    /// <summary>
+    /// The appliance and the cloud lost each other for longer than the grace period (either side's crash, restart
+    /// or network cut), or one of them no longer knew the session when they met again: the session was ended
+    /// rather than left running where no one could see or stop it.
+    /// </summary>
+    ConnectionLost = 10,
 }
 
 /// <summary>Encodes and decodes <see cref="FrameType.End"/> payloads.</summary>

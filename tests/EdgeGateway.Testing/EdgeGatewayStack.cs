@@ -1,13 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Net.Security;
-using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 using EdgeGateway.Appliance;
 using EdgeGateway.Cloud;
 using EdgeGateway.Cloud.Pairing;
 using EdgeGateway.Cloud.Policy;
-using EdgeGateway.Protocol.Trust;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -28,6 +24,7 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     public const string EndpointId = "device-ssh";
 
     private readonly string _directory;
+    private CloudClient? _client;
 
     private EdgeGatewayStack(string directory, WebApplication cloud, IHost appliance, Uri baseAddress, X509Certificate2 authority, string adminPassword, LogCollector logs)
     {
@@ -52,7 +49,10 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public static async Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null)
+    /// <param name="device">The sshd the appliance's endpoint points at.</param>
+    /// <param name="applianceOverrides">Appliance settings by key (<c>Appliance:Cloud:SessionGrace</c>).</param>
+    /// <param name="cloudOverrides">Cloud settings by key (<c>Cloud:Sessions:ApplianceGrace</c>).</param>
+    public static async Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         var directory = Directory.CreateTempSubdirectory("eg-e2e-").FullName;
@@ -62,7 +62,9 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
         var cloud = CloudApp.Create(
             new WebApplicationOptions
             {
-                Args = ["--urls=https://127.0.0.1:0", $"--Cloud:DataDirectory={data}", "--Cloud:Broker:BindAddress=127.0.0.1", $"--Cloud:Broker:Port={brokerPort}"],
+                Args = ["--urls=https://127.0.0.1:0", $"--Cloud:DataDirectory={data}", "--Cloud:Broker:BindAddress=127.0.0.1", $"--Cloud:Broker:Port={brokerPort}",
+                    "--Cloud:LoginsPerMinute=10000", // every test logs in from 127.0.0.1
+                    .. (cloudOverrides ?? new Dictionary<string, string?>()).Select(o => $"--{o.Key}={o.Value}")],
                 ContentRootPath = RepositoryPath("cloud"),
                 WebRootPath = RepositoryPath("cloud", "wwwroot"),
                 EnvironmentName = "Production",
@@ -134,44 +136,16 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     public UserInfo CreateUser(string name, string password, string role = Roles.Technician) =>
         Cloud.Services.GetRequiredService<UserStore>().Create(name, password, role)!;
 
-    public (HttpClient Client, CookieContainer Cookies) CreateClient()
-    {
-        var cookies = new CookieContainer();
-        var handler = new HttpClientHandler
-        {
-            CookieContainer = cookies,
-            UseCookies = true,
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, Authority, PinnedCertificateAuthority.ServerAuthOid, out _),
-        };
-        return (new HttpClient(handler) { BaseAddress = BaseAddress }, cookies);
-    }
+    /// <summary>The browser's side of this stack's cloud.</summary>
+    public CloudClient Client => _client ??= new CloudClient(BaseAddress, Authority);
 
-    public async Task<(HttpClient Client, CookieContainer Cookies)> LoginAsync(string user, string password)
-    {
-        var (client, cookies) = CreateClient();
-        var response = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password });
-        response.EnsureSuccessStatusCode();
-        return (client, cookies);
-    }
+    public (HttpClient Client, CookieContainer Cookies) CreateClient() => Client.CreateClient();
+
+    public Task<(HttpClient Client, CookieContainer Cookies)> LoginAsync(string user, string password) => Client.LoginAsync(user, password);
 
     /// <summary>Starts a session on the test endpoint with the device's real credentials; asserts 201 Created.</summary>
-    public static async Task<EdgeGateway.Cloud.Sessions.SessionView> StartSessionAsync(HttpClient client, SshServer device, int columns = 100, int rows = 30)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(device);
-        var response = await client.PostAsJsonAsync("/api/sessions", new
-        {
-            applianceId = ApplianceId,
-            endpointId = EndpointId,
-            username = device.UserName,
-            password = device.Password,
-            columns,
-            rows,
-        });
-        var text = await response.Content.ReadAsStringAsync();
-        Xunit.Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
-        return System.Text.Json.JsonSerializer.Deserialize<EdgeGateway.Cloud.Sessions.SessionView>(text, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
-    }
+    public static Task<EdgeGateway.Cloud.Sessions.SessionView> StartSessionAsync(HttpClient client, SshServer device, int columns = 100, int rows = 30) =>
+        CloudClient.StartSessionAsync(client, device, ApplianceId, EndpointId, columns, rows);
 
     /// <summary>Creates a technician with a random name and password and logs in as them: a second person watching.</summary>
     public async Task<(HttpClient Client, CookieContainer Cookies)> LoginNewViewerAsync()
@@ -182,18 +156,9 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
         return await LoginAsync(name, password);
     }
 
-    public async Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.Cookies = cookies;
-        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
-        socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, Authority, PinnedCertificateAuthority.ServerAuthOid, out _);
-        var uri = new UriBuilder(BaseAddress) { Scheme = "wss", Path = $"/api/sessions/{sessionId}/stream" }.Uri;
-        await socket.ConnectAsync(uri, CancellationToken.None);
-        return new StreamClient(socket);
-    }
+    public Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId) => Client.OpenStreamAsync(cookies, sessionId);
 
-    private static string RepositoryPath(params string[] parts)
+    internal static string RepositoryPath(params string[] parts)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeGateway.sln")))

@@ -132,4 +132,6 @@ public sealed class RecordingDownlink(IDownlinkHandler inner) : IDownlinkHandler
     }
 
     public ValueTask OnConnectedAsync(CancellationToken cancellationToken) => inner.OnConnectedAsync(cancellationToken);
+
+    public void OnDisconnected() => inner.OnDisconnected();
 }

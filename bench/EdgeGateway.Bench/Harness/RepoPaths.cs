@@ -19,20 +19,7 @@ public static class RepoPaths
     public static string ApplianceDll => Existing(Path.Combine(Root, "appliance", "bin", Configuration, "net10.0", "EdgeGateway.Appliance.dll"));
 
     /// <summary>The dotnet host that runs this process (or the one on PATH).</summary>
-    public static string DotnetHost
-    {
-        get
-        {
-            var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))
-            {
-                return fromCli;
-            }
-
-            var self = Environment.ProcessPath;
-            return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-        }
-    }
+    public static string DotnetHost => EdgeGateway.Testing.ProductBinaries.DotnetHost;
 
     private static string Existing(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution in {Configuration} first (scripts/bench.sh does).", path);

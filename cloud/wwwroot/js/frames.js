@@ -44,6 +44,7 @@ export const EndReasonText = Object.freeze({
   7: 'The connection to the device failed.',
   8: 'The session reached its time limit.',
   9: 'The device stopped responding.',
+  10: 'The connection between the appliance and the cloud was lost for too long.',
 });
 
 const utf8Decoder = new TextDecoder('utf-8');

@@ -74,6 +74,9 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
     [InlineData("Appliance:Cloud:ReconnectMaxDelay", "00:00:00.5")] // below the 1 s minimum
     [InlineData("Appliance:Cloud:KeepAlive", "00:00:00")]
     [InlineData("Appliance:Cloud:KeepAlive", "1.00:00:00")] // above MQTT's 65,535 s
+    [InlineData("Appliance:Cloud:SessionGrace", "00:00:00")]
+    [InlineData("Appliance:Cloud:SessionGrace", "00:00:00.5")] // below 1 s
+    [InlineData("Appliance:Cloud:SessionGrace", "02:00:00")] // a shell left open for hours is what the grace prevents
     [InlineData("Appliance:MaxSessions", "0")]
     [InlineData("Appliance:Endpoints:0:Id", "")]
     [InlineData("Appliance:Endpoints:0:Id", "Press")]

@@ -36,6 +36,7 @@ public sealed class CloudOptionsValidatorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Cloud:LoginsPerMinute", "0")]
     [InlineData("Cloud:DataDirectory", "")]
     [InlineData("Cloud:DataDirectory", "   ")]
     [InlineData("Cloud:Broker:BindAddress", "not-an-address")]
@@ -45,6 +46,8 @@ public sealed class CloudOptionsValidatorTests : IDisposable
     [InlineData("Cloud:Broker:Port", "65536")]
     [InlineData("Cloud:Broker:MaxPendingMessagesPerClient", "9")]
     [InlineData("Cloud:Sessions:StartTimeout", "00:00:00")]
+    [InlineData("Cloud:Sessions:ApplianceGrace", "00:00:00")]
+    [InlineData("Cloud:Sessions:ApplianceGrace", "02:00:00")]
     [InlineData("Cloud:Sessions:StartTimeout", "-00:00:01")]
     [InlineData("Cloud:Sessions:ViewerQueueFrames", "7")]
     [InlineData("Cloud:Sessions:ViewerQueueBytes", "65535")]

@@ -177,7 +177,8 @@ export function renderDashboard(root, { user }) {
     const mine = session.controller?.id !== undefined && String(session.controller.id) === String(user?.id);
     const href = `#/sessions/${encodeURIComponent(session.id)}`;
     return h('tr', { testid: `session-row-${session.id}` },
-      h('th', { scope: 'row' }, session.endpointName ?? '—'),
+      h('th', { scope: 'row' }, session.endpointName ?? '—', session.status === 'appliance-offline'
+        ? [' ', h('span', { class: 'badge badge-offline', testid: `session-offline-${session.id}` }, 'Appliance offline')] : null),
       h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
       h('td', { 'data-label': 'Controller' }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
       h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),

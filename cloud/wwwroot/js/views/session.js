@@ -62,6 +62,7 @@ export function renderSession(root, { sessionId, user }) {
   let noticeTimer = 0;
   let progressTimer = 0;
   let maxPaste = 0;
+  let applianceOffline = false;
   const inputSubscriptions = [];
   let input = new InputEncoder();
 
@@ -89,6 +90,12 @@ export function renderSession(root, { sessionId, user }) {
       reconnectButton,
       h('a', { href: '#/', class: 'btn btn-primary', testid: 'back-to-dashboard' }, 'Back to the dashboard')));
 
+  // The appliance's link to the cloud dropped: the session waits for it (a grace period), and everyone watching
+  // sees so at once instead of a screen that silently stopped changing.
+  const offlineMessage = h('span', { testid: 'appliance-offline-message' });
+  const offlineBanner = h('div', { class: 'banner banner-offline', testid: 'appliance-offline', role: 'status', hidden: true },
+    h('p', {}, h('strong', { class: 'banner-title' }, 'Appliance offline — reconnecting…'), ' ', offlineMessage));
+
   const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
   const viewOnlyController = h('strong', {}, 'the Controller');
   const viewOnly = h('p', { class: 'view-only', testid: 'view-only', hidden: true },
@@ -106,6 +113,7 @@ export function renderSession(root, { sessionId, user }) {
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
     banner,
+    offlineBanner,
     h('div', { class: 'terminal-frame' }, host, noticeText));
   root.replaceChildren(view);
   const touch = window.matchMedia(TOUCH_QUERY);
@@ -218,6 +226,9 @@ export function renderSession(root, { sessionId, user }) {
         break;
       case 'device':
         setResponding(message.responding !== false);
+        break;
+      case 'appliance':
+        setApplianceOffline(message.state === 'offline', message.message);
         break;
       case 'ended':
         showEnded('Session ended:', describeEnd(endReasonCode(message.reason), message.message));
@@ -428,7 +439,7 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (role === ROLE_CONTROLLER && !ended && socket?.readyState === WebSocket.OPEN) {
+    if (role === ROLE_CONTROLLER && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
     }
   }
@@ -515,6 +526,18 @@ export function renderSession(root, { sessionId, user }) {
     legacyBadge.title = `This connection uses legacy algorithms that the endpoint's policy allows: ${algorithms}`;
   }
 
+  /** Shows or clears the "appliance offline" state; the Controller's keys are refused while it lasts. */
+  function setApplianceOffline(offline, message) {
+    applianceOffline = offline && !ended;
+    offlineBanner.hidden = !applianceOffline;
+    offlineMessage.textContent = applianceOffline
+      ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
+      : '';
+    if (controlling) {
+      term.options.disableStdin = applianceOffline;
+    }
+  }
+
   function setViewers(count) {
     const n = Number.isFinite(count) ? Math.max(0, Math.trunc(count)) : 0;
     viewerCount.textContent = String(n);
@@ -545,6 +568,7 @@ export function renderSession(root, { sessionId, user }) {
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     noticeText.hidden = true;
+    setApplianceOffline(false);
     stopInput();
     bannerTitle.textContent = heading;
     bannerMessage.textContent = message;
@@ -577,6 +601,7 @@ export function renderSession(root, { sessionId, user }) {
     ended = false;
     role = null;
     banner.hidden = true;
+    setApplianceOffline(false); // the server says so again on the new connection if it still holds
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
     roleBadge.textContent = 'Connecting…';
@@ -663,7 +688,7 @@ function endReasonCode(reason) {
 
   const names = {
     deviceclosed: 1, controllerended: 2, terminated: 3, authenticationfailed: 4, unreachable: 5, refused: 6, error: 7, expired: 8,
-    deviceunresponsive: 9,
+    deviceunresponsive: 9, connectionlost: 10,
   };
   return names[String(reason ?? '').replace(/[^a-z]/gi, '').toLowerCase()] ?? 0;
 }

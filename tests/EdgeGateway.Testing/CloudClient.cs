@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeGateway.Cloud.Sessions;
+using EdgeGateway.Protocol.Trust;
+
+namespace EdgeGateway.Testing;
+
+/// <summary>
+/// What a browser does against a running cloud, whichever way the cloud runs (in-process or its own process): log in,
+/// start a session, open a session stream — trusting the cloud's CA alone.
+/// </summary>
+public sealed class CloudClient(Uri baseAddress, X509Certificate2 authority)
+{
+    public Uri BaseAddress { get; } = baseAddress;
+
+    public (HttpClient Client, CookieContainer Cookies) CreateClient()
+    {
+        var cookies = new CookieContainer();
+        var handler = new HttpClientHandler
+        {
+            CookieContainer = cookies,
+            UseCookies = true,
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, authority, PinnedCertificateAuthority.ServerAuthOid, out _),
+        };
+        return (new HttpClient(handler) { BaseAddress = BaseAddress }, cookies);
+    }
+
+    public async Task<(HttpClient Client, CookieContainer Cookies)> LoginAsync(string user, string password)
+    {
+        var (client, cookies) = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password });
+        response.EnsureSuccessStatusCode();
+        return (client, cookies);
+    }
+
+    /// <summary>Starts a session on an endpoint with the device's real credentials; asserts 201 Created.</summary>
+    public static async Task<SessionView> StartSessionAsync(HttpClient client, SshServer device, string applianceId, string endpointId, int columns = 100, int rows = 30)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(device);
+        var response = await client.PostAsJsonAsync("/api/sessions", new
+        {
+            applianceId,
+            endpointId,
+            username = device.UserName,
+            password = device.Password,
+            columns,
+            rows,
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Xunit.Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
+        return System.Text.Json.JsonSerializer.Deserialize<SessionView>(text, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+    }
+
+    public async Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.Cookies = cookies;
+        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
+        socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, authority, PinnedCertificateAuthority.ServerAuthOid, out _);
+        var uri = new UriBuilder(BaseAddress) { Scheme = "wss", Path = $"/api/sessions/{sessionId}/stream" }.Uri;
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        return new StreamClient(socket);
+    }
+}
