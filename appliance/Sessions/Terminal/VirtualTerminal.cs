@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using EdgeGateway.Appliance.Interop;
 using EdgeGateway.Protocol.Stream;
 
@@ -530,14 +531,15 @@ public sealed class VirtualTerminal : IDisposable
     }
 
     /// <summary>
-    /// Writes into libvterm, each character whose width libvterm would get wrong replaced by a stand-in of the right
-    /// width (see <see cref="GlyphPlaceholders"/>). Only text has bytes from 0xD2 up (the lead bytes from U+0487 on,
-    /// where the first width difference is): other output passes in one piece.
+    /// Writes into libvterm as xterm.js decodes UTF-8: bytes that do not decode (Latin-1 text from an old device, a
+    /// broken or overlong sequence) are dropped, where libvterm would print U+FFFD; and each character whose width
+    /// libvterm would get wrong is replaced by a stand-in of the right width (see <see cref="GlyphPlaceholders"/>).
+    /// ASCII, and valid UTF-8 below U+0487 (the first width difference; lead bytes below 0xD2), pass in one piece.
     /// </summary>
     private void Input(ReadOnlySpan<byte> data)
     {
-        var next = data.IndexOfAnyInRange((byte)0xD2, (byte)0xF4);
-        if (next < 0)
+        var next = data.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+        if (next < 0 || (Utf8.IsValid(data[next..]) && !data[next..].ContainsAnyInRange((byte)0xD2, (byte)0xF4)))
         {
             InputRaw(data);
             return;
@@ -548,22 +550,21 @@ public sealed class VirtualTerminal : IDisposable
         var i = next;
         while (true)
         {
-            var length = 1;
-            if (Rune.DecodeFromUtf8(data[i..], out var rune, out var decoded) == OperationStatus.Done)
+            if (Rune.DecodeFromUtf8(data[i..], out var rune, out var length) != OperationStatus.Done)
             {
-                length = decoded;
-                var width = GlyphPlaceholders.RoutedWidth((uint)rune.Value);
-                if (width >= 0)
-                {
-                    InputRaw(data[start..i]);
-                    var placeholder = (_placeholders ??= new GlyphPlaceholders()).PlaceholderFor((uint)rune.Value, width);
-                    InputRaw(standIn[..new Rune(placeholder).EncodeToUtf8(standIn)]);
-                    start = i + length;
-                }
+                InputRaw(data[start..i]);
+                start = i + length;
+            }
+            else if (GlyphPlaceholders.RoutedWidth((uint)rune.Value) is var width and >= 0)
+            {
+                InputRaw(data[start..i]);
+                var placeholder = (_placeholders ??= new GlyphPlaceholders()).PlaceholderFor((uint)rune.Value, width);
+                InputRaw(standIn[..new Rune(placeholder).EncodeToUtf8(standIn)]);
+                start = i + length;
             }
 
             i += length;
-            next = i < data.Length ? data[i..].IndexOfAnyInRange((byte)0xD2, (byte)0xF4) : -1;
+            next = i < data.Length ? data[i..].IndexOfAnyInRange((byte)0x80, (byte)0xFF) : -1;
             if (next < 0)
             {
                 break;

@@ -30,7 +30,7 @@ public sealed partial class BrowserScreenParityTests(SshStackFixture fixture)
         await page.GetByTestId("connect-username").FillAsync(fixture.Device.UserName);
         await page.GetByTestId("connect-password").FillAsync(fixture.Device.Password);
         await page.GetByTestId("connect-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control");
+        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", new() { Timeout = Timeout });
 
         // To the last column, then U+1F600 and a bar. Wide (Unicode 11), the emoji does not fit and wraps with the
         // bar; narrow (xterm.js's default, Unicode 6), it would stay and only the bar would wrap.
@@ -38,18 +38,18 @@ public sealed partial class BrowserScreenParityTests(SshStackFixture fixture)
         await terminal.ClickAsync();
         await page.Keyboard.TypeAsync(@"printf 'x\033[999G\360\237\230\200|\n'");
         await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(EmojiRow(page)).ToHaveCountAsync(1);
+        await Assertions.Expect(EmojiRow(page)).ToHaveCountAsync(1, new() { Timeout = Timeout });
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-emoji-controller.png"), FullPage = true });
 
         var joiner = await chromium.NewPageAsync();
         joiner.SetDefaultTimeout(Timeout);
         await joiner.GotoAsync(page.Url);
-        await Assertions.Expect(joiner.GetByTestId("role-badge")).ToContainTextAsync("read-only");
-        await Assertions.Expect(EmojiRow(joiner)).ToHaveCountAsync(1);
+        await Assertions.Expect(joiner.GetByTestId("role-badge")).ToContainTextAsync("read-only", new() { Timeout = Timeout });
+        await Assertions.Expect(EmojiRow(joiner)).ToHaveCountAsync(1, new() { Timeout = Timeout });
         await joiner.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-emoji-late-joiner.png"), FullPage = true });
 
         await page.GetByTestId("end-session").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync(new() { Timeout = Timeout });
     }
 
     // A terminal row that starts with the emoji and the bar.

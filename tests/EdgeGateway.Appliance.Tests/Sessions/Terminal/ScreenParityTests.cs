@@ -24,12 +24,12 @@ public sealed class ScreenParityTests(XtermHeadless xterm) : IClassFixture<Xterm
     // Pen-neutral bytes (NUL is ignored by every terminal) that exceed the smallest burst: screen updates take over.
     private static readonly byte[] Flood = new byte[1_200];
 
-    private static readonly Dictionary<string, (string Output, TerminalSize Size)> Cases = BuildCases();
+    private static readonly Dictionary<string, (byte[] Output, TerminalSize Size)> Cases = BuildCases();
 
     private static readonly string[] SplitCaseNames =
     [
         "utf8 2-byte", "utf8 3-byte euro", "utf8 4-byte emoji", "utf8 wide cjk", "osc title bel", "osc title st", "dcs", "csi sgr",
-        "csi cup", "esc save restore", "colon truecolor", "combining mark",
+        "csi cup", "esc save restore", "colon truecolor", "combining mark", "not utf8",
     ];
 
     public static TheoryData<string> AllCases => new(Cases.Keys.Order(StringComparer.Ordinal));
@@ -41,15 +41,14 @@ public sealed class ScreenParityTests(XtermHeadless xterm) : IClassFixture<Xterm
     public async Task Viewers_show_what_xterm_shows_for_the_raw_output(string name)
     {
         var (output, size) = Cases[name];
-        await CheckAsync(size, [Encoding.UTF8.GetBytes(output)], name);
+        await CheckAsync(size, [output], name);
     }
 
     [Theory]
     [MemberData(nameof(SplitCases))]
     public async Task Output_split_at_any_byte_shows_the_same(string name)
     {
-        var (output, size) = Cases[name];
-        var bytes = Encoding.UTF8.GetBytes(output);
+        var (bytes, size) = Cases[name];
         for (var at = 1; at < bytes.Length; at++)
         {
             await CheckAsync(size, [bytes[..at], bytes[at..]], $"{name}, split at byte {at}");
@@ -61,8 +60,7 @@ public sealed class ScreenParityTests(XtermHeadless xterm) : IClassFixture<Xterm
     {
         foreach (var name in SplitCaseNames)
         {
-            var (output, size) = Cases[name];
-            var bytes = Encoding.UTF8.GetBytes(output);
+            var (bytes, size) = Cases[name];
             await CheckAsync(size, bytes.Select(b => new[] { b }).ToArray(), $"{name}, byte by byte");
         }
     }
@@ -187,10 +185,10 @@ public sealed class ScreenParityTests(XtermHeadless xterm) : IClassFixture<Xterm
         return writes;
     }
 
-    private static Dictionary<string, (string, TerminalSize)> BuildCases()
+    private static Dictionary<string, (byte[], TerminalSize)> BuildCases()
     {
-        var cases = new Dictionary<string, (string, TerminalSize)>();
-        void Add(string name, string output, TerminalSize? size = null) => cases.Add(name, (output, size ?? DefaultSize));
+        var cases = new Dictionary<string, (byte[], TerminalSize)>();
+        void Add(string name, string output, TerminalSize? size = null) => cases.Add(name, (Encoding.UTF8.GetBytes(output), size ?? DefaultSize));
 
         // The reported ones.
         Add("dim and concealed", "\e[2mdim\e[0m \e[8mhidden\e[0m\n");
@@ -241,6 +239,9 @@ public sealed class ScreenParityTests(XtermHeadless xterm) : IClassFixture<Xterm
         Add("csi cup", "A\e[2;5H*\e[10GB");
         Add("esc save restore", "AB\e7\r\nCD\e8E");
         Add("combining mark", "e\u0301x\u0308\u0304|\r\n");
+
+        // Bytes that are not UTF-8: Latin-1 from an old device, broken, overlong, surrogate and out-of-range sequences.
+        cases.Add("not utf8", ([.. "Temp"u8, 0xE9, .. "rature A"u8, 0xE2, 0x82, .. "B "u8, 0x82, 0xFF, 0xC0, 0xAF, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0x80, 0x80, .. "|\r\n"u8], DefaultSize));
 
         // Every width class, with Unicode 11 widths as the page uses them.
         Add("wide cjk in the last column", new string(' ', 79) + "\u4e2d|\r\n");
