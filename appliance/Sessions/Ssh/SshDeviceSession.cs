@@ -317,7 +317,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
                 }
             }
 
-            _shell?.Dispose();
+            Quietly(_shell);
         };
     }
 
@@ -392,13 +392,17 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             case Liveness.Dead:
                 var seconds = _liveness!.LivenessTime.TotalSeconds;
                 Log.Dead(_logger, SessionId, seconds);
+                SessionOutcome dead;
                 lock (_outcomeGate)
                 {
                     _connectionLost ??= new SessionOutcome(EndReason.DeviceUnresponsive, $"The device stopped responding: nothing came back for {seconds:0} s.");
+                    dead = _stopRequest ?? _connectionLost.Value;
                 }
 
-                _shell?.Dispose();
-                CloseInBackground(_client);
+                // Everyone is told now. Closing the channel waits for the device's answer (SSH.NET's
+                // ChannelCloseTimeout, 1 s), which a frozen device never gives: that happens in the background.
+                _ = FinishAsync(dead).AsTask();
+                CloseInBackground(_shell, _client);
                 break;
             default:
                 break;
@@ -548,30 +552,37 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         }
 
         // Closing the connection ends the read loop, which sends the End frame with our reason.
-        _shell?.Dispose();
-        CloseInBackground(_client);
+        CloseInBackground(_shell, _client);
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Disconnecting can block on a frozen device's full TCP window: never on the caller's thread.</summary>
-    private static void CloseInBackground(SshClient? client)
-    {
-        if (client is null)
+    /// <summary>
+    /// Closing the channel waits for the device's answer and disconnecting can block on a frozen device's full TCP
+    /// window: never on the caller's thread, one after the other, and racing the session's disposal is fine.
+    /// </summary>
+    private static void CloseInBackground(ShellStream? shell, SshClient? client) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
         {
-            return;
-        }
+            Quietly(state.shell);
+            if (state.client is { } client)
+            {
+                Quietly(client.Disconnect);
+            }
+        }, (shell, client), preferLocal: false);
 
-        ThreadPool.UnsafeQueueUserWorkItem(static client =>
+    /// <summary>Runs a close or dispose that may find the connection already gone or disposed by another path.</summary>
+    private static void Quietly(IDisposable? disposable) => Quietly(() => disposable?.Dispose());
+
+    private static void Quietly(Action close)
+    {
+        try
         {
-            try
-            {
-                client.Disconnect();
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SshException or SocketException or InvalidOperationException)
-            {
-                // Already closed or disposed.
-            }
-        }, client, preferLocal: false);
+            close();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SshException or SocketException or InvalidOperationException or IOException)
+        {
+            // Already closed or disposed.
+        }
     }
 
     private async ValueTask WriteNoticeAsync(string text, CancellationToken cancellationToken)
@@ -642,8 +653,8 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     {
         await StopAsync(EndReason.Error, "The session was disposed.");
         _liveness?.Dispose();
-        _shell?.Dispose();
-        _client?.Dispose();
+        Quietly(_shell);
+        Quietly(_client);
         if (_reader is { } reader && reader != Thread.CurrentThread)
         {
             reader.Join(TimeSpan.FromSeconds(5));

@@ -28,16 +28,8 @@ public sealed class BrowserDeviceFieldTests
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         page.SetDefaultTimeout(Timeout);
-        await page.GotoAsync(stack.BaseAddress.ToString());
-        await page.GetByTestId("login-username").FillAsync("admin");
-        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
-        await page.GetByTestId("connect-username").FillAsync(device.UserName);
-        await page.GetByTestId("connect-password").FillAsync(device.Password);
-        await page.GetByTestId("connect-submit").ClickAsync();
-
-        var terminal = page.GetByTestId("terminal");
+        await SessionPage.LogInAsync(page, stack);
+        var terminal = await SessionPage.ConnectAsync(page, device);
         await Assertions.Expect(terminal).ToContainTextAsync("Authorised use only.");
         await Assertions.Expect(page.GetByTestId("legacy-crypto")).ToBeVisibleAsync();
         Assert.Contains("diffie-hellman-group14-sha1", await page.GetByTestId("legacy-crypto").GetAttributeAsync("title"), StringComparison.Ordinal);
