@@ -46,6 +46,7 @@ public sealed class LivenessMonitor : IDisposable
     private long _lastHeard;
     private long _lastProbe;
     private long _firstUnanswered; // 0: no probe outstanding
+    private bool _probeRequested; // asked for by input, not yet reported sent
     private Liveness _state = Liveness.Responding;
 
     /// <param name="options">Interval, count and doubt time (validated at start-up).</param>
@@ -116,16 +117,35 @@ public sealed class LivenessMonitor : IDisposable
                 return false;
             }
 
-            if (_firstUnanswered != 0)
+            if (_firstUnanswered != 0 || _probeRequested)
             {
                 return true;
             }
 
-            MarkProbe(_time.GetTimestamp());
+            // The doubt clock starts when the probe has gone out (ProbeSent), not now: a send queued behind a busy
+            // thread pool must not count against the device.
+            _probeRequested = true;
         }
 
         _sendProbe();
         return true;
+    }
+
+    /// <summary>
+    /// The probe that <see cref="TryAdmitInput"/> asked for has been written to the connection: from now on its
+    /// answer is awaited. A send that never completes (a frozen device's full TCP window) leaves the idle probes and
+    /// the liveness time to end the session.
+    /// </summary>
+    public void ProbeSent()
+    {
+        lock (_gate)
+        {
+            if (_probeRequested)
+            {
+                _probeRequested = false;
+                MarkProbe(_time.GetTimestamp());
+            }
+        }
     }
 
     private void MarkProbe(long now)

@@ -364,6 +364,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
                 if (self._session is { } session && Volatile.Read(ref self._ended) == 0)
                 {
                     SshNetInternals.SendKeepAlive(session);
+                    self._liveness?.ProbeSent();
                 }
             }
             catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)

@@ -14,7 +14,7 @@ public sealed class LivenessMonitorTests : IDisposable
     private int _probes;
 
     public LivenessMonitorTests() =>
-        _monitor = new LivenessMonitor(new LivenessOptions(), _time, () => _probes++, s => _changes.Add(s));
+        _monitor = new LivenessMonitor(new LivenessOptions(), _time, () => { _probes++; _monitor!.ProbeSent(); }, s => _changes.Add(s));
 
     public void Dispose() => _monitor.Dispose();
 
@@ -68,6 +68,21 @@ public sealed class LivenessMonitorTests : IDisposable
         Advance(TimeSpan.FromSeconds(2.1));
         Assert.Equal(Liveness.NotResponding, _monitor.State);
         Assert.False(_monitor.TryAdmitInput());
+    }
+
+    [Fact]
+    public void The_doubt_time_runs_from_when_the_probe_went_out_not_from_when_it_was_asked_for()
+    {
+        using var monitor = new LivenessMonitor(new LivenessOptions(), _time, () => { }, s => _changes.Add(s));
+        Assert.True(monitor.TryAdmitInput()); // the probe waits behind a busy thread pool
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(Liveness.Responding, monitor.State);
+
+        monitor.ProbeSent();
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(Liveness.Responding, monitor.State);
+        _time.Advance(TimeSpan.FromSeconds(0.6));
+        Assert.Equal(Liveness.NotResponding, monitor.State);
     }
 
     [Fact]
