@@ -80,7 +80,7 @@ public sealed class InputPumpTests : IDisposable
 
         await _device.WaitForLengthAsync(10 + 8 * InputFlow.MaxChunk, Wait);
         var expected = 10 * InputFlow.Cost(1) + 8 * InputFlow.Cost(InputFlow.MaxChunk);
-        await WaitUntilAsync(() => _acks.Sum() > expected - InputFlow.AckThreshold);
+        await Conditions.WaitUntilAsync(() => _acks.Sum() > expected - InputFlow.AckThreshold, Wait, "the written input to be acknowledged");
         Assert.All(_acks, units => Assert.True(units >= InputFlow.AckThreshold));
         Assert.True(_acks.Sum() <= expected);
     }
@@ -106,7 +106,7 @@ public sealed class InputPumpTests : IDisposable
         _device.Open();
         await _device.WaitForLengthAsync(fits * InputFlow.MaxChunk, Wait);
         Assert.Equal(fits * InputFlow.MaxChunk, _device.Text.Length); // exactly what the window held, in order
-        await WaitUntilAsync(() => _acks.Sum() > (fits + 1) * (long)InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold);
+        await Conditions.WaitUntilAsync(() => _acks.Sum() > (fits + 1) * (long)InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold, Wait, "the credit of every frame back");
     }
 
     [Fact]
@@ -123,8 +123,8 @@ public sealed class InputPumpTests : IDisposable
 
         _device.Fail(new IOException("channel window timeout"));
 
-        await WaitUntilAsync(() => _acks.Sum() >= 8L * InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold);
-        await WaitUntilAsync(() => _pump.QueuedUnits == 0);
+        await Conditions.WaitUntilAsync(() => _acks.Sum() >= 8L * InputFlow.Cost(InputFlow.MaxChunk) - InputFlow.AckThreshold, Wait, "the credit of the eight frames back");
+        await Conditions.WaitUntilAsync(() => _pump.QueuedUnits == 0, Wait, "an empty pump queue");
         Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be written", StringComparison.Ordinal));
         Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("were dropped", StringComparison.Ordinal));
         Assert.Equal(string.Empty, _device.Text);
@@ -149,14 +149,6 @@ public sealed class InputPumpTests : IDisposable
 
     private static byte[] Filled(char c, int length) => Enumerable.Repeat((byte)c, length).ToArray();
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Wait);
-        while (!condition())
-        {
-            await Task.Delay(5, deadline.Token);
-        }
-    }
 
     /// <summary>
     /// A device session whose writes can be held (a shut SSH window) or failed. It stands in for the SSH session only:

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeGateway.Cloud.FanOut;
 using EdgeGateway.Protocol.Stream;
+using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGateway.Cloud.Tests.FanOut;
@@ -105,7 +106,7 @@ public sealed class InputReaderTests : IAsyncDisposable
 
         var sending = SendAsync(FrameCodec.Encode(FrameType.TerminalInput, FrameFlags.None, 0, paste));
         await NextForwardedAsync();
-        await WaitUntilAsync(() => Volatile.Read(ref calls) == 2);
+        await Conditions.WaitUntilAsync(() => Volatile.Read(ref calls) == 2, Patience, "the second forward");
 
         // The second slice waits for credit, and the reader with it: no third slice is taken meanwhile.
         Assert.Equal(2, Volatile.Read(ref calls));
@@ -217,18 +218,10 @@ public sealed class InputReaderTests : IAsyncDisposable
     private async Task<byte[]> NextForwardedAsync()
     {
         byte[]? frame = null;
-        await WaitUntilAsync(() => _forwarded.TryDequeue(out frame));
+        await Conditions.WaitUntilAsync(() => _forwarded.TryDequeue(out frame), Patience, "a forwarded frame");
         return frame!;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            await Task.Delay(2, deadline.Token);
-        }
-    }
 
     private async Task<byte[]> NextPayloadAsync()
     {

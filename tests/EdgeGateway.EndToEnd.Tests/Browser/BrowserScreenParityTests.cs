@@ -22,19 +22,11 @@ public sealed partial class BrowserScreenParityTests(SshStackFixture fixture)
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         page.SetDefaultTimeout(Timeout);
-        await page.GotoAsync(stack.BaseAddress.ToString());
-        await page.GetByTestId("login-username").FillAsync("admin");
-        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
-        await page.GetByTestId("connect-username").FillAsync(fixture.Device.UserName);
-        await page.GetByTestId("connect-password").FillAsync(fixture.Device.Password);
-        await page.GetByTestId("connect-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", new() { Timeout = Timeout });
+        await SessionPage.LogInAsync(page, stack);
+        var terminal = await SessionPage.ConnectAsync(page, fixture.Device);
 
         // To the last column, then U+1F600 and a bar. Wide (Unicode 11), the emoji does not fit and wraps with the
         // bar; narrow (xterm.js's default, Unicode 6), it would stay and only the bar would wrap.
-        var terminal = page.GetByTestId("terminal");
         await terminal.ClickAsync();
         await page.Keyboard.TypeAsync(@"printf 'x\033[999G\360\237\230\200|\n'");
         await page.Keyboard.PressAsync("Enter");

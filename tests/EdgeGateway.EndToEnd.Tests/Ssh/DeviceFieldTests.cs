@@ -88,7 +88,7 @@ public sealed class DeviceFieldTests
         }
 
         // Resumed, the device finds its connection closed and ends the session; what was typed never ran.
-        await WaitUntilAsync(() => device.SessionProcessIds().Count == 0, "the device's session process to exit after it resumed");
+        await Conditions.WaitUntilAsync(() => device.SessionProcessIds().Count == 0, Wait, "the device's session process to exit after it resumed");
         Assert.False(File.Exists(marker), "keystrokes typed while the device was frozen ran after it resumed");
         Assert.Empty(stack.Logs.Errors());
     }
@@ -267,19 +267,6 @@ public sealed class DeviceFieldTests
     }
 
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Wait);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20, CancellationToken.None);
-        }
-    }
 
     private static string? Type(JsonElement e) => e.GetProperty("type").GetString();
 }
