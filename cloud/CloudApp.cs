@@ -64,6 +64,8 @@ public static class CloudApp
         services.TryAddSingleton<ServerCertificate>();
         services.TryAddSingleton<CloudDatabase>();
         services.TryAddSingleton<UserStore>();
+        services.TryAddSingleton<PolicyStore>();
+        services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<ApplianceRegistry>();
         services.TryAddSingleton<CloudMetrics>();
         services.TryAddSingleton<EmbeddedBroker>();

@@ -7,8 +7,6 @@ namespace EdgeGateway.Cloud.Policy;
 /// <summary>The embedded profile's store: one SQLite file in WAL mode in the data folder.</summary>
 public sealed class CloudDatabase
 {
-    private const int SchemaVersion = 2;
-
     private readonly string _connectionString;
 
     public CloudDatabase(IOptions<CloudOptions> options)
@@ -52,67 +50,51 @@ public sealed class CloudDatabase
         }
     }
 
+    /// <summary>
+    /// Brings the schema up to date with DbUp: the scripts in <c>Policy/Migrations</c> (embedded, run in name order,
+    /// each in its own transaction) and a <c>SchemaVersions</c> journal of those already run. A database from before
+    /// the journal (PRAGMA user_version 1 or 2) has its first scripts marked as run.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A migration failed; the message names the script and the error.</exception>
     private void Migrate()
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;";
-        command.ExecuteNonQuery();
-        command.CommandText = "PRAGMA user_version;";
-        var version = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        if (version >= SchemaVersion)
+        using (var connection = Open())
+        using (var command = connection.CreateCommand())
         {
-            return;
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteNonQuery();
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'SchemaVersions'";
+            var journaled = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            command.CommandText = "PRAGMA user_version;";
+            var legacyVersion = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (!journaled && legacyVersion > 0)
+            {
+                var legacy = Engine(name => ScriptNumber(name) <= legacyVersion).MarkAsExecuted();
+                if (!legacy.Successful)
+                {
+                    throw new InvalidOperationException($"Could not record the existing schema (version {legacyVersion}): {legacy.Error.Message}", legacy.Error);
+                }
+            }
         }
 
-        using var transaction = connection.BeginTransaction();
-        command.Transaction = transaction;
-        if (version < 1)
+        var result = Engine(_ => true).PerformUpgrade();
+        if (!result.Successful)
         {
-            CreateVersion1(command);
+            throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
         }
-
-        // 2: what each session's connection negotiated and the device's banner (SessionDetails as JSON).
-        command.CommandText = "ALTER TABLE sessions ADD COLUMN details TEXT; PRAGMA user_version = 2;";
-        command.ExecuteNonQuery();
-        transaction.Commit();
     }
 
-    private static void CreateVersion1(Microsoft.Data.Sqlite.SqliteCommand command)
+    private DbUp.Engine.UpgradeEngine Engine(Func<string, bool> filter) =>
+        DbUp.DeployChanges.To.SqliteDatabase(_connectionString)
+            .WithScriptsEmbeddedInAssembly(typeof(CloudDatabase).Assembly, name => name.Contains(".Policy.Migrations.", StringComparison.Ordinal) && filter(name))
+            .WithTransactionPerScript()
+            .LogToNowhere()
+            .Build();
+
+    /// <summary>The number a migration script's name starts with (<c>…Migrations.0002_x.sql</c> → 2).</summary>
+    private static int ScriptNumber(string resourceName)
     {
-        command.CommandText = """
-            CREATE TABLE IF NOT EXISTS users (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                password_hash TEXT NOT NULL,
-                role TEXT NOT NULL,
-                created_at TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS appliances (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                software_version TEXT NOT NULL DEFAULT '',
-                last_seen TEXT);
-            CREATE TABLE IF NOT EXISTS endpoints (
-                appliance_id TEXT NOT NULL REFERENCES appliances(id) ON DELETE CASCADE,
-                id TEXT NOT NULL,
-                name TEXT NOT NULL,
-                protocol TEXT NOT NULL,
-                host TEXT NOT NULL,
-                port INTEGER NOT NULL,
-                PRIMARY KEY (appliance_id, id));
-            CREATE TABLE IF NOT EXISTS sessions (
-                id TEXT PRIMARY KEY,
-                code TEXT NOT NULL UNIQUE,
-                appliance_id TEXT NOT NULL,
-                endpoint_id TEXT NOT NULL,
-                endpoint_name TEXT NOT NULL,
-                controller_id TEXT NOT NULL,
-                started_at TEXT NOT NULL,
-                ended_at TEXT,
-                end_reason TEXT,
-                end_message TEXT);
-            PRAGMA user_version = 1;
-            """;
-        command.ExecuteNonQuery();
+        var file = resourceName[(resourceName.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+        return int.Parse(file.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -21,14 +21,14 @@ public sealed class CloudDatabaseTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(folder, "cloud.db")));
         Assert.True(database.Ping());
-        Assert.Equal(2L, Scalar(database, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(database, "SELECT COUNT(*) FROM SchemaVersions"));
         Assert.Equal("wal", Scalar(database, "PRAGMA journal_mode"));
         Assert.Equal(1L, Scalar(database, "PRAGMA foreign_keys"));
         var tables = new List<string>();
         using (var connection = database.Open())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+            command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -36,7 +36,9 @@ public sealed class CloudDatabaseTests : IDisposable
             }
         }
 
-        Assert.Equal(["appliances", "endpoints", "sessions", "users"], tables);
+        Assert.Equal(
+            ["SchemaVersions", "access_grants", "access_requests", "appliances", "audit_events", "domains", "endpoint_policies", "endpoints", "group_members", "invites", "session_participants", "sessions", "user_groups", "users"],
+            tables);
     }
 
     [Fact]
@@ -50,25 +52,38 @@ public sealed class CloudDatabaseTests : IDisposable
         var reopened = Open(folder);
         var again = Open(folder);
 
-        Assert.Equal(2L, Scalar(again, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(again, "SELECT COUNT(*) FROM SchemaVersions"));
         var users = new UserStore(reopened, time);
         Assert.Equal(1, users.Count());
         Assert.Equal(created, users.Find(created.Id));
     }
 
-    [Fact]
-    public void A_version_1_database_gains_the_session_details_column_and_keeps_its_data()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_database_from_before_the_migration_journal_is_brought_up_to_date_and_keeps_its_data(int userVersion)
     {
+        // What the code before DbUp left: the version-1 (and maybe 2) schema, PRAGMA user_version, no journal.
         var folder = _temp.Combine("data");
-        var time = new FakeTimeProvider();
-        var created = new UserStore(Open(folder), time).Create("alice", "correct horse", Roles.Technician);
-        Assert.Equal(1L, Scalar(Open(folder), "ALTER TABLE sessions DROP COLUMN details; PRAGMA user_version = 1; SELECT 1"));
+        Directory.CreateDirectory(folder);
+        using (var legacy = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "cloud.db")};Pooling=False"))
+        {
+            legacy.Open();
+            using var command = legacy.CreateCommand();
+            using var script = typeof(CloudDatabase).Assembly.GetManifestResourceStream("EdgeGateway.Cloud.Policy.Migrations.0001_initial.sql")!;
+            command.CommandText = new StreamReader(script).ReadToEnd()
+                + (userVersion >= 2 ? "ALTER TABLE sessions ADD COLUMN details TEXT;" : string.Empty)
+                + $"PRAGMA user_version = {userVersion};"
+                + "INSERT INTO users (id, name, password_hash, role, created_at) VALUES ('u1', 'alice', 'x', 'technician', '2026-01-01T00:00:00Z');";
+            command.ExecuteNonQuery();
+        }
 
         var migrated = Open(folder);
 
-        Assert.Equal(2L, Scalar(migrated, "PRAGMA user_version"));
         Assert.Equal(1L, Scalar(migrated, "SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'details'"));
-        Assert.Equal(created, new UserStore(migrated, time).Find(created!.Id));
+        Assert.Equal(1L, Scalar(migrated, "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'domain_id'"));
+        Assert.Equal(3L, Scalar(migrated, "SELECT COUNT(*) FROM SchemaVersions"));
+        Assert.Equal(new UserInfo("u1", "alice", Roles.Technician), new UserStore(migrated, new FakeTimeProvider()).Find("u1"));
     }
 
     [Fact]
