@@ -66,6 +66,7 @@ public static class CloudApp
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<Actors>();
         services.TryAddSingleton<ApplianceRegistry>();
         services.TryAddSingleton<CloudMetrics>();
         services.TryAddSingleton<EmbeddedBroker>();
