@@ -49,6 +49,7 @@ public static class CloudApp
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
         app.MapPolicy();
+        app.MapAudit();
         app.MapSessions();
         app.MapSessionStream();
         return app;

@@ -1,9 +1,15 @@
 using EdgeGateway.Cloud;
 using EdgeGateway.Cloud.Pairing;
+using EdgeGateway.Cloud.Policy;
 
 if (args is ["enroll-appliance", ..])
 {
     return EnrollCommand.Run(args[1..]);
+}
+
+if (args is ["audit-verify", ..])
+{
+    return AuditCommand.Run(args[1..]);
 }
 
 var app = CloudApp.Create(args);

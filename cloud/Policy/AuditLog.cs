@@ -37,22 +37,36 @@ public sealed record AuditEvent(
 /// <summary>The outcome of <see cref="AuditLog.Verify"/>: the events checked and the first broken link, if any. <c>FirstBrokenSeq</c>: The sequence number of the first event whose link does not hold; null when the chain is whole.</summary>
 public sealed record AuditVerification(bool Intact, long Events, long? FirstBrokenSeq, string Message);
 
-/// <summary>Filters for reading the log; null fields do not filter. Results are in sequence order, at most <see cref="Limit"/>.</summary>
-public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? UserId = null, string? ApplianceId = null, string? EndpointId = null, string? SessionId = null, long AfterSeq = 0, int Limit = 1000);
+/// <summary>
+/// Filters for reading the log; null fields do not filter. <see cref="From"/> is inclusive, <see cref="To"/> exclusive.
+/// <see cref="DomainId"/> keeps the events of one domain: those about its appliances, else those by its users (events
+/// with neither, such as a failed login under an unknown name, belong to the default domain). Results are in sequence
+/// order after <see cref="AfterSeq"/>, or with <see cref="NewestFirst"/> newest first before <see cref="BeforeSeq"/>;
+/// at most <see cref="Limit"/> (1–10,000).
+/// </summary>
+public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? UserId = null, string? ApplianceId = null, string? EndpointId = null, string? SessionId = null, long AfterSeq = 0, int Limit = 1000, string? DomainId = null, bool NewestFirst = false, long? BeforeSeq = null);
 
 /// <summary>
-/// The append-only, hash-chained audit log. Each event's <c>hash</c> is the SHA-256 (hex) of the previous event's hash
-/// and the event's canonical JSON (sequence number included), starting from 64 zeros; so an edited, deleted or
-/// reordered row breaks the chain at that row, and <see cref="Verify"/> names it. Triggers refuse UPDATE and DELETE
-/// (an accident); the chain catches the deliberate. Truncating the newest events is not visible in the chain itself:
-/// the SIEM export (which carries every hash) is the outside copy that shows it.
+/// The append-only, hash-chained audit log. Each event's <c>hash</c> is the HMAC-SHA256 (lower-case hex) of the
+/// previous event's hash, a newline and the event's canonical JSON (sequence number included), starting from 64 zeros
+/// (<see cref="Genesis"/>); so an edited, deleted or reordered row breaks the chain at that row, and <see cref="Verify"/>
+/// names it. The HMAC key (<see cref="KeyFileName"/>, 32 random bytes, owner-readable) lives in the data folder, not in
+/// the database: someone who can write the database but not read that file (a copied or restored database, a SQL
+/// login on a shared server) cannot recompute the chain after an edit, which a bare SHA-256 chain would let them do.
+/// Triggers refuse UPDATE and DELETE (an accident); the chain catches the deliberate. Truncating the newest events is
+/// not visible in the chain itself: the SIEM export (which carries every hash) is the outside copy that shows it.
+/// Appends are serialised (a lock and an immediate transaction) and cost one indexed read and one insert.
 /// </summary>
 public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, ILogger<AuditLog> logger)
 {
     /// <summary>The previous hash of the first event.</summary>
     public static readonly string Genesis = new('0', 64);
 
+    /// <summary>The key file's name in the data folder.</summary>
+    public const string KeyFileName = "audit-key";
+
     private readonly Lock _append = new();
+    private byte[]? _key;
 
     /// <summary>Appends an event and returns it with its sequence number and hashes. Never throws: a failure is logged (the action it records has happened).</summary>
     public AuditEvent? Append(AuditEvent e)
@@ -66,7 +80,7 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
                 using var transaction = connection.BeginTransaction(deferred: false);
                 var last = connection.Query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", r => (Seq: r.GetInt64(0), Hash: r.GetString(1))).FirstOrDefault();
                 var chained = e with { Seq = last.Seq + 1, At = time.GetUtcNow(), PrevHash = last.Hash ?? Genesis };
-                chained = chained with { Hash = ComputeHash(chained) };
+                chained = chained with { Hash = ComputeHash(chained, Key(create: true)!) };
                 connection.Execute(
                     """
                     INSERT INTO audit_events (seq, at, actor_id, actor_name, actor_role, action, outcome, reason, appliance_id, endpoint_id, session_id, source, detail, prev_hash, hash)
@@ -79,69 +93,162 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
                 return chained;
             }
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
             Log.AppendFailed(logger, e.Action, ex);
             return null;
         }
     }
 
-    /// <summary>Events matching <paramref name="query"/>, in sequence order.</summary>
+    /// <summary>Events matching <paramref name="query"/>, in sequence order (or newest first).</summary>
     public IReadOnlyList<AuditEvent> Read(AuditQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         using var connection = database.Open();
         return connection.Query(
             $"""
-            {Select} WHERE seq > $after
+            {Select} WHERE seq > $after AND ($before IS NULL OR seq < $before)
               AND ($from IS NULL OR at >= $from) AND ($to IS NULL OR at < $to)
               AND ($user IS NULL OR actor_id = $user) AND ($a IS NULL OR appliance_id = $a)
               AND ($e IS NULL OR endpoint_id = $e) AND ($s IS NULL OR session_id = $s)
-            ORDER BY seq LIMIT $limit
+              AND ($domain IS NULL OR COALESCE(
+                    (SELECT domain_id FROM appliances WHERE id = appliance_id),
+                    (SELECT domain_id FROM users WHERE id = actor_id),
+                    $default) = $domain)
+            ORDER BY seq {(query.NewestFirst ? "DESC" : "ASC")} LIMIT $limit
             """,
             ReadEvent,
-            ("$after", query.AfterSeq), ("$from", query.From is { } f ? Sql.Time(f) : null), ("$to", query.To is { } t ? Sql.Time(t) : null),
-            ("$user", query.UserId), ("$a", query.ApplianceId), ("$e", query.EndpointId), ("$s", query.SessionId), ("$limit", Math.Clamp(query.Limit, 1, 10_000)));
+            ("$after", query.AfterSeq), ("$before", query.BeforeSeq), ("$from", query.From is { } f ? Sql.Time(f) : null), ("$to", query.To is { } t ? Sql.Time(t) : null),
+            ("$user", query.UserId), ("$a", query.ApplianceId), ("$e", query.EndpointId), ("$s", query.SessionId),
+            ("$domain", query.DomainId), ("$default", PolicyStore.DefaultDomain), ("$limit", Math.Clamp(query.Limit, 1, 10_000)));
     }
 
-    /// <summary>Walks the whole chain in sequence order and reports the first event whose link or hash does not hold.</summary>
+    /// <summary>
+    /// Walks the whole chain in sequence order (streaming: memory does not grow with the log) and reports the first
+    /// event whose link does not hold: a gap in the sequence (a deleted row: the missing number), a previous hash that
+    /// is not the preceding event's hash (a row moved or replaced), a hash that does not match the content (an edited
+    /// row), or a row that cannot be read at all (a value of the wrong type). A log with events and no key file cannot
+    /// be checked and is reported broken at its first event.
+    /// </summary>
     public AuditVerification Verify()
     {
+        byte[]? key;
+        string keyProblem;
+        try
+        {
+            key = Key(create: false);
+            keyProblem = $"the key file {Path.Combine(database.DataDirectory, KeyFileName)} is missing, so no event can be checked";
+        }
+        catch (InvalidDataException ex)
+        {
+            (key, keyProblem) = (null, ex.Message.TrimEnd('.'));
+        }
+
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"{Select} ORDER BY seq";
         using var reader = command.ExecuteReader();
         var previous = Genesis;
-        long expectedSeq = 1, count = 0;
+        long expected = 1, count = 0;
         while (reader.Read())
         {
-            var e = ReadEvent(reader);
+            var seq = reader.GetInt64(0);
             count++;
-            string? broken =
-                e.Seq != expectedSeq ? $"event {expectedSeq} is missing (the next one is {e.Seq})"
-                : e.PrevHash != previous ? $"event {e.Seq} does not follow event {e.Seq - 1} (its previous hash differs): an event before it was changed, removed or moved"
-                : ComputeHash(e) != e.Hash ? $"event {e.Seq} was changed after it was written (its hash does not match its content)"
+            if (seq != expected)
+            {
+                return Broken(expected, count, seq < expected ? $"event {seq} is out of sequence" : $"event {expected} is missing (the next one is {seq})");
+            }
+
+            if (key is null)
+            {
+                return Broken(seq, count, keyProblem);
+            }
+
+            AuditEvent e;
+            try
+            {
+                e = ReadEvent(reader);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or FormatException)
+            {
+                return Broken(seq, count, $"event {seq} cannot be read (a value was replaced by one of the wrong type)");
+            }
+
+            var broken =
+                e.PrevHash != previous ? $"event {seq} does not follow event {seq - 1} (its previous hash differs): it was moved or replaced, or an event before it was"
+                : ComputeHash(e, key) != e.Hash ? $"event {seq} was changed after it was written (its hash does not match its content)"
                 : null;
             if (broken is not null)
             {
-                return new AuditVerification(false, count, e.Seq != expectedSeq ? expectedSeq : e.Seq, $"The audit log is broken at event {(e.Seq != expectedSeq ? expectedSeq : e.Seq)}: {broken}.");
+                return Broken(seq, count, broken);
             }
 
             previous = e.Hash;
-            expectedSeq++;
+            expected++;
         }
 
         return new AuditVerification(true, count, null, $"The audit log is intact: {count} events, every link holds.");
+
+        static AuditVerification Broken(long seq, long count, string why) =>
+            new(false, count, seq, $"The audit log is broken at event {seq}: {why}.");
     }
 
-    /// <summary>SHA-256 (lower-case hex) of the previous hash, a newline and the event's canonical JSON.</summary>
-    public static string ComputeHash(AuditEvent e)
+    /// <summary>HMAC-SHA256 (lower-case hex) under <paramref name="key"/> of the previous hash, a newline and the event's canonical JSON.</summary>
+    public static string ComputeHash(AuditEvent e, byte[] key)
     {
         ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(key);
         var canonical = JsonSerializer.Serialize(
             new Canonical(e.Seq, Sql.Time(e.At), e.ActorId, e.ActorName, e.ActorRole, e.Action, e.Outcome, e.Reason, e.ApplianceId, e.EndpointId, e.SessionId, e.Source, e.Detail),
             AuditJson.Default.Canonical);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(e.PrevHash + "\n" + canonical)));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(e.PrevHash + "\n" + canonical)));
+    }
+
+    /// <summary>
+    /// The chain's key from the data folder; with <paramref name="create"/>, made on first use (32 random bytes, Base64,
+    /// mode 0600, created exclusively so that two processes never write two keys). Null when absent and not to be created.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file does not hold a 32-byte Base64 key.</exception>
+    private byte[]? Key(bool create)
+    {
+        if (_key is { } cached)
+        {
+            return cached;
+        }
+
+        var path = Path.Combine(database.DataDirectory, KeyFileName);
+        if (!File.Exists(path))
+        {
+            if (!create)
+            {
+                return null;
+            }
+
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                using var stream = new FileStream(path, options);
+                using var writer = new StreamWriter(stream);
+                writer.WriteLine(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first: use theirs.
+            }
+        }
+
+        var key = new byte[32];
+        if (!Convert.TryFromBase64String(File.ReadAllText(path).Trim(), key, out var length) || length != key.Length)
+        {
+            throw new InvalidDataException($"The audit key file {path} does not hold a 32-byte Base64 key.");
+        }
+
+        return _key = key;
     }
 
     private const string Select = "SELECT seq, at, actor_id, actor_name, actor_role, action, outcome, reason, appliance_id, endpoint_id, session_id, source, detail, prev_hash, hash FROM audit_events";
@@ -167,4 +274,5 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(AuditLog.Canonical))]
 [JsonSerializable(typeof(AuditEvent))]
+[JsonSerializable(typeof(AuditEventView))]
 internal sealed partial class AuditJson : JsonSerializerContext;

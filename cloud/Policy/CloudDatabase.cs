@@ -13,6 +13,7 @@ public sealed class CloudDatabase
     {
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(options.Value.DataDirectory);
+        DataDirectory = options.Value.DataDirectory;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(options.Value.DataDirectory, "cloud.db"),
@@ -22,6 +23,9 @@ public sealed class CloudDatabase
         }.ToString();
         Migrate();
     }
+
+    /// <summary>The data folder the database file lives in (the audit log keeps its key beside it).</summary>
+    public string DataDirectory { get; }
 
     /// <summary>Opens a connection (pooled).</summary>
     public SqliteConnection Open()

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace EdgeGateway.Testing;
 
 /// <summary>Runs a short command to completion and captures its output (useradd, ssh-keygen, sshd -t…).</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? input = null, CancellationToken cancellationToken = default)
     {
@@ -51,7 +51,8 @@ internal static class ProcessRunner
     }
 }
 
-internal sealed record ProcessResult(string FileName, int ExitCode, string Output, string Error)
+/// <summary>A finished command: its exit code and what it wrote to standard output and standard error.</summary>
+public sealed record ProcessResult(string FileName, int ExitCode, string Output, string Error)
 {
     public InvalidOperationException ToException() =>
         new($"{FileName} exited with code {ExitCode}: {(Error.Length > 0 ? Error : Output).Trim()}");
