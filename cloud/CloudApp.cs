@@ -50,6 +50,7 @@ public static class CloudApp
         app.MapOpenApi();
         app.MapPolicy();
         app.MapAudit();
+        app.MapHistory();
         app.MapSessions();
         app.MapSessionStream();
         return app;
@@ -67,6 +68,7 @@ public static class CloudApp
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<SessionHistory>();
         services.TryAddSingleton<Actors>();
         services.TryAddSingleton<ApplianceRegistry>();
         services.TryAddSingleton<CloudMetrics>();

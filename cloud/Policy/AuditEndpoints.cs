@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http.Extensions;
 
 namespace EdgeGateway.Cloud.Policy;
 
@@ -78,8 +77,8 @@ internal static class AuditEndpoints
         }
 
         var query = context.Request.Query;
-        if (!TryLong(query, "before", 1, long.MaxValue, null, out var before, out var error)
-            || !TryLong(query, "limit", 1, MaxEventsLimit, 100, out var limit, out error))
+        if (!QueryParameters.TryLong(query, "before", 1, long.MaxValue, null, out var before, out var error)
+            || !QueryParameters.TryLong(query, "limit", 1, MaxEventsLimit, 100, out var limit, out error))
         {
             return Error(error, StatusCodes.Status400BadRequest);
         }
@@ -96,15 +95,15 @@ internal static class AuditEndpoints
         }
 
         var query = context.Request.Query;
-        if (!TryTime(query, "from", out var from, out var error)
-            || !TryTime(query, "to", out var to, out error)
-            || !TryLong(query, "after", 0, long.MaxValue, 0, out var after, out error)
-            || !TryLong(query, "limit", 1, MaxExportLimit, DefaultExportLimit, out var limit, out error))
+        if (!QueryParameters.TryTime(query, "from", out var from, out var error)
+            || !QueryParameters.TryTime(query, "to", out var to, out error)
+            || !QueryParameters.TryLong(query, "after", 0, long.MaxValue, 0, out var after, out error)
+            || !QueryParameters.TryLong(query, "limit", 1, MaxExportLimit, DefaultExportLimit, out var limit, out error))
         {
             return Error(error, StatusCodes.Status400BadRequest);
         }
 
-        var filter = new AuditQuery(from, to, Text(query, "userId"), Text(query, "applianceId"), Text(query, "endpointId"), Text(query, "sessionId"), after!.Value, (int)limit!.Value);
+        var filter = new AuditQuery(from, to, QueryParameters.Text(query, "userId"), QueryParameters.Text(query, "applianceId"), QueryParameters.Text(query, "endpointId"), QueryParameters.Text(query, "sessionId"), after!.Value, (int)limit!.Value);
         if (!Authorize(context, actors, audit, "audit.export", out var actor, out var refusal, filter))
         {
             return refusal;
@@ -114,12 +113,7 @@ internal static class AuditEndpoints
         var events = audit.Read(filter with { DomainId = actor.DomainId });
         if (events.Count == filter.Limit)
         {
-            var next = new QueryBuilder(query.Where(p => p.Key != "after").SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? string.Empty))))
-            {
-                { "after", events[^1].Seq.ToString(CultureInfo.InvariantCulture) },
-            };
-            var url = UriHelper.BuildAbsolute(context.Request.Scheme, context.Request.Host, context.Request.PathBase, context.Request.Path, next.ToQueryString());
-            context.Response.Headers.Link = $"<{url}>; rel=\"next\"";
+            QueryParameters.LinkNext(context, "after", events[^1].Seq.ToString(CultureInfo.InvariantCulture));
         }
 
         context.Response.ContentType = "application/x-ndjson; charset=utf-8";
@@ -166,51 +160,6 @@ internal static class AuditEndpoints
         if (q.UserId is { } user) { parts.Add("user " + user); }
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"after {q.AfterSeq}, limit {q.Limit}"));
         return string.Join(", ", parts);
-    }
-
-    private static string? Text(IQueryCollection query, string name) =>
-        query.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
-
-    /// <summary>Reads an optional ISO 8601 time (a time without an offset is UTC).</summary>
-    internal static bool TryTime(IQueryCollection query, string name, out DateTimeOffset? value, out string error)
-    {
-        value = null;
-        error = string.Empty;
-        if (Text(query, name) is not { } text)
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-
-        error = $"'{name}' is not a time: give ISO 8601, e.g. 2030-01-02T03:04:05Z.";
-        return false;
-    }
-
-    /// <summary>Reads an optional whole number in [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="fallback"/>.</summary>
-    internal static bool TryLong(IQueryCollection query, string name, long min, long max, long? fallback, out long? value, out string error)
-    {
-        value = fallback;
-        error = string.Empty;
-        if (Text(query, name) is not { } text)
-        {
-            return true;
-        }
-
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max)
-        {
-            value = parsed;
-            return true;
-        }
-
-        error = max == long.MaxValue
-            ? $"'{name}' must be a whole number from {min}."
-            : $"'{name}' must be a whole number from {min} to {max}.";
-        return false;
     }
 
     private static IResult Error(string message, int status) =>
