@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # EdgeGateway benchmarks (docs/BENCHMARKS.md). Builds in Release, then runs every scenario side by side with its
-# baseline: keystroke latency, terminal bytes, fan-out, scale of one node, appliance footprint, codec.
+# baseline: keystroke latency, terminal bytes, fan-out, scale of one node, dead devices, joint sessions (admin terminate),
+# appliance footprint, codec.
 #
 #   scripts/bench.sh            full run (~20-30 min on 2 cores; publishes the appliance's R2R/trimmed/AOT variants)
 #   scripts/bench.sh --quick    every scenario, small (under two minutes): asserts each one produced numbers
-#   scripts/bench.sh --only keystroke,fanout    some scenarios (ids: keystroke bytes fanout scale display field footprint codec)
+#   scripts/bench.sh --only keystroke,fanout    some scenarios (ids: keystroke bytes fanout scale display field joint footprint codec)
 #   scripts/bench.sh --profile --only keystroke,fanout    also perf profiles (results/…/profile/); its timings are perturbed
 #
 # Prints the table; writes results/<date>-<mode>/ (results.json, table.md, table.txt, ratios.svg, latency.svg,

@@ -19,6 +19,7 @@ public static class BenchRunner
         new ScaleScenario(),
         new DisplayScenario(),
         new FieldScenario(),
+        new JointScenario(),
         new FootprintScenario(),
         new CodecScenario(),
     ];
@@ -133,6 +134,7 @@ public static class BenchRunner
         ScaleScenario => ScaleScenario.Number,
         DisplayScenario => DisplayScenario.Number,
         FieldScenario => FieldScenario.Number,
+        JointScenario => JointScenario.Number,
         FootprintScenario => FootprintScenario.Number,
         CodecScenario => CodecScenario.Number,
         _ => scenario.Id,

@@ -65,6 +65,12 @@ public sealed record BenchSettings
     /// <summary>Freeze and drop trials in the field scenario.</summary>
     public int FieldTrials { get; init; }
 
+    /// <summary>Terminate (and join-by-code) runs of the joint-session scenario, each a fresh session with <see cref="JointViewers"/> viewers.</summary>
+    public int JointRuns { get; init; }
+
+    /// <summary>Viewers (distinct users with access) watching each joint-session run.</summary>
+    public int JointViewers { get; init; } = 10;
+
     /// <summary>Record perf profiles of the cloud and the harness during the keystroke and fan-out scenarios.</summary>
     public bool Profile { get; init; }
 
@@ -93,6 +99,7 @@ public sealed record BenchSettings
         Codec = CodecJob.Medium,
         LivenessInterval = TimeSpan.FromSeconds(5), // the appliance's default
         FieldTrials = 3,
+        JointRuns = 60,
     };
 
     /// <summary>Every scenario, small: proves each one runs and produces numbers (under two minutes).</summary>
@@ -121,6 +128,7 @@ public sealed record BenchSettings
         Codec = CodecJob.Short,
         LivenessInterval = TimeSpan.FromSeconds(1),
         FieldTrials = 1,
+        JointRuns = 5,
     };
 
     /// <summary>The test suite's smoke run: quick, smaller still.</summary>
@@ -139,6 +147,8 @@ public sealed record BenchSettings
         FootprintSettle = TimeSpan.FromSeconds(1),
         FootprintSessionWindow = TimeSpan.FromSeconds(3),
         Codec = CodecJob.Dry,
+        JointRuns = 2,
+        JointViewers = 3,
     };
 }
 

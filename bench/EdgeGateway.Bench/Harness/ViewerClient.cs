@@ -30,6 +30,7 @@ public sealed class ViewerClient : IAsyncDisposable
     private long _frames;
     private long _textMessages;
     private long _lastSequence = -1;
+    private long _closedAt;
 
     private ViewerClient(ClientWebSocket socket, FrameObserver? observer)
     {
@@ -52,6 +53,9 @@ public sealed class ViewerClient : IAsyncDisposable
 
     /// <summary>Completes when the stream closed.</summary>
     public Task Ended => _ended.Task;
+
+    /// <summary>Stopwatch timestamp at which the server's close frame arrived (or the connection broke); 0 while open.</summary>
+    public long ClosedAt => Interlocked.Read(ref _closedAt);
 
     public static async Task<ViewerClient> ConnectAsync(Uri baseAddress, string cookieHeader, X509Certificate2 authority, FrameObserver? observer, CancellationToken cancellationToken, string sessionId)
     {
@@ -120,6 +124,7 @@ public sealed class ViewerClient : IAsyncDisposable
                 var receivedAt = Stopwatch.GetTimestamp();
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    Interlocked.CompareExchange(ref _closedAt, receivedAt, 0);
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
                     break;
                 }
@@ -149,6 +154,7 @@ public sealed class ViewerClient : IAsyncDisposable
         }
         finally
         {
+            Interlocked.CompareExchange(ref _closedAt, Stopwatch.GetTimestamp(), 0);
             _firstFrame.TrySetResult();
             _ended.TrySetResult();
         }

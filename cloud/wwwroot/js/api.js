@@ -114,3 +114,35 @@ export function streamUrl(id) {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.href;
 }
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (value !== undefined && value !== null && value !== '') {
+      search.set(name, String(value));
+    }
+  }
+
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Sessions (ended and running), newest first: {applianceId, endpointId, userId, from, to, before, limit}. */
+export function listHistory(params) {
+  return request('GET', `api/history/sessions${query(params)}`);
+}
+
+/** Walks the audit log's hash chain: {intact, events, firstBrokenSeq, message}. Domain admins. */
+export function verifyAudit() {
+  return request('GET', 'api/audit/verify');
+}
+
+/** The latest audit events, newest first: {before, limit}. Domain admins. */
+export function listAuditEvents(params) {
+  return request('GET', `api/audit/events${query(params)}`);
+}
+
+/** The address of the JSON-lines export (a download; the cloud audits it). */
+export function auditExportUrl(params) {
+  return `api/audit/export${query(params)}`;
+}

@@ -1,9 +1,11 @@
-// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}) so that a second tab
-// can open a session directly. Each view returns a dispose function that the router calls on leaving.
+// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/history?…, #/audit) so that a
+// second tab can open a session directly. Each view returns a dispose function that the router calls on leaving.
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
 import { h } from './dom.js';
+import { renderAudit } from './views/audit.js';
 import { renderDashboard } from './views/dashboard.js';
+import { renderHistory } from './views/history.js';
 import { renderLogin } from './views/login.js';
 import { renderSession } from './views/session.js';
 
@@ -12,6 +14,8 @@ const userArea = document.getElementById('user-area');
 const userName = document.getElementById('current-user');
 const userRole = document.getElementById('current-role');
 const logoutButton = document.getElementById('logout');
+const navigation = document.getElementById('app-nav');
+const auditLink = document.getElementById('nav-audit');
 
 let user = null;
 let disposeView = null;
@@ -26,6 +30,15 @@ function parseRoute(hash) {
 
   if (path === '/login') {
     return { name: 'login' };
+  }
+
+  const history = /^\/history\/?(?:\?(.*))?$/.exec(path);
+  if (history) {
+    return { name: 'history', params: new URLSearchParams(history[1] ?? '') };
+  }
+
+  if (path === '/audit') {
+    return { name: 'audit' };
   }
 
   return { name: 'dashboard' };
@@ -54,6 +67,10 @@ function route({ notice } = {}) {
 
   if (target.name === 'session') {
     show(renderSession, { sessionId: target.sessionId, user });
+  } else if (target.name === 'history') {
+    show(renderHistory, { user, params: target.params });
+  } else if (target.name === 'audit' && user.role === 'domain-admin') {
+    show(renderAudit, { user });
   } else {
     show(renderDashboard, { user });
   }
@@ -68,6 +85,8 @@ function onSignedIn(signedIn) {
 
 function showUser() {
   userArea.hidden = !user;
+  navigation.hidden = !user || user.role === 'guest';
+  auditLink.hidden = user?.role !== 'domain-admin';
   userName.textContent = user?.name ?? '';
   userRole.textContent = user?.role ? formatRole(user.role) : '';
 }
