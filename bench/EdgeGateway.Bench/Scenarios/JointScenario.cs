@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using EdgeGateway.Bench.Harness;
 using EdgeGateway.Bench.Reporting;
 using EdgeGateway.Cloud.Configuration;
 using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +17,9 @@ namespace EdgeGateway.Bench.Scenarios;
 /// <see cref="BenchSettings.JointViewers"/> other technicians (each with access of their own) watch. Per run, a fresh
 /// session; the clock starts as the admin's <c>DELETE /api/sessions/{id}</c> goes out and stops (a) when the last
 /// participant's WebSocket has the server's close frame, (b) when the device's SSH session process (a real sshd's
-/// <c>sshd: user@pts</c>) has exited. Goal: p99 ≤ 250 ms.
+/// <c>sshd: user@pts</c>) has exited. Goal: p99 ≤ 250 ms. Before that, every viewer joins by the session's code
+/// (<c>POST /api/join</c>) and opens the stream, one after the other: the time from the join request going out to the
+/// viewer's first output frame (the screen's keyframe) is the join figure.
 /// </summary>
 public sealed class JointScenario : IScenario
 {
@@ -23,7 +28,7 @@ public sealed class JointScenario : IScenario
 
     public string Id => "joint";
 
-    public string Title => "Joint sessions: admin terminate";
+    public string Title => "Joint sessions: join by code, admin terminate";
 
     public async Task RunAsync(BenchContext context)
     {
@@ -43,9 +48,10 @@ public sealed class JointScenario : IScenario
         var socketsClosed = new List<double>();
         var deviceClosed = new List<double>();
         var answered = new List<double>();
+        var joins = new List<double>();
         for (var run = 0; run < settings.JointRuns; run++)
         {
-            var (sockets, device, api) = await TerminateRunAsync(context, stack, admin, controller, viewers, applianceId);
+            var (sockets, device, api) = await TerminateRunAsync(context, stack, admin, controller, viewers, applianceId, joins);
             socketsClosed.Add(sockets);
             deviceClosed.Add(device);
             answered.Add(api);
@@ -69,19 +75,16 @@ public sealed class JointScenario : IScenario
         {
             Note = "The DELETE's round trip as the admin's browser sees it.",
         });
-        context.Add(new Figure
+        context.Add(Figure.Alone(Number, "join by code → first frame on screen", "ms", Distribution.Of(joins)) with
         {
-            Scenario = Number,
-            Name = "join by code → first frame on screen",
-            Unit = "ms",
-            Status = FigureStatus.NotYet,
-            Note = "POST /api/join {code} is not on main yet (issue 9, lead).",
+            Note = $"POST /api/join {{code}} going out → the viewer's first output frame on its WebSocket (join answered, stream opened over TLS, keyframe received); {joins.Count} joins, {viewers.Count} per session, one after the other, the Controller's stream open.",
         });
     }
 
     /// <summary>
-    /// The Controller and the viewers: technicians with a grant to the bench appliance's endpoints, written to the running
-    /// cloud's database (as an admin's grant would), since the admin API is not what is measured.
+    /// The Controller and the viewers: technicians with a grant to the bench appliance's endpoints, and an endpoint policy
+    /// that admits them all, written to the running cloud's database (as an admin would set them), since the admin API is
+    /// not what is measured.
     /// </summary>
     private static List<(string Name, string Password)> CreatePeople(BenchStack stack, string applianceId, int viewers)
     {
@@ -98,28 +101,25 @@ public sealed class JointScenario : IScenario
             people.Add((name, password));
         }
 
+        // The default maximum (10) counts the Controller: room for the Controller and every viewer.
+        policy.SetEndpointPolicy(applianceId, InProcessAppliance.EndpointId, EndpointPolicy.Default with { MaxParticipants = viewers + 1 });
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         return people;
     }
 
     private static async Task<(double Sockets, double Device, double Api)> TerminateRunAsync(
-        BenchContext context, BenchStack stack, WebUser admin, WebUser controller, IReadOnlyList<WebUser> viewers, string applianceId)
+        BenchContext context, BenchStack stack, WebUser admin, WebUser controller, IReadOnlyList<WebUser> viewers, string applianceId, List<double> joins)
     {
         var (sessionId, _) = await stack.StartSessionAsync(controller, applianceId);
         var streams = new List<ViewerClient>();
         try
         {
             streams.Add(await stack.OpenStreamAsync(controller, sessionId, null));
+            await streams[0].FirstFrame.WaitAsync(Wait, context.Cancellation);
+            var code = (await controller.Http.GetFromJsonAsync<JsonElement>(new Uri($"/api/sessions/{sessionId}", UriKind.Relative), context.Cancellation)).GetProperty("code").GetString();
             foreach (var viewer in viewers)
             {
-                // Joining from the list admits a viewer where the cloud asks for it; a cloud without the route lets them watch.
-                using var joined = await viewer.Http.PostAsync(new Uri($"/api/sessions/{sessionId}/join", UriKind.Relative), null, context.Cancellation);
-                if (!joined.IsSuccessStatusCode && joined.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed))
-                {
-                    throw new InvalidOperationException($"{viewer.Name} could not join: {(int)joined.StatusCode} {await joined.Content.ReadAsStringAsync(context.Cancellation)}");
-                }
-
-                streams.Add(await stack.OpenStreamAsync(viewer, sessionId, null));
+                joins.Add(await JoinByCodeAsync(context, stack, viewer, sessionId, code!, streams));
             }
 
             await Task.WhenAll(streams.Select(s => s.FirstFrame)).WaitAsync(Wait, context.Cancellation);
@@ -146,6 +146,28 @@ public sealed class JointScenario : IScenario
                 await stream.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Joins by code as the page does (the join, then the stream); returns ms from the join request to the first output frame.</summary>
+    private static async Task<double> JoinByCodeAsync(BenchContext context, BenchStack stack, WebUser viewer, string sessionId, string code, List<ViewerClient> streams)
+    {
+        long firstFrameAt = 0;
+        var sent = Stopwatch.GetTimestamp();
+        using (var joined = await viewer.Http.PostAsJsonAsync(new Uri("/api/join", UriKind.Relative), new { code }, context.Cancellation))
+        {
+            var text = await joined.Content.ReadAsStringAsync(context.Cancellation);
+            if (joined.StatusCode != HttpStatusCode.OK || JsonDocument.Parse(text).RootElement.GetProperty("id").GetString() != sessionId)
+            {
+                throw new InvalidOperationException($"{viewer.Name} could not join by code: {(int)joined.StatusCode} {text}");
+            }
+        }
+
+        var stream = await stack.OpenStreamAsync(viewer, sessionId, (in FrameHeader _, ReadOnlySpan<byte> _, long at) => Interlocked.CompareExchange(ref firstFrameAt, at, 0));
+        streams.Add(stream);
+        await stream.FirstFrame.WaitAsync(Wait, context.Cancellation);
+        return Interlocked.Read(ref firstFrameAt) is > 0 and var at
+            ? Stopwatch.GetElapsedTime(sent, at).TotalMilliseconds
+            : throw new InvalidOperationException($"{viewer.Name}'s stream closed before a frame arrived.");
     }
 
     /// <summary>The one sshd process of the session (the bench's device serves nothing else meanwhile; the last run's is gone).</summary>
