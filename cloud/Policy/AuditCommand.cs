@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeGateway.Cloud.Policy;
 
 /// <summary>
-/// <c>audit-verify [--Cloud:DataDirectory=DIR]</c>: walks the audit log's hash chain (<see cref="AuditLog.Verify"/>) in
+/// <c>audit-verify [--Cloud:DataDirectory=DIR] [--expect=SEQ:HASH]</c>: walks the audit log's hash chain (<see cref="AuditLog.Verify"/>) in
 /// the cloud's data folder, prints the result and exits 0 when intact, 1 when broken, 2 when there is nothing to check
 /// (no database there, or bad arguments). Reads its settings as the service does (appsettings.json in the working
 /// folder, environment variables such as <c>Cloud__DataDirectory</c>, then arguments), so it runs beside a running cloud
@@ -16,16 +16,24 @@ internal static class AuditCommand
     public static int Run(string[] args)
     {
         CloudOptions options = new();
+        (long, string)? anchor = null;
         try
         {
-            new ConfigurationBuilder()
+            var configuration = new ConfigurationBuilder()
                 .SetBasePath(Directory.GetCurrentDirectory())
                 .AddJsonFile("appsettings.json", optional: true)
                 .AddEnvironmentVariables()
                 .AddCommandLine(args)
-                .Build()
-                .GetSection(CloudOptions.Section)
-                .Bind(options);
+                .Build();
+            configuration.GetSection(CloudOptions.Section).Bind(options);
+            if (configuration["expect"] is { } expect)
+            {
+                // --expect=SEQ:HASH, the last event a SIEM holds
+                var parts = expect.Split(':');
+                anchor = parts.Length == 2 && long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var seq) && seq > 0 && parts[1].Length > 0
+                    ? (seq, parts[1])
+                    : throw new FormatException();
+            }
         }
         catch (FormatException)
         {
@@ -46,7 +54,7 @@ internal static class AuditCommand
 
         var database = new CloudDatabase(Microsoft.Extensions.Options.Options.Create(options));
         var audit = new AuditLog(database, TimeProvider.System, NullLogger<AuditLog>.Instance);
-        var result = audit.Verify();
+        var result = audit.Verify(anchor);
         Console.WriteLine(result.Message);
         if (File.Exists(Path.Combine(options.DataDirectory, AuditLog.KeyFileName)))
         {
@@ -64,7 +72,8 @@ internal static class AuditCommand
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: audit-verify [--Cloud:DataDirectory=<cloud data folder>]");
+        Console.Error.WriteLine("usage: audit-verify [--Cloud:DataDirectory=<cloud data folder>] [--expect=<seq>:<hash>]");
+        Console.Error.WriteLine("       --expect: an event from an exported copy (a SIEM's last one) that the log must still hold as it was");
         Console.Error.WriteLine("       exits 0 when the audit log is intact, 1 when it is broken, 2 when there is nothing to check");
         return 2;
     }

@@ -32,7 +32,8 @@ public sealed record AuditActorView(string? Id, string? Name, string? Role);
 public sealed record AuditTargetView(string? ApplianceId, string? EndpointId, string? SessionId);
 
 /// <summary>
-/// The audit API, for domain admins (<see cref="Act.ReadAudit"/>): <c>GET /api/audit/verify</c> walks the hash chain;
+/// The audit API, for domain admins (<see cref="Act.ReadAudit"/>): <c>GET /api/audit/verify[?seq&amp;hash]</c> walks the
+/// hash chain (and checks it still holds an exported event: <see cref="AuditLog.Verify"/>);
 /// <c>GET /api/audit/events</c> the latest events for the audit page; <c>GET /api/audit/export</c> JSON lines for a
 /// SIEM, paged by sequence number with the next page in a <c>Link: &lt;…&gt;; rel="next"</c> header (RFC 8288), over
 /// HTTPS only. Verify and export are audited (<c>audit.verify</c>, <c>audit.export</c>); reading stays within the
@@ -64,7 +65,19 @@ internal static class AuditEndpoints
             return refusal;
         }
 
-        var result = audit.Verify();
+        var query = context.Request.Query;
+        if (!QueryParameters.TryLong(query, "seq", 1, long.MaxValue, null, out var seq, out var error))
+        {
+            return Error(error, StatusCodes.Status400BadRequest);
+        }
+
+        var hash = QueryParameters.Text(query, "hash");
+        if ((seq is null) != (hash is null))
+        {
+            return Error("Give both 'seq' and 'hash' of an exported event, or neither.", StatusCodes.Status400BadRequest);
+        }
+
+        var result = audit.Verify(seq is { } s ? (s, hash!) : null);
         audit.Record(actor, "audit.verify", Decision.Allow, detail: result.Intact ? $"intact, {result.Events} events" : $"broken at event {result.FirstBrokenSeq}");
         return TypedResults.Ok(result);
     }

@@ -128,9 +128,11 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
     /// event whose link does not hold: a gap in the sequence (a deleted row: the missing number), a previous hash that
     /// is not the preceding event's hash (a row moved or replaced), a hash that does not match the content (an edited
     /// row), or a row that cannot be read at all (a value of the wrong type). A log with events and no key file cannot
-    /// be checked and is reported broken at its first event.
+    /// be checked and is reported broken at its first event. With <paramref name="anchor"/> — an event's sequence number
+    /// and hash from an outside copy (the SIEM's last exported event) — a log that no longer holds that event as it was
+    /// (truncated, or rewritten by someone with the key) is reported broken at that event.
     /// </summary>
-    public AuditVerification Verify()
+    public AuditVerification Verify((long Seq, string Hash)? anchor = null)
     {
         byte[]? key;
         string keyProblem;
@@ -183,8 +185,18 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
                 return Broken(seq, count, broken);
             }
 
+            if (anchor is { } a && a.Seq == seq && !string.Equals(a.Hash, e.Hash, StringComparison.OrdinalIgnoreCase))
+            {
+                return Broken(seq, count, "its hash differs from the exported copy's: the log was rewritten from there on");
+            }
+
             previous = e.Hash;
             expected++;
+        }
+
+        if (anchor is { } missing && missing.Seq >= expected)
+        {
+            return Broken(missing.Seq, count, $"the log ends at event {expected - 1}, but the exported copy holds event {missing.Seq}: events were removed from the end");
         }
 
         return new AuditVerification(true, count, null, $"The audit log is intact: {count} events, every link holds.");

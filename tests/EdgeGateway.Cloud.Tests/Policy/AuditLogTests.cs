@@ -182,11 +182,37 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public void Deleting_the_newest_events_is_not_visible_in_the_chain_alone()
     {
-        // Documented limit: the exported copy (with its hashes) is what shows a truncated tail.
+        // The chain alone cannot show it; an exported copy can (the next test).
         DropTriggers();
         Execute("DELETE FROM audit_events WHERE seq > 18");
 
         Assert.Equal(new AuditVerification(true, 18, null, "The audit log is intact: 18 events, every link holds."), _audit.Verify());
+    }
+
+    [Fact]
+    public async Task An_exported_copy_shows_a_truncated_tail_and_a_rewrite_with_the_key()
+    {
+        var exported = _audit.Read(new AuditQuery(AfterSeq: 19, Limit: 1))[0];
+        var anchor = (exported.Seq, exported.Hash);
+        Assert.True(_audit.Verify(anchor).Intact);
+
+        DropTriggers();
+        Execute("DELETE FROM audit_events WHERE seq > 18");
+        var truncated = _audit.Verify(anchor);
+        SqliteConnection.ClearAllPools();
+        var cli = await ProcessRunner.RunAsync(ProductBinaries.DotnetHost, [ProductBinaries.CloudDll, "audit-verify", $"--Cloud:DataDirectory={_temp.Path}", $"--expect={exported.Seq}:{exported.Hash}"]);
+
+        Assert.Equal((false, 20L), (truncated.Intact, truncated.FirstBrokenSeq));
+        Assert.Equal("The audit log is broken at event 20: the log ends at event 18, but the exported copy holds event 20: events were removed from the end.", truncated.Message);
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Equal(truncated.Message, cli.Output.Trim());
+
+        // Someone with the key appends different events in their place: still not the exported event 20.
+        Execute("DELETE FROM audit_events WHERE seq > 18");
+        _audit.Append(new AuditEvent("auth.login", "allowed", Detail: "forged 19"));
+        _audit.Append(new AuditEvent("auth.login", "allowed", Detail: "forged 20"));
+        Assert.True(_audit.Verify().Intact);
+        Assert.StartsWith("The audit log is broken at event 20: its hash differs from the exported copy's", _audit.Verify(anchor).Message, StringComparison.Ordinal);
     }
 
     [Fact]
