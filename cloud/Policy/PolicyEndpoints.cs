@@ -11,6 +11,9 @@ internal static class PolicyEndpoints
 
     public sealed record ErrorResponse(string Error);
 
+    /// <summary>What <c>GET /api/me</c> answers for a guest: no account, a name they gave, role <c>guest</c>.</summary>
+    public sealed record GuestInfo(string Id, string Name, string Role);
+
     public static void MapPolicy(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
@@ -21,8 +24,11 @@ internal static class PolicyEndpoints
             return TypedResults.NoContent();
         });
 
-        app.MapGet("/api/me", (ClaimsPrincipal user, UserStore users) =>
-            users.Find(user.FindFirstValue(ClaimTypes.NameIdentifier)!) is { } found ? Results.Ok(found) : Results.Unauthorized())
+        // A guest (signed in by an invite link) has no account: {id, name, role: "guest"} from the cookie.
+        app.MapGet("/api/me", (HttpContext context, Actors actors, UserStore users) =>
+            actors.Resolve(context) is not { } actor ? Results.Unauthorized()
+            : actor.IsGuest ? Results.Ok(new GuestInfo(actor.Id, actor.Name, Roles.Guest))
+            : users.Find(actor.Id) is { } found ? Results.Ok(found) : Results.Unauthorized())
             .RequireAuthorization().WithTags("Auth");
 
         app.MapGet("/api/appliances", (ApplianceRegistry registry) => TypedResults.Ok(registry.List()))

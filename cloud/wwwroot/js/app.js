@@ -1,11 +1,13 @@
-// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}) so that a second tab
-// can open a session directly. Each view returns a dispose function that the router calls on leaving.
+// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/join, #/invite/{key}) so
+// that a second tab can open a session directly. Each view returns a dispose function that the router calls on leaving.
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
 import { h } from './dom.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderLogin } from './views/login.js';
 import { renderSession } from './views/session.js';
+import { renderGuestHome, renderInvite } from './views/invite.js';
+import { renderJoin } from './views/join.js';
 
 const main = document.getElementById('main');
 const userArea = document.getElementById('user-area');
@@ -16,6 +18,7 @@ const logoutButton = document.getElementById('logout');
 let user = null;
 let disposeView = null;
 let routedHash = null;
+let signingIn = false; // an invite's visitor chose to sign in: show the sign-in form on the invite's address
 
 function parseRoute(hash) {
   const path = hash.replace(/^#/, '') || '/';
@@ -26,6 +29,16 @@ function parseRoute(hash) {
 
   if (path === '/login') {
     return { name: 'login' };
+  }
+
+  // Joint sessions: join by code, invite links (#/invite/{key} is open to visitors who are not signed in).
+  if (path === '/join') {
+    return { name: 'join' };
+  }
+
+  const invite = /^\/invite\/([^/?#]+)\/?$/.exec(path);
+  if (invite) {
+    return { name: 'invite', key: decodeURIComponent(invite[1]) };
   }
 
   return { name: 'dashboard' };
@@ -46,6 +59,34 @@ function route({ notice } = {}) {
 
   routedHash = location.hash;
   showUser();
+  if (target.name === 'invite') {
+    if (signingIn) {
+      signingIn = false; // after signing in, the invite is redeemed for the account
+      show(renderLogin, { notice: 'Sign in to accept the invitation.', onSignedIn });
+      return;
+    }
+
+    show(renderInvite, {
+      key: target.key,
+      user,
+      onSignedIn: (guest) => {
+        user = guest;
+        showUser();
+      },
+      onSignIn: () => {
+        signingIn = true;
+        route();
+      },
+    });
+    return; // the view focuses its name field
+  }
+
+  if (user?.role === 'guest' && target.name !== 'session') {
+    show(renderGuestHome, {});
+    focusHeading();
+    return;
+  }
+
   if (!user) {
     // Stay on the requested address (a shared #/sessions/… link) and show it after signing in.
     show(renderLogin, { notice, onSignedIn });
@@ -54,6 +95,8 @@ function route({ notice } = {}) {
 
   if (target.name === 'session') {
     show(renderSession, { sessionId: target.sessionId, user });
+  } else if (target.name === 'join') {
+    show(renderJoin, { user });
   } else {
     show(renderDashboard, { user });
   }

@@ -2,10 +2,11 @@
 // Data refreshes every 5 s; durations tick every second. A section is rebuilt only when what it shows
 // changed, so focus and hover survive a refresh.
 
-import { listAppliances, listSessions } from '../api.js';
+import { joinSession, listAppliances, listSessions } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { elapsedSince, formatAgo, formatDuration, formatTime } from '../format.js';
 import { openConnectDialog } from './connect-dialog.js';
+import { joinByCodeForm } from './join.js';
 
 const REFRESH_MS = 5000;
 const TICK_MS = 1000;
@@ -31,13 +32,17 @@ export function renderDashboard(root, { user }) {
     h('p', { class: 'muted' }, 'Loading appliances…'));
   const sessionsBody = h('div', { class: 'table-wrap', testid: 'sessions', 'aria-busy': 'true' },
     h('p', { class: 'muted' }, 'Loading connections…'));
+  const joinError = h('p', { class: 'form-error', role: 'alert', testid: 'session-join-error', hidden: true });
 
   root.replaceChildren(h('div', { class: 'dashboard' },
     h('div', { class: 'page-heading' }, heading,
       h('p', { class: 'muted' }, 'Start a remote connection to a device, or watch one that is running.')),
     refreshError,
     h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
-      h('h2', { id: 'sessions-heading', class: 'panel-title' }, 'Current remote connections'),
+      h('div', { class: 'panel-title panel-title-row' },
+        h('h2', { id: 'sessions-heading' }, 'Current remote connections'),
+        joinByCodeForm({ compact: true })),
+      joinError,
       sessionsBody),
     h('section', { class: 'panel', 'aria-labelledby': 'appliances-heading' },
       h('h2', { id: 'appliances-heading', class: 'panel-title' }, 'Appliances'),
@@ -147,7 +152,8 @@ export function renderDashboard(root, { user }) {
   // --- Sessions --------------------------------------------------------------------------------------
   function showSessions(sessions) {
     const current = sessions.filter((s) => s.status !== 'ended');
-    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status]));
+    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status,
+      (s.participants ?? []).map((p) => [p.id, p.name, p.role, p.connected])]));
     if (key === sessionsKey) {
       return;
     }
@@ -166,6 +172,7 @@ export function renderDashboard(root, { user }) {
         h('th', { scope: 'col' }, 'Endpoint'),
         h('th', { scope: 'col' }, 'Code'),
         h('th', { scope: 'col' }, 'Controller'),
+        h('th', { scope: 'col' }, 'Participants'),
         h('th', { scope: 'col' }, 'Started'),
         h('th', { scope: 'col' }, 'Duration'),
         h('th', { scope: 'col', class: 'num' }, 'Viewers'),
@@ -175,22 +182,51 @@ export function renderDashboard(root, { user }) {
 
   function sessionRow(session) {
     const mine = session.controller?.id !== undefined && String(session.controller.id) === String(user?.id);
+    const participants = Array.isArray(session.participants) ? session.participants : [];
+    const others = participants.filter((p) => p.role !== 'controller');
+    const inside = participants.some((p) => String(p.id) === String(user?.id));
     const href = `#/sessions/${encodeURIComponent(session.id)}`;
     return h('tr', { testid: `session-row-${session.id}` },
       h('th', { scope: 'row' }, session.endpointName ?? '—', session.status === 'appliance-offline'
         ? [' ', h('span', { class: 'badge badge-offline', testid: `session-offline-${session.id}` }, 'Appliance offline')] : null),
       h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
-      h('td', { 'data-label': 'Controller' }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', { 'data-label': 'Controller', testid: `session-controller-${session.id}` }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', { 'data-label': 'With', testid: `session-participants-${session.id}` }, others.length === 0
+        ? h('span', { class: 'muted' }, 'nobody else')
+        : others.map((p, i) => [i > 0 ? ', ' : null, h('span', { class: p.connected ? null : 'muted' }, p.name)])),
       h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
       h('td', { class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
       h('td', { class: 'num', 'data-label': 'Viewers', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
       h('td', { class: 'col-action' },
-        h('a', {
-          href,
-          class: 'btn btn-secondary btn-small',
-          testid: `watch-${session.id}`,
-          'aria-label': `${mine ? 'Open' : 'Watch'} the session on ${session.endpointName ?? 'this endpoint'}`,
-        }, mine ? 'Open' : 'Watch')));
+        mine || inside
+          ? h('a', {
+            href,
+            class: 'btn btn-secondary btn-small',
+            testid: `watch-${session.id}`,
+            'aria-label': `Open the session on ${session.endpointName ?? 'this endpoint'}`,
+          }, 'Open')
+          : h('button', {
+            type: 'button',
+            class: 'btn btn-primary btn-small',
+            testid: `watch-${session.id}`,
+            'aria-label': `Join the session on ${session.endpointName ?? 'this endpoint'}`,
+            onclick: (event) => join(event.currentTarget, session),
+          }, 'Join')));
+  }
+
+  /** Joins from the list: a refusal (full, no access, joint sessions off) shows here, not on an empty session page. */
+  async function join(button, session) {
+    button.disabled = true;
+    joinError.hidden = true;
+    try {
+      await joinSession(session.id);
+      location.hash = `#/sessions/${encodeURIComponent(session.id)}`;
+    } catch (failure) {
+      joinError.textContent = `${session.endpointName ?? 'Session'}: ${failure.message}`;
+      joinError.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function tick() {
