@@ -74,6 +74,7 @@ public static class CloudApp
         services.TryAddSingleton<IApplianceChannel>(sp => sp.GetRequiredService<EmbeddedBroker>());
         services.TryAddSingleton<SessionService>();
         services.TryAddSingleton<IUpstreamHandler>(sp => sp.GetRequiredService<SessionService>());
+        services.TryAddSingleton<SessionGovernance>();
         services.AddHostedService<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
 

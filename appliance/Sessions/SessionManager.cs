@@ -26,6 +26,7 @@ internal sealed partial class SessionManager(
     private readonly ApplianceOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, IDeviceSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InputPump> _inputs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InputControl> _control = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _graceGate = new();
     private ITimer? _graceTimer;
@@ -48,7 +49,9 @@ internal sealed partial class SessionManager(
                 break;
             case KeyframeRequest request when _sessions.TryGetValue(request.SessionId, out var session):
                 return session.SendKeyframeAsync(cancellationToken);
-            case StopSession or KeyframeRequest:
+            case SetControl set when _sessions.ContainsKey(set.SessionId):
+                return ApplyControlAsync(set, cancellationToken);
+            case StopSession or KeyframeRequest or SetControl:
                 break; // the session is already gone; the cloud learns it from SessionEnded
             default:
                 Log.UnexpectedControl(logger, message.GetType().Name);
@@ -71,7 +74,7 @@ internal sealed partial class SessionManager(
         var payloadLength = (int)Math.Min(int.MaxValue, Math.Max(0, frame.Length - FrameCodec.HeaderSize));
 
         // Second line of defence: the cloud already drops viewers' input.
-        if (senderUserId != session.ControllerId)
+        if (!(_control.TryGetValue(sessionId, out var control) ? control.Allows(senderUserId) : senderUserId == session.ControllerId))
         {
             Log.InputRefused(logger, sessionId);
             input.Refused(payloadLength);
@@ -159,6 +162,28 @@ internal sealed partial class SessionManager(
         }
     }
 
+    /// <summary>
+    /// The cloud changed who may type (handover, shared control, supervision): applied unless an equal or newer change
+    /// already was (a late duplicate), then acknowledged so the cloud lets the new Controller type.
+    /// </summary>
+    private async ValueTask ApplyControlAsync(SetControl set, CancellationToken cancellationToken)
+    {
+        var next = new InputControl(set.ControllerId, [.. set.CoControllers], set.InputPaused, set.Epoch);
+        var applied = _control.AddOrUpdate(set.SessionId, next, (_, current) => current.Epoch >= set.Epoch ? current : next);
+        if (ReferenceEquals(applied, next))
+        {
+            Log.ControlChanged(logger, set.SessionId, set.Epoch, set.CoControllers.Count, set.InputPaused);
+        }
+
+        await uplink.PublishControlAsync(new ControlSet(set.SessionId, applied.Epoch), cancellationToken);
+    }
+
+    /// <summary>Who may send input into one session, as the cloud last said (<see cref="SetControl"/>).</summary>
+    private sealed record InputControl(string ControllerId, HashSet<string> CoControllers, bool Paused, long Epoch)
+    {
+        public bool Allows(string? userId) => !Paused && userId is not null && (userId == ControllerId || CoControllers.Contains(userId));
+    }
+
     private void Start(StartSession start)
     {
         var endpoint = _options.Endpoints.FirstOrDefault(e => e.Id == start.EndpointId);
@@ -201,6 +226,7 @@ internal sealed partial class SessionManager(
         finally
         {
             _sessions.TryRemove(start.SessionId, out _);
+            _control.TryRemove(start.SessionId, out _);
             if (_inputs.TryRemove(start.SessionId, out var input))
             {
                 input.Close();
@@ -264,7 +290,10 @@ internal sealed partial class SessionManager(
         [LoggerMessage(203, LogLevel.Information, "Session {SessionId}: stop requested ({Reason})")]
         public static partial void Stopping(ILogger logger, string sessionId, EndReason reason);
 
-        [LoggerMessage(204, LogLevel.Warning, "Session {SessionId}: input from a user who is not the Controller dropped")]
+        [LoggerMessage(214, LogLevel.Information, "Session {SessionId}: control changed (epoch {Epoch}, {CoControllers} co-controller(s), input paused: {Paused})")]
+        public static partial void ControlChanged(ILogger logger, string sessionId, long epoch, int coControllers, bool paused);
+
+        [LoggerMessage(204, LogLevel.Warning, "Session {SessionId}: input from a user who may not type now dropped")]
         public static partial void InputRefused(ILogger logger, string sessionId);
 
         [LoggerMessage(205, LogLevel.Warning, "Session {SessionId}: malformed input frame dropped ({Status})")]

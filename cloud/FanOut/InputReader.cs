@@ -81,7 +81,7 @@ internal sealed partial class InputReader
                 length += _last.Count;
             }
 
-            if (_last.MessageType != WebSocketMessageType.Binary || !_viewer.IsController)
+            if (_last.MessageType != WebSocketMessageType.Binary || !_viewer.CanInput)
             {
                 _metrics.DroppedInput.Add(1); // viewers are read-only, whatever their page sends
                 if (!await DiscardRestAsync(cancellationToken))
@@ -106,6 +106,12 @@ internal sealed partial class InputReader
         if (status != FrameReadStatus.Complete || !header.IsInput)
         {
             Bad(status == FrameReadStatus.Complete ? FrameReadStatus.UnknownType : status);
+            return await DiscardRestAsync(cancellationToken);
+        }
+
+        if (header.Type == FrameType.TerminalResizeRequest && !_viewer.IsController)
+        {
+            _metrics.DroppedInput.Add(1); // a co-controller types; the terminal keeps the Controller's size
             return await DiscardRestAsync(cancellationToken);
         }
 

@@ -30,7 +30,8 @@ public sealed class SessionStream
     private bool _cacheValid;
     private long _lastKeyframeRequest = long.MinValue;
     private bool _ended;
-    private object? _controlHolder;
+    private StreamViewer? _controlHolder;
+    private StreamControl _control = new(string.Empty, new HashSet<string>(StringComparer.Ordinal), false);
     private string? _finalJson;
     private ITimer? _viewerCountTimer;
 
@@ -139,8 +140,12 @@ public sealed class SessionStream
         }
     }
 
-    /// <summary>Adds a viewer; it gets the cached keyframe and what followed, or waits for the next keyframe.</summary>
-    public void Join(StreamViewer viewer)
+    /// <summary>
+    /// Adds a viewer and gives it its role (<see cref="StreamViewer.IsController"/>, <see cref="StreamViewer.CanInput"/>);
+    /// <paramref name="hello"/>, built knowing that role, is its first message. It then gets the cached keyframe and
+    /// what followed, or waits for the next keyframe.
+    /// </summary>
+    public void Join(StreamViewer viewer, Func<StreamViewer, string>? hello = null)
     {
         ArgumentNullException.ThrowIfNull(viewer);
         bool needKeyframe;
@@ -148,6 +153,12 @@ public sealed class SessionStream
         lock (_gate)
         {
             _viewers = [.. _viewers, viewer];
+            AssignRoles();
+            if (hello is not null)
+            {
+                viewer.OfferText(hello(viewer));
+            }
+
             needKeyframe = !viewer.StartFrom(_cacheValid ? _cache : null);
             finalJson = _finalJson;
         }
@@ -168,6 +179,12 @@ public sealed class SessionStream
         lock (_gate)
         {
             _viewers = Array.FindAll(_viewers, v => !ReferenceEquals(v, viewer));
+            if (ReferenceEquals(_controlHolder, viewer))
+            {
+                // The Controller closed the tab that held control: another tab of theirs, if any, takes it.
+                _controlHolder = null;
+                AssignRoles();
+            }
         }
     }
 
@@ -226,26 +243,97 @@ public sealed class SessionStream
     }
 
     /// <summary>
-    /// Control belongs to one connection, not to every tab the Controller opens: the first claim wins, further
-    /// connections of the same user watch read-only until the holder leaves.
+    /// Who may type now: the Controller (<see cref="StreamControl.ControllerId"/>), co-controllers, and whether input
+    /// is paused. Control belongs to one connection, not to every tab the Controller opens: their first connection
+    /// holds it, further ones watch read-only until it closes. Returns, for each connection whose role changed, its new
+    /// role, so the caller can tell each page.
     /// </summary>
-    public bool TryClaimControl(object connection)
+    public IReadOnlyList<StreamViewer> SetControl(StreamControl control)
     {
+        ArgumentNullException.ThrowIfNull(control);
         lock (_gate)
         {
-            _controlHolder ??= connection;
-            return ReferenceEquals(_controlHolder, connection);
+            var before = _viewers.Select(v => (v, v.IsController, v.CanInput)).ToArray();
+            if (_control.ControllerId != control.ControllerId)
+            {
+                _controlHolder = null;
+            }
+
+            _control = control;
+            AssignRoles();
+            return [.. before.Where(b => b.v.IsController != b.IsController || b.v.CanInput != b.CanInput).Select(b => b.v)];
         }
     }
 
-    /// <summary>Gives control back when its connection closes.</summary>
-    public void ReleaseControl(object connection)
+    /// <summary>The control in force (see <see cref="SetControl"/>).</summary>
+    public StreamControl Control
     {
+        get
+        {
+            lock (_gate)
+            {
+                return _control;
+            }
+        }
+    }
+
+    /// <summary>Each viewer's flags from <see cref="_control"/>; under <see cref="_gate"/>.</summary>
+    private void AssignRoles()
+    {
+        if (_controlHolder is null || !_viewers.Contains(_controlHolder))
+        {
+            _controlHolder = Array.Find(_viewers, v => v.UserId == _control.ControllerId);
+        }
+
+        foreach (var viewer in _viewers)
+        {
+            viewer.IsController = ReferenceEquals(viewer, _controlHolder);
+            viewer.CanInput = !_control.InputPaused && (viewer.IsController || _control.CoControllers.Contains(viewer.UserId));
+        }
+    }
+
+    /// <summary>Sends a text (JSON) message, built per connection, to every viewer.</summary>
+    public void Broadcast(Func<StreamViewer, string> json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        StreamViewer[] viewers;
         lock (_gate)
         {
-            if (ReferenceEquals(_controlHolder, connection))
+            viewers = _viewers;
+        }
+
+        foreach (var viewer in viewers)
+        {
+            viewer.OfferText(json(viewer));
+        }
+    }
+
+    /// <summary>Sends a text (JSON) message to every connection of one user.</summary>
+    public void SendTo(string userId, string json)
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            viewers = _viewers;
+        }
+
+        foreach (var viewer in viewers)
+        {
+            if (viewer.UserId == userId)
             {
-                _controlHolder = null;
+                viewer.OfferText(json);
+            }
+        }
+    }
+
+    /// <summary>The users with a connection open now.</summary>
+    public IReadOnlySet<string> ConnectedUsers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _viewers.Select(v => v.UserId).ToHashSet(StringComparer.Ordinal);
             }
         }
     }
@@ -345,3 +433,6 @@ public sealed class SessionStream
         }
     }
 }
+
+/// <summary>Who may type in a session: the Controller's user id, co-controllers' ids, and whether input is paused (supervision).</summary>
+public sealed record StreamControl(string ControllerId, IReadOnlySet<string> CoControllers, bool InputPaused);

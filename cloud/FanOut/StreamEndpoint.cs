@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using EdgeGateway.Cloud.Configuration;
 using EdgeGateway.Cloud.Operability;
+using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Cloud.Sessions;
 using EdgeGateway.Protocol.Stream;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ internal static partial class StreamEndpoint
     public static void MapSessionStream(this IEndpointRouteBuilder app) =>
         app.Map("/api/sessions/{id}/stream", HandleAsync).RequireAuthorization().ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, SessionGovernance governance, Actors actors, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -40,23 +41,56 @@ internal static partial class StreamEndpoint
             return;
         }
 
-        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
-        var userName = context.User.Identity?.Name ?? userId;
-        var connection = new object();
-        var isController = userId == session.Controller.Id && session.Stream.TryClaimControl(connection);
+        if (actors.Resolve(context) is not { } actor)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
         var logger = loggers.CreateLogger(typeof(StreamEndpoint));
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var viewer = new StreamViewer(userId, userName, isController, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
-        viewer.OfferText(Json(new StreamEvent("hello", Role: isController ? "controller" : "viewer", SessionId: session.Id, Controller: session.Controller, MaxPaste: options.Value.Sessions.MaxPasteBytes, Responding: session.DeviceResponding, Details: session.Details)));
+        var admission = governance.Connect(actor, session);
+        if (!admission.Allowed)
+        {
+            // Told over the socket (a browser cannot read an HTTP refusal of a WebSocket), then closed.
+            Log.Refused(logger, session.Id, actor.Name, admission.Reason);
+            await RefuseAsync(socket, admission.Message, context.RequestAborted);
+            return;
+        }
+
+        var userId = actor.Id;
+        var userName = actor.Name;
+        var viewer = new StreamViewer(userId, userName, isController: false, options.Value.Sessions.ViewerQueueFrames, options.Value.Sessions.ViewerQueueBytes);
+        session.Stream.Join(viewer, v =>
+        {
+            var view = session.ToView();
+            var control = session.Stream.Control;
+            return Json(new StreamEvent(
+                "hello",
+                Role: v.IsController ? "controller" : control.CoControllers.Contains(userId) ? "co-controller" : "viewer",
+                SessionId: session.Id,
+                Controller: session.Controller,
+                MaxPaste: options.Value.Sessions.MaxPasteBytes,
+                Responding: session.DeviceResponding,
+                Details: session.Details,
+                You: new UserRef(userId, userName),
+                Participants: view.Participants,
+                Code: view.JointSession ? view.Code : null,
+                InputPaused: control.InputPaused,
+                CoControllers: [.. control.CoControllers],
+                EndsAt: view.EndsAt,
+                JointSession: view.JointSession,
+                SharedControl: view.SharedControl));
+        });
         if (session.ApplianceOffline)
         {
             // Joined while the session waits for its appliance: shown at once, like everyone who was already watching.
             viewer.OfferText(sessions.ApplianceOfflineJson);
         }
 
-        session.Stream.Join(viewer);
+        governance.Connected(session);
         session.Stream.ViewersChanged();
-        Log.Joined(logger, session.Id, userName, isController ? "controller" : "viewer");
+        Log.Joined(logger, session.Id, userName, viewer.IsController ? "controller" : "viewer");
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         try
@@ -90,13 +124,36 @@ internal static partial class StreamEndpoint
             }
 
             session.Stream.Leave(viewer);
-            session.Stream.ReleaseControl(connection);
+            governance.Disconnected(actor, session);
             session.Stream.ViewersChanged();
             Log.Left(logger, session.Id, userName);
         }
     }
 
     private static string Json(StreamEvent e) => JsonSerializer.Serialize(e, StreamEventJson.Default.StreamEvent);
+
+    /// <summary>The close code of a connection that may not watch (the 4000–4999 range is the application's, RFC 6455 §7.4.2).</summary>
+    public const int RefusedCloseCode = 4403;
+
+    private static async Task RefuseAsync(WebSocket socket, string message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(Json(new StreamEvent("refused", Message: message)));
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await socket.CloseOutputAsync((WebSocketCloseStatus)RefusedCloseCode, "refused", cancellationToken);
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            grace.CancelAfter(CloseGrace);
+            var buffer = new byte[256];
+            while (socket.State == WebSocketState.CloseSent && !(await socket.ReceiveAsync(buffer, grace.Token)).CloseStatus.HasValue)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The browser went away first.
+        }
+    }
 
     private static partial class Log
     {
@@ -105,6 +162,9 @@ internal static partial class StreamEndpoint
 
         [LoggerMessage(3001, LogLevel.Information, "Session {SessionId}: {User} left")]
         public static partial void Left(ILogger logger, string sessionId, string user);
+
+        [LoggerMessage(3003, LogLevel.Information, "Session {SessionId}: {User} may not watch ({Reason})")]
+        public static partial void Refused(ILogger logger, string sessionId, string user, string reason);
 
         [LoggerMessage(3002, LogLevel.Warning, "Session {SessionId}: dropped {User}'s connection, which read nothing while {Count} messages waited for it")]
         public static partial void Dropped(ILogger logger, string sessionId, string user, int count);

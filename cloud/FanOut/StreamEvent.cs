@@ -9,7 +9,11 @@ namespace EdgeGateway.Cloud.FanOut;
 /// paste the cloud takes, in bytes —, connection details, whether the device responds), <c>viewers</c> (count),
 /// <c>device</c> (responding or not), <c>appliance</c> (<see cref="State"/> "offline" with the seconds the session
 /// still waits for it, or "online"), <c>notice</c> (a sentence for the Controller's page; <see cref="Reason"/> a code
-/// such as <c>paste-too-large</c>, or none for refused input), <c>ended</c> (reason, message).
+/// such as <c>paste-too-large</c>, or none for refused input), <c>ended</c> (reason, message); for joint sessions
+/// <c>participants</c> (everyone in the session with their role), <c>control</c> (this connection's <see cref="Role"/>:
+/// controller, co-controller or viewer; the Controller, co-controllers, whether input is paused),
+/// <c>control-request</c> (to the Controller: <see cref="From"/> asks for control), <c>control-declined</c> and
+/// <c>refused</c> (the connection may not watch; it closes with 4403). <c>hello</c> also names <see cref="You"/>.
 /// </summary>
 public sealed record StreamEvent(
     string Type,
@@ -23,7 +27,16 @@ public sealed record StreamEvent(
     bool? Responding = null,
     SessionDetails? Details = null,
     string? State = null,
-    int? GraceSeconds = null);
+    int? GraceSeconds = null,
+    UserRef? You = null,
+    IReadOnlyList<ParticipantView>? Participants = null,
+    string? Code = null,
+    bool? InputPaused = null,
+    IReadOnlyList<string>? CoControllers = null,
+    UserRef? From = null,
+    DateTimeOffset? EndsAt = null,
+    bool? JointSession = null,
+    bool? SharedControl = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

@@ -43,7 +43,8 @@ public sealed class StreamViewer
     {
         UserId = userId;
         UserName = userName;
-        IsController = isController;
+        _isController = isController;
+        _canInput = isController;
         _maxFrames = maxFrames;
         _maxBytes = maxBytes;
     }
@@ -52,8 +53,28 @@ public sealed class StreamViewer
 
     public string UserName { get; }
 
-    /// <summary>True for the session's Controller: the only connection whose input is forwarded.</summary>
-    public bool IsController { get; }
+    private volatile bool _isController;
+    private volatile bool _canInput;
+
+    /// <summary>
+    /// True for the one connection that holds the session's control (the Controller's first tab): its resizes set the
+    /// device's terminal size. Set by <see cref="SessionStream"/> as control moves.
+    /// </summary>
+    public bool IsController
+    {
+        get => _isController;
+        internal set => _isController = value;
+    }
+
+    /// <summary>
+    /// True while this connection's input is forwarded: the Controller's connection or a co-controller's, while input
+    /// is not paused for supervision. Set by <see cref="SessionStream"/>.
+    /// </summary>
+    public bool CanInput
+    {
+        get => _canInput;
+        internal set => _canInput = value;
+    }
 
     /// <summary>Times this viewer was skipped forward.</summary>
     public int Skips { get; private set; }

@@ -8,7 +8,7 @@ public sealed record DomainInfo(string Id, string Name, bool AdminTotpRequired, 
 /// <summary>A named set of users, for access grants.</summary>
 public sealed record GroupInfo(string Id, string DomainId, string Name, IReadOnlyList<string> MemberIds);
 
-/// <summary>Access to an appliance's endpoint (<see cref="EndpointId"/> <c>*</c> = all of them) for a user or a group. <c>SubjectType</c>: <c>user</c> or <c>group</c>.</summary>
+/// <summary>Access to an appliance's endpoint (<see cref="EndpointId"/> <c>*</c> = all of them; <see cref="ApplianceId"/> <c>*</c> = every appliance of the subject's domain) for a user or a group. <c>SubjectType</c>: <c>user</c> or <c>group</c>.</summary>
 public sealed record AccessGrant(string Id, string SubjectType, string SubjectId, string ApplianceId, string EndpointId);
 
 /// <summary>The session policy of one endpoint; an endpoint without its own has <see cref="Default"/>.</summary>
@@ -170,14 +170,16 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
             ReadGrant, ("$domain", domainId));
     }
 
-    /// <summary>True when a grant to the user, or to a group they belong to, covers the endpoint.</summary>
+    /// <summary>True when a grant to the user, or to a group they belong to, covers the endpoint (an all-appliances grant only within the user's domain).</summary>
     public bool HasGrant(string userId, string applianceId, string endpointId)
     {
         using var connection = database.Open();
         return connection.Scalar(
             """
             SELECT 1 FROM access_grants g
-            WHERE g.appliance_id = $a AND g.endpoint_id IN ($e, '*')
+            WHERE (g.appliance_id = $a
+                   OR (g.appliance_id = '*' AND COALESCE((SELECT domain_id FROM appliances WHERE id = $a), 'default') = (SELECT domain_id FROM users WHERE id = $u)))
+              AND g.endpoint_id IN ($e, '*')
               AND ((g.subject_type = 'user' AND g.subject_id = $u)
                 OR (g.subject_type = 'group' AND g.subject_id IN (SELECT group_id FROM group_members WHERE user_id = $u)))
             LIMIT 1

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Stream;
 
@@ -16,7 +18,20 @@ public sealed record SessionView(
     int Viewers,
     string Status,
     SessionDetails? Details = null,
-    bool DeviceResponding = true);
+    bool DeviceResponding = true,
+    IReadOnlyList<ParticipantView>? Participants = null,
+    bool JointSession = true,
+    int MaxParticipants = 10,
+    bool InputPaused = false,
+    DateTimeOffset? EndsAt = null,
+    bool SharedControl = false);
+
+/// <summary>
+/// A person in a session as everyone sees them. <see cref="Role"/>: <c>controller</c>, <c>co-controller</c> or
+/// <c>viewer</c>; <see cref="JoinedVia"/>: <c>start</c>, <c>list</c>, <c>code</c> or <c>link</c>; <see cref="Supervisor"/>:
+/// their presence lets input through where supervision is required; <see cref="Connected"/>: a page of theirs is open.
+/// </summary>
+public sealed record ParticipantView(string Id, string Name, string Role, string JoinedVia, bool Supervisor, bool Connected, bool CanControl);
 
 /// <summary>A user named in a response.</summary>
 public sealed record UserRef(string Id, string Name);
@@ -27,15 +42,17 @@ public sealed class LiveSession
     private readonly TaskCompletionSource<ControlMessage> _startResult = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private ITimer? _graceTimer; // under _gate: set while the appliance is offline
+    private UserRef _controller;
 
-    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream)
+    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream, SessionTerms? terms = null)
     {
+        Terms = terms ?? SessionTerms.Unrestricted;
         Id = id;
         Code = code;
         ApplianceId = applianceId;
         EndpointId = endpointId;
         EndpointName = endpointName;
-        Controller = controller;
+        _controller = controller;
         StartedAt = startedAt;
         Stream = stream;
     }
@@ -50,7 +67,60 @@ public sealed class LiveSession
 
     public string EndpointName { get; }
 
-    public UserRef Controller { get; }
+    /// <summary>The user in control now; changes with a handover.</summary>
+    public UserRef Controller
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _controller;
+            }
+        }
+    }
+
+    /// <summary>The policy the session was started under: domain, endpoint policy, the approval it runs on.</summary>
+    public SessionTerms Terms { get; }
+
+    /// <summary>People admitted to the session (the Controller always among them), guarded by <see cref="Sync"/>.</summary>
+    internal Dictionary<string, Participant> Participants { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Users who redeemed an invite for this session: they may join view-only whatever their own access.</summary>
+    internal HashSet<string> Invited { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Users waiting for the Controller's answer to their request for control.</summary>
+    internal HashSet<string> ControlRequests { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Users granted input alongside the Controller.</summary>
+    internal HashSet<string> CoControllers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True while supervision is required and no supervisor is present.</summary>
+    internal bool InputPaused { get; set; }
+
+    /// <summary>The epoch of the last <see cref="SetControl"/> sent to the appliance.</summary>
+    internal long ControlEpoch { get; set; }
+
+    /// <summary>Serialises changes of participants and control (joins, leaves, handovers: all rare).</summary>
+    internal Lock Sync { get; } = new();
+
+    /// <summary>Serialises control changes that wait for the appliance's acknowledgement.</summary>
+    internal SemaphoreSlim ControlChange { get; } = new(1, 1);
+
+    /// <summary>Acknowledgements of control changes by epoch, completed by the appliance's <see cref="ControlSet"/>.</summary>
+    internal ConcurrentDictionary<long, TaskCompletionSource> ControlAcks { get; } = new();
+
+    /// <summary>When the session will be ended by its time limit or its approval's end; null for never.</summary>
+    public DateTimeOffset? EndsAt { get; internal set; }
+
+    internal ITimer? LimitTimer { get; set; }
+
+    internal void SetController(UserRef controller)
+    {
+        lock (_gate)
+        {
+            _controller = controller;
+        }
+    }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -124,6 +194,45 @@ public sealed class LiveSession
     internal void OnEnded(SessionEnded message) => _startResult.TrySetResult(message);
 
     /// <summary>The API's view; status "appliance-offline" while the session waits for its appliance, else "in-session".</summary>
-    public SessionView ToView() =>
-        new(Id, Code, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount, ApplianceOffline ? "appliance-offline" : "in-session", Details, DeviceResponding);
+    public SessionView ToView()
+    {
+        lock (Sync)
+        {
+            var connected = Stream.ConnectedUsers;
+            var controllerId = Controller.Id;
+            List<ParticipantView> participants = [.. Participants.Values
+                .OrderBy(p => p.User.Id == controllerId ? 0 : CoControllers.Contains(p.User.Id) ? 1 : 2)
+                .ThenBy(p => p.JoinedAt)
+                .Select(p => new ParticipantView(
+                    p.User.Id,
+                    p.User.Name,
+                    p.User.Id == controllerId ? "controller" : CoControllers.Contains(p.User.Id) ? "co-controller" : "viewer",
+                    p.JoinedVia,
+                    p.SupervisorEligible,
+                    connected.Contains(p.User.Id),
+                    p.CanControl))];
+            var policy = Terms.Policy;
+            return new(
+                Id, policy.JointSession ? Code : string.Empty, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount,
+                ApplianceOffline ? "appliance-offline" : "in-session", Details, DeviceResponding,
+                participants, policy.JointSession, policy.MaxParticipants, InputPaused, EndsAt, policy.SharedControl);
+        }
+    }
 }
+
+/// <summary>
+/// The policy a session runs under, fixed at its start: the appliance's domain, the endpoint's policy, and the
+/// approved request for access it started on (its end ends the session), if the endpoint required one.
+/// </summary>
+public sealed record SessionTerms(string DomainId, EndpointPolicy Policy, AccessRequest? Approval)
+{
+    /// <summary>Default domain, default policy, no approval: what a session started without governance (unit tests) runs under.</summary>
+    public static readonly SessionTerms Unrestricted = new(PolicyStore.DefaultDomain, EndpointPolicy.Default, null);
+}
+
+/// <summary>
+/// A person admitted to a session. <see cref="CanControl"/>: they hold access of their own and a role that may
+/// control (technician or admin), so control may be handed or shared to them; <see cref="SupervisorEligible"/>: an
+/// operator with access to the endpoint, or a domain admin.
+/// </summary>
+internal sealed record Participant(UserRef User, string AccountRole, string JoinedVia, DateTimeOffset JoinedAt, bool CanControl, bool SupervisorEligible);

@@ -1,11 +1,15 @@
 using System.Security.Claims;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Protocol.Control;
-using EdgeGateway.Protocol.Stream;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace EdgeGateway.Cloud.Sessions;
 
-/// <summary>The session API: list, start, end.</summary>
+/// <summary>
+/// The session API. Each handler resolves the actor and hands the act to <see cref="SessionGovernance"/>, which
+/// decides (through <see cref="Authorizer"/>), audits and applies; a refusal comes back as its status and sentence.
+/// </summary>
 internal static class SessionEndpoints
 {
     /// <summary>Body of <c>POST /api/sessions</c>. The password is handed to the appliance and not kept.</summary>
@@ -14,54 +18,129 @@ internal static class SessionEndpoints
         public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows} }}";
     }
 
+    /// <summary>Body of <c>POST /api/join</c>: the session code as read out (<c>NNN-NNN-NNNN</c>).</summary>
+    public sealed record JoinByCodeRequest(string Code);
+
+    /// <summary>Body of <c>POST /api/sessions/{id}/invites</c>: minutes the link stays valid (default: the domain's setting).</summary>
+    public sealed record CreateInviteRequest(int? Minutes = null);
+
+    /// <summary>Body of <c>POST /api/invites/redeem</c>: the key from the link, and the guest's name when not signed in.</summary>
+    public sealed record RedeemInviteRequest(string Key, string? Name = null)
+    {
+        public override string ToString() => $"RedeemInviteRequest {{ Key = ***, Name = {Name} }}";
+    }
+
+    /// <summary>Body of <c>POST /api/sessions/{id}/control/handover</c>.</summary>
+    public sealed record HandOverRequest(string UserId);
+
+    /// <summary>Body of <c>POST /api/sessions/{id}/control/requests/{userId}</c>.</summary>
+    public sealed record ControlDecisionRequest(bool Accept);
+
     public static void MapSessions(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/sessions").RequireAuthorization().WithTags("Sessions");
-        group.MapGet("/", (SessionService sessions) => TypedResults.Ok(sessions.List()));
-        group.MapGet("/{id}", (string id, SessionService sessions) =>
-            sessions.Find(id) is { } s ? Results.Ok(s.ToView()) : Results.NotFound(new PolicyEndpoints.ErrorResponse("There is no such session.")));
+        group.MapGet("/", (HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => TypedResults.Ok(governance.Visible(actor))));
+        group.MapGet("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.View(actor, id))));
         group.MapPost("/", StartAsync);
-        group.MapDelete("/{id}", StopAsync);
+        group.MapDelete("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
+            ActAsync(context, actors, async actor => Answer(await governance.EndAsync(actor, id, ct), TypedResults.NoContent())));
+        group.MapPost("/{id}/join", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.Join(actor, id))));
+        group.MapPost("/{id}/invites", (string id, CreateInviteRequest? body, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => governance.CreateInvite(actor, id, body?.Minutes, $"{context.Request.Scheme}://{context.Request.Host}") is var r && r.Allowed
+                ? TypedResults.Created((string?)null, r.Value)
+                : Refusal(r.Decision)));
+        group.MapGet("/{id}/invites", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.Invites(actor, id))));
+        group.MapDelete("/{id}/invites/{inviteId}", (string id, string inviteId, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.RevokeInvite(actor, id, inviteId), TypedResults.NoContent())));
+        group.MapPost("/{id}/control/handover", (string id, HandOverRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
+            ActAsync(context, actors, async actor => Answer(await governance.HandOverAsync(actor, id, body?.UserId ?? string.Empty, ct))));
+        group.MapPost("/{id}/control/request", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.RequestControl(actor, id), TypedResults.Accepted((string?)null))));
+        group.MapPost("/{id}/control/requests/{userId}", (string id, string userId, ControlDecisionRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
+            ActAsync(context, actors, async actor => Answer(await governance.DecideControlRequestAsync(actor, id, userId, body?.Accept ?? false, ct))));
+        group.MapPut("/{id}/control/grants/{userId}", (string id, string userId, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
+            ActAsync(context, actors, async actor => Answer(await governance.SetSharedControlAsync(actor, id, userId, true, ct))));
+        group.MapDelete("/{id}/control/grants/{userId}", (string id, string userId, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
+            ActAsync(context, actors, async actor => Answer(await governance.SetSharedControlAsync(actor, id, userId, false, ct))));
+
+        app.MapPost("/api/join", (JoinByCodeRequest body, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => Answer(governance.JoinByCode(actor, body?.Code))))
+            .RequireAuthorization().WithTags("Sessions");
+        app.MapPost("/api/invites/redeem", RedeemAsync).WithTags("Sessions");
     }
 
-    private static async Task<IResult> StartAsync(StartSessionRequest body, ClaimsPrincipal principal, UserStore users, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> StartAsync(StartSessionRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken cancellationToken)
     {
         if (body is null || body.Password is null)
         {
-            return TypedResults.BadRequest(new PolicyEndpoints.ErrorResponse("Enter the device credentials."));
+            return Error(400, "Enter the device credentials.");
         }
 
-        var user = users.Find(principal.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        if (user is null)
+        if (actors.Resolve(context) is not { } actor)
         {
             return TypedResults.Unauthorized();
         }
 
         var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
-        var (session, failure) = await sessions.StartAsync(user, request, cancellationToken);
+        var (session, failure) = await governance.StartAsync(actor, request, cancellationToken);
         return session is not null
             ? TypedResults.Created($"/api/sessions/{session.Id}", session)
-            : TypedResults.Json(new PolicyEndpoints.ErrorResponse(failure!.Message), statusCode: failure.StatusCode);
+            : Error(failure!.StatusCode, failure.Message);
     }
 
-    private static async Task<IResult> StopAsync(string id, ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Redeems an invite link. A signed-in user may then watch that session; someone not signed in gives a name and is
+    /// signed in as a guest bound to that one session (a guest cookie, 8 hours, like any sign-in).
+    /// </summary>
+    private static async Task<IResult> RedeemAsync(RedeemInviteRequest body, HttpContext context, Actors actors, SessionGovernance governance)
     {
-        var session = sessions.Find(id);
-        if (session is null)
+        var actor = actors.Resolve(context);
+        var checkedInvite = governance.CheckInvite(actor, Actors.Source(context), body?.Key);
+        if (!checkedInvite.Allowed)
         {
-            return TypedResults.NotFound(new PolicyEndpoints.ErrorResponse("There is no such session."));
+            return Refusal(checkedInvite.Decision);
         }
 
-        var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
-        var isAdmin = principal.IsInRole(Roles.DomainAdmin);
-        if (session.Controller.Id != userId && !isAdmin)
+        var session = checkedInvite.Value!;
+        if (actor is null || actor.IsGuest)
         {
-            return TypedResults.Json(new PolicyEndpoints.ErrorResponse("Only the Controller or a domain administrator can end this session."), statusCode: StatusCodes.Status403Forbidden);
+            var name = (body?.Name ?? string.Empty).Trim();
+            if (name.Length is 0 or > 64 || name.Any(char.IsControl))
+            {
+                return Error(400, "Enter your name (at most 64 characters) so that the others see who is watching.");
+            }
+
+            actor = new Actor("guest-" + Guid.NewGuid().ToString("N"), name, Roles.Guest, session.Terms.DomainId, Actors.Source(context), session.Id);
+            var identity = new ClaimsIdentity(
+                [
+                    new Claim(ClaimTypes.NameIdentifier, actor.Id),
+                    new Claim(ClaimTypes.Name, actor.Name),
+                    new Claim(ClaimTypes.Role, Roles.Guest),
+                    new Claim(Actors.GuestSessionClaim, session.Id),
+                    new Claim(Actors.DomainClaim, actor.DomainId),
+                ],
+                CookieAuthenticationDefaults.AuthenticationScheme);
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         }
 
-        var reason = session.Controller.Id == userId ? EndReason.ControllerEnded : EndReason.Terminated;
-        var message = reason == EndReason.ControllerEnded ? $"{session.Controller.Name} ended the session." : "An administrator terminated the session.";
-        await sessions.StopAsync(id, reason, message, cancellationToken);
-        return TypedResults.NoContent();
+        return Answer(governance.JoinByInvite(actor, session));
     }
+
+    private static IResult Act(HttpContext context, Actors actors, Func<Actor, IResult> act) =>
+        actors.Resolve(context) is { } actor ? act(actor) : TypedResults.Unauthorized();
+
+    private static async Task<IResult> ActAsync(HttpContext context, Actors actors, Func<Actor, Task<IResult>> act) =>
+        actors.Resolve(context) is { } actor ? await act(actor) : TypedResults.Unauthorized();
+
+    private static IResult Answer<T>(Governed<T> result) => result.Allowed ? TypedResults.Ok(result.Value) : Refusal(result.Decision);
+
+    private static IResult Answer(Decision decision, IResult allowed) => decision.Allowed ? allowed : Refusal(decision);
+
+    private static IResult Refusal(Decision decision) => Error(decision.Status, decision.Message);
+
+    private static IResult Error(int status, string message) => TypedResults.Json(new PolicyEndpoints.ErrorResponse(message), statusCode: status);
 }

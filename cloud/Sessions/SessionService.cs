@@ -58,7 +58,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     public LiveSession? Find(string id) => _live.TryGetValue(id, out var s) && s.Started ? s : null;
 
     /// <summary>Opens a session for <paramref name="controller"/>; completes when the device answered or the wait timed out.</summary>
-    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(UserInfo controller, StartRequest request, CancellationToken cancellationToken)
+    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(UserInfo controller, StartRequest request, CancellationToken cancellationToken, SessionTerms? terms = null)
     {
         ArgumentNullException.ThrowIfNull(controller);
         ArgumentNullException.ThrowIfNull(request);
@@ -85,7 +85,10 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         var id = TopicMap.NewSessionId();
         var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(request.ApplianceId, id));
-        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, new UserRef(controller.Id, controller.Name), _time.GetUtcNow(), stream);
+        var controllerRef = new UserRef(controller.Id, controller.Name);
+        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, controllerRef, _time.GetUtcNow(), stream, terms);
+        session.Participants[controller.Id] = new Participant(controllerRef, controller.Role, JoinVia.Start, session.StartedAt, CanControl: true, SupervisorEligible: controller.Role == Roles.DomainAdmin);
+        stream.SetControl(new StreamControl(controller.Id, new HashSet<string>(StringComparer.Ordinal), false));
         _live[id] = session;
         Record(session);
         Log.Starting(_logger, id, controller.Name, request.ApplianceId, endpoint.Id);
@@ -173,6 +176,13 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
                 }
 
                 Reconcile(applianceId, hello.ActiveSessions);
+                break;
+            case ControlSet set when Owned(applianceId, set.SessionId) is { } session:
+                if (session.ControlAcks.TryRemove(set.Epoch, out var confirmed))
+                {
+                    confirmed.TrySetResult();
+                }
+
                 break;
             case InputAck ack when Owned(applianceId, ack.SessionId) is { } session:
                 session.Input.Release(ack.Units);
@@ -365,6 +375,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         }
 
         session.MarkOnline(); // stops a running grace period
+        session.LimitTimer?.Dispose();
+        foreach (var pending in session.ControlAcks.Values)
+        {
+            pending.TrySetCanceled();
+        }
 
         session.OnEnded(new SessionEnded(session.Id, reason, message));
         var json = JsonSerializer.Serialize(new StreamEvent("ended", Reason: reason.ToString(), Message: message), StreamEventJson.Default.StreamEvent);
@@ -378,6 +393,28 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         command.Parameters.AddWithValue("$message", message);
         command.ExecuteNonQuery();
         Log.Ended(_logger, session.Id, reason, message);
+        Ended?.Invoke(session, reason, message);
+    }
+
+    /// <summary>Raised once when a session ends, for whatever reason (the governance records who left and audits expiries).</summary>
+    public event Action<LiveSession, EndReason, string>? Ended;
+
+    /// <summary>Every session running on this node.</summary>
+    public IEnumerable<LiveSession> Running => _live.Values.Where(s => s.Started);
+
+    /// <summary>Sends a control message about a session to its appliance; false when the appliance is not connected.</summary>
+    internal Task<bool> SendControlAsync(LiveSession session, ControlMessage message, CancellationToken cancellationToken) =>
+        _channel.SendControlAsync(session.ApplianceId, message, cancellationToken);
+
+    /// <summary>Ends a session here and now (a time limit ran out; the appliance is told as well).</summary>
+    internal async Task EndNowAsync(LiveSession session, EndReason reason, string message)
+    {
+        if (_appliances.IsOnline(session.ApplianceId))
+        {
+            await _channel.SendControlAsync(session.ApplianceId, new StopSession(session.Id, reason, message), CancellationToken.None);
+        }
+
+        End(session, reason, message);
     }
 
     private void RecordDetails(LiveSession session)

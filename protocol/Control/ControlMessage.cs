@@ -17,6 +17,8 @@ namespace EdgeGateway.Protocol.Control;
 [JsonDerivedType(typeof(DeviceStatus), "device")]
 [JsonDerivedType(typeof(InputRefused), "input-refused")]
 [JsonDerivedType(typeof(InputAck), "input-ack")]
+[JsonDerivedType(typeof(SetControl), "set-control")]
+[JsonDerivedType(typeof(ControlSet), "control-set")]
 public abstract record ControlMessage
 {
     /// <summary>The control-message version this build writes.</summary>
@@ -187,4 +189,35 @@ public sealed record InputAck(string SessionId, long Units) : ControlMessage
     /// <inheritdoc/>
     public override string? Validate() =>
         CheckSession(SessionId) ?? (Units is > 0 and <= (long)Stream.InputFlow.Window * 64 ? null : "invalid unit count");
+}
+
+/// <summary>
+/// Cloud → appliance: who may send input into a session from now on. The appliance is the enforcement point of last
+/// resort: it writes input only from <paramref name="ControllerId"/> and <paramref name="CoControllers"/>, and none
+/// while <paramref name="InputPaused"/> (supervision required and no supervisor present). It answers with
+/// <see cref="ControlSet"/> carrying the same <paramref name="Epoch"/>; an older epoch than the last applied is ignored.
+/// </summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="ControllerId">The user in control (at most 128 characters).</param>
+/// <param name="CoControllers">Users granted input alongside the Controller (at most 100).</param>
+/// <param name="InputPaused">No input at all until the next SetControl.</param>
+/// <param name="Epoch">Increases with every change of the session's control; 1 is the first change after the start.</param>
+public sealed record SetControl(string SessionId, string ControllerId, IReadOnlyList<string> CoControllers, bool InputPaused, long Epoch) : ControlMessage
+{
+    /// <summary>Longest user id accepted.</summary>
+    public const int MaxUserIdLength = 128;
+
+    /// <inheritdoc/>
+    public override string? Validate() =>
+        CheckSession(SessionId)
+        ?? (ControllerId is null || ControllerId.Length is 0 or > MaxUserIdLength ? "invalid controller" : null)
+        ?? (CoControllers is null || CoControllers.Count > 100 || CoControllers.Any(c => c is null || c.Length is 0 or > MaxUserIdLength) ? "invalid co-controllers" : null)
+        ?? (Epoch > 0 ? null : "invalid epoch");
+}
+
+/// <summary>Appliance → cloud: the <see cref="SetControl"/> with this <paramref name="Epoch"/> is in force.</summary>
+public sealed record ControlSet(string SessionId, long Epoch) : ControlMessage
+{
+    /// <inheritdoc/>
+    public override string? Validate() => CheckSession(SessionId) ?? (Epoch > 0 ? null : "invalid epoch");
 }

@@ -133,8 +133,20 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
         }
     }
 
-    public UserInfo CreateUser(string name, string password, string role = Roles.Technician) =>
-        Cloud.Services.GetRequiredService<UserStore>().Create(name, password, role)!;
+    /// <summary>
+    /// Creates a user; with <paramref name="grantAccess"/> (the default) they may use every endpoint of the test
+    /// appliance, as most tests need. Policy tests pass false and grant what they test.
+    /// </summary>
+    public UserInfo CreateUser(string name, string password, string role = Roles.Technician, bool grantAccess = true)
+    {
+        var user = Cloud.Services.GetRequiredService<UserStore>().Create(name, password, role)!;
+        if (grantAccess)
+        {
+            Cloud.Services.GetRequiredService<PolicyStore>().Grant("user", user.Id, ApplianceId, "*", "test");
+        }
+
+        return user;
+    }
 
     /// <summary>The browser's side of this stack's cloud.</summary>
     public CloudClient Client => _client ??= new CloudClient(BaseAddress, Authority);

@@ -54,11 +54,13 @@ public sealed class ProcessStack : IAsyncDisposable
         CertificateAuthority.WritePrivate(Path.Combine(_pki, "appliance.key"), key);
         File.Copy(authority.CertificatePath, Path.Combine(_pki, "ca.pem"));
 
-        var users = new UserStore(new CloudDatabase(Options.Create(new CloudOptions { DataDirectory = _data })), TimeProvider.System);
+        var database = new CloudDatabase(Options.Create(new CloudOptions { DataDirectory = _data }));
+        var users = new UserStore(database, TimeProvider.System);
         AdminPassword = RandomNumberGenerator.GetHexString(24);
         ViewerPassword = RandomNumberGenerator.GetHexString(24);
         users.Create(AdminName, AdminPassword, Roles.DomainAdmin);
-        users.Create(ViewerName, ViewerPassword, Roles.Technician);
+        var viewer = users.Create(ViewerName, ViewerPassword, Roles.Technician)!;
+        new PolicyStore(database, TimeProvider.System).Grant("user", viewer.Id, "*", "*", "test");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // the cloud process owns the database from here on
 
         Client = new CloudClient(new Uri($"https://127.0.0.1:{_httpsPort}"), _authority);

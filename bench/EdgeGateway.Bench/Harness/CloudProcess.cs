@@ -73,7 +73,8 @@ public sealed class CloudProcess : IAsyncDisposable
         var adminPassword = RandomNumberGenerator.GetHexString(24);
         var viewerPassword = RandomNumberGenerator.GetHexString(24);
         users.Create(AdminName, adminPassword, Roles.DomainAdmin);
-        users.Create(ViewerName, viewerPassword, Roles.Technician);
+        var viewer = users.Create(ViewerName, viewerPassword, Roles.Technician)!;
+        new PolicyStore(database, TimeProvider.System).Grant("user", viewer.Id, "*", "*", "bench"); // every appliance the bench starts
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // the cloud owns the database from here on
 
         var httpsPort = FreePort.Get();

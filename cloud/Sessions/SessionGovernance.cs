@@ -1,0 +1,799 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Cloud.Sessions;
+
+/// <summary>The result of a governed act: a value, or the refusal (status and sentence) the user sees.</summary>
+public readonly record struct Governed<T>(T? Value, Decision Decision)
+{
+    public bool Allowed => Decision.Allowed;
+
+    public static implicit operator Governed<T>(Decision refusal) => new(default, refusal);
+}
+
+/// <summary>A new invite link. <see cref="Url"/> holds the key; it is shown once and only its hash is kept.</summary>
+public sealed record InviteCreated(string Id, string Url, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Every change to who is in a session and who controls it goes through here: gather the facts, let
+/// <see cref="Authorizer"/> decide, audit the decision, apply it — to the cloud's state, to the appliance (which
+/// acknowledges a change of control before the new Controller may type), and to every participant's page.
+/// </summary>
+public sealed partial class SessionGovernance
+{
+    /// <summary>How long a change of control waits for the appliance's acknowledgement.</summary>
+    public static readonly TimeSpan ControlAckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Failed code or link attempts a user or an address may make per <see cref="GuessWindow"/>.</summary>
+    public const int MaxGuesses = 10;
+
+    /// <summary>The window <see cref="MaxGuesses"/> counts in.</summary>
+    public static readonly TimeSpan GuessWindow = TimeSpan.FromMinutes(10);
+
+    private readonly SessionService _sessions;
+    private readonly PolicyStore _policy;
+    private readonly UserStore _users;
+    private readonly AuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionGovernance> _logger;
+    private readonly ConcurrentDictionary<string, Queue<long>> _guesses = new(StringComparer.Ordinal);
+
+    public SessionGovernance(SessionService sessions, PolicyStore policy, UserStore users, AuditLog audit, TimeProvider time, ILogger<SessionGovernance> logger)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        _sessions = sessions;
+        _policy = policy;
+        _users = users;
+        _audit = audit;
+        _time = time;
+        _logger = logger;
+        sessions.Ended += OnEnded;
+    }
+
+    // ---------------------------------------------------------------- start
+
+    /// <summary>Starts a session as <paramref name="actor"/>'s Controller, under the endpoint's policy.</summary>
+    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(Actor actor, StartRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        var domain = _policy.ApplianceDomain(request.ApplianceId);
+        var policy = _policy.EndpointPolicy(request.ApplianceId, request.EndpointId);
+        var approval = policy.RfaRequired ? _policy.CurrentApproval(actor.Id, request.ApplianceId, request.EndpointId, _time.GetUtcNow()) : null;
+        var target = new Target(domain, request.ApplianceId, request.EndpointId, policy, HasAccess(actor, request.ApplianceId, request.EndpointId, domain), approval is not null);
+        var decision = Authorizer.Decide(actor, Act.Start, target);
+        if (!decision.Allowed)
+        {
+            _audit.Record(actor, "session.start", decision, request.ApplianceId, request.EndpointId);
+            return (null, new StartFailure(decision.Status, decision.Message));
+        }
+
+        var user = _users.Find(actor.Id)!;
+        var (view, failure) = await _sessions.StartAsync(user, request, cancellationToken, new SessionTerms(domain, policy, actor.IsAdmin ? null : approval));
+        if (view is null)
+        {
+            _audit.Append(new AuditEvent("session.start", "failed", actor.Id, actor.Name, actor.Role, failure!.Message, request.ApplianceId, request.EndpointId, Source: actor.Source));
+            return (null, failure);
+        }
+
+        _audit.Record(actor, "session.start", decision, request.ApplianceId, request.EndpointId, view.Id, approval is null ? null : $"access request {approval.Id}");
+        if (_sessions.Find(view.Id) is { } session)
+        {
+            _policy.RecordJoin(session.Id, actor.Id, actor.Name, JoinVia.Start);
+            ScheduleLimit(session, policy, approval);
+            view = session.ToView();
+        }
+
+        return (view, null);
+    }
+
+    /// <summary>A session ends at the earlier of its time limit and the end of the approval it started on.</summary>
+    private void ScheduleLimit(LiveSession session, EndpointPolicy policy, AccessRequest? approval)
+    {
+        DateTimeOffset? byLength = policy.MaxSessionMinutes is { } minutes ? session.StartedAt.AddMinutes(minutes) : null;
+        var endsAt = new[] { byLength, approval?.ValidUntil }.Where(t => t is not null).Min();
+        if (endsAt is not { } at)
+        {
+            return;
+        }
+
+        var message = byLength is { } l && l <= at
+            ? $"The session reached its maximum length of {policy.MaxSessionMinutes} minutes."
+            : "The approved access for this session ran out.";
+        session.EndsAt = at;
+        var due = at - _time.GetUtcNow();
+        session.LimitTimer = _time.CreateTimer(
+            _ => _ = ExpireAsync(session, message),
+            null,
+            due < TimeSpan.Zero ? TimeSpan.Zero : due,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ExpireAsync(LiveSession session, string message)
+    {
+        try
+        {
+            _audit.Append(new AuditEvent("session.expire", "allowed", Reason: message, ApplianceId: session.ApplianceId, EndpointId: session.EndpointId, SessionId: session.Id));
+            await _sessions.EndNowAsync(session, EndReason.Expired, message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ExpireFailed(_logger, session.Id, ex); // a timer callback must not end the process
+        }
+    }
+
+    // ---------------------------------------------------------------- seeing and joining
+
+    /// <summary>The running sessions <paramref name="actor"/> may see: their domain's for an admin; else those on endpoints they have access to, and those they are in.</summary>
+    public IReadOnlyList<SessionView> Visible(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return [.. _sessions.Running
+            .Where(s => IsIn(s, actor.Id) || (!actor.IsGuest && actor.Role != Roles.FieldEngineer && (actor.IsAdmin ? s.Terms.DomainId == actor.DomainId : _policy.HasGrant(actor.Id, s.ApplianceId, s.EndpointId))))
+            .OrderBy(s => s.StartedAt)
+            .Select(s => s.ToView())];
+    }
+
+    /// <summary>A running session <paramref name="actor"/> may see, or the refusal (404 for one they may not see: its existence is not confirmed).</summary>
+    public Governed<SessionView> View(Actor actor, string sessionId) =>
+        Visible(actor).FirstOrDefault(s => s.Id == sessionId) is { } view
+            ? new Governed<SessionView>(view, Decision.Allow)
+            : Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+
+    /// <summary>Admits <paramref name="actor"/> to a session as a Viewer (from the list or the endpoint's page, <see cref="JoinVia.List"/>).</summary>
+    public Governed<SessionView> Join(Actor actor, string sessionId, string via = JoinVia.List)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            var gone = Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            _audit.Record(actor, "session.join", gone, sessionId: sessionId, detail: via);
+            return gone;
+        }
+
+        return Admit(actor, session, via);
+    }
+
+    /// <summary>Joins by the session's code (<c>NNN-NNN-NNNN</c>, dashes and spaces optional). Wrong codes count towards the guessing limit.</summary>
+    public Governed<SessionView> JoinByCode(Actor actor, string? code)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (TooManyGuesses(actor) is { } limited)
+        {
+            _audit.Record(actor, "session.join-code", limited);
+            return limited;
+        }
+
+        var digits = new string((code ?? string.Empty).Where(char.IsAsciiDigit).ToArray());
+        var session = digits.Length == 10 ? _sessions.Running.FirstOrDefault(s => s.Code.Replace("-", string.Empty, StringComparison.Ordinal) == digits) : null;
+        if (session is null || !session.Terms.Policy.JointSession)
+        {
+            Guessed(actor);
+            var wrong = Decision.Refuse(404, "bad-code", "No running session has this code. Check the digits with the person who gave it to you.");
+            _audit.Record(actor, "session.join-code", wrong, detail: digits.Length == 10 ? $"{digits[..3]}-…" : "malformed");
+            return wrong;
+        }
+
+        return Admit(actor, session, JoinVia.Code);
+    }
+
+    private Governed<SessionView> Admit(Actor actor, LiveSession session, string via)
+    {
+        Decision decision;
+        bool changed;
+        lock (session.Sync)
+        {
+            var target = SessionTarget(actor, session, act: Act.Join) with { Via = via };
+            decision = Authorizer.Decide(actor, Act.Join, target);
+            changed = decision.Allowed && !session.Participants.ContainsKey(actor.Id);
+            if (changed)
+            {
+                var ownAccess = actor.IsAdmin ? actor.DomainId == session.Terms.DomainId : target.ActorHasGrant;
+                session.Participants[actor.Id] = new Participant(
+                    new UserRef(actor.Id, actor.Name),
+                    actor.Role,
+                    via,
+                    _time.GetUtcNow(),
+                    CanControl: ownAccess && actor.Role is Roles.Technician or Roles.DomainAdmin,
+                    SupervisorEligible: ownAccess && actor.Role is Roles.Operator or Roles.DomainAdmin);
+            }
+        }
+
+        _audit.Record(actor, via switch { JoinVia.Code => "session.join-code", JoinVia.Link => "session.join-link", _ => "session.join" }, decision, session.ApplianceId, session.EndpointId, session.Id, decision.Allowed ? via : null);
+        if (!decision.Allowed)
+        {
+            return decision;
+        }
+
+        if (changed)
+        {
+            _policy.RecordJoin(session.Id, actor.Id, actor.Name, via);
+            _ = UpdateSupervisionAsync(session);
+            AnnounceParticipants(session);
+        }
+
+        return new(session.ToView(), decision);
+    }
+
+    /// <summary>
+    /// A page opens the session's stream: admitted already (or the Controller), or admitted now as from the list.
+    /// Refusals say why, for the page to show.
+    /// </summary>
+    public Decision Connect(Actor actor, LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(session);
+        lock (session.Sync)
+        {
+            if (session.Participants.ContainsKey(actor.Id))
+            {
+                return Decision.Allow;
+            }
+        }
+
+        return Admit(actor, session, actor.IsGuest ? JoinVia.Link : JoinVia.List).Decision;
+    }
+
+    /// <summary>A page joined the session's stream: supervision may now be satisfied, and everyone sees who is connected.</summary>
+    public void Connected(LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        _ = UpdateSupervisionAsync(session);
+        AnnounceParticipants(session);
+    }
+
+    /// <summary>
+    /// A page of <paramref name="actor"/> closed. When it was their last, they leave the session (and free their seat);
+    /// the Controller stays Controller, and a co-controller stops being one.
+    /// </summary>
+    public void Disconnected(Actor actor, LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(session);
+        var left = false;
+        var controlChanged = false;
+        lock (session.Sync)
+        {
+            if (!session.Stream.ConnectedUsers.Contains(actor.Id) && session.Controller.Id != actor.Id && session.Participants.Remove(actor.Id))
+            {
+                left = true;
+                controlChanged = session.CoControllers.Remove(actor.Id);
+                session.ControlRequests.Remove(actor.Id);
+            }
+        }
+
+        if (left)
+        {
+            _policy.RecordLeave(session.Id, actor.Id);
+            _audit.Append(new AuditEvent("session.leave", "allowed", actor.Id, actor.Name, actor.Role, null, session.ApplianceId, session.EndpointId, session.Id, actor.Source));
+        }
+
+        _ = controlChanged ? ChangeControlAsync(session, session.Controller, CancellationToken.None) : UpdateSupervisionAsync(session);
+        AnnounceParticipants(session);
+    }
+
+    // ---------------------------------------------------------------- invites
+
+    /// <summary>Creates an invite link for the session, valid for <paramref name="minutes"/> (default: the domain's setting, 15).</summary>
+    public Governed<InviteCreated> CreateInvite(Actor actor, string sessionId, int? minutes, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
+        if (decision.Allowed && minutes is < 1 or > 24 * 60)
+        {
+            decision = Decision.Refuse(400, "bad-request", "An invite link is valid for 1 minute to 24 hours.");
+        }
+
+        if (!decision.Allowed)
+        {
+            _audit.Record(actor, "session.invite", decision, session.ApplianceId, session.EndpointId, session.Id);
+            return decision;
+        }
+
+        var lifetime = TimeSpan.FromMinutes(minutes ?? _policy.FindDomain(session.Terms.DomainId)?.InviteMinutes ?? 15);
+        var key = Base64Url(RandomNumberGenerator.GetBytes(16)); // 128 bits
+        var invite = _policy.CreateInvite(session.Id, HashKey(key), actor.Id, _time.GetUtcNow() + lifetime);
+        _audit.Record(actor, "session.invite", decision, session.ApplianceId, session.EndpointId, session.Id, $"invite {invite.Id}, valid until {invite.ExpiresAt:u}");
+        return new(new InviteCreated(invite.Id, $"{baseUrl.TrimEnd('/')}/#/invite/{key}", invite.ExpiresAt), decision);
+    }
+
+    /// <summary>The session's invites (never their keys), for the Controller or an admin.</summary>
+    public Governed<IReadOnlyList<InviteRecord>> Invites(Actor actor, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
+        return decision.Allowed ? new Governed<IReadOnlyList<InviteRecord>>(_policy.Invites(session.Id), decision) : decision;
+    }
+
+    /// <summary>Revokes an invite: its link stops working at once (who already joined stays until they leave).</summary>
+    public Decision RevokeInvite(Actor actor, string sessionId, string inviteId)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session || _policy.FindInvite(inviteId) is not { } invite || invite.SessionId != sessionId)
+        {
+            return Decision.Refuse(404, "no-invite", "There is no such invite.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
+        _audit.Record(actor, "session.invite-revoke", decision, session.ApplianceId, session.EndpointId, session.Id, $"invite {inviteId}");
+        if (decision.Allowed)
+        {
+            _policy.RevokeInvite(inviteId);
+        }
+
+        return decision;
+    }
+
+    /// <summary>
+    /// Checks an invite key: the session it names when the link is valid, else the refusal. Failures count towards the
+    /// guessing limit of the user (or guest-to-be) and the address.
+    /// </summary>
+    public Governed<LiveSession> CheckInvite(Actor? actor, string source, string? key)
+    {
+        var who = actor ?? new Actor("anonymous", "anonymous", "anonymous", PolicyStore.DefaultDomain, source);
+        if (TooManyGuesses(who) is { } limited)
+        {
+            _audit.Record(who, "session.join-link", limited);
+            return limited;
+        }
+
+        var invite = string.IsNullOrEmpty(key) || key.Length > 64 ? null : _policy.FindInviteByHash(HashKey(key));
+        var now = _time.GetUtcNow();
+        LiveSession? session = invite is null ? null : _sessions.Find(invite.SessionId);
+        var refusal =
+            invite is null ? Decision.Refuse(404, "bad-link", "This invite link is not valid. Ask for a new one.")
+            : invite.RevokedAt is not null ? Decision.Refuse(410, "link-revoked", "This invite link was revoked. Ask for a new one.")
+            : invite.ExpiresAt <= now ? Decision.Refuse(410, "link-expired", $"This invite link expired at {invite.ExpiresAt:HH:mm} UTC. Ask for a new one.")
+            : session is null ? Decision.Refuse(410, "ended", "The session this link invites to has ended.")
+            : (Decision?)null;
+        if (refusal is { } refused)
+        {
+            if (refused.Reason is "bad-link")
+            {
+                Guessed(who);
+            }
+
+            _audit.Record(who, "session.join-link", refused, session?.ApplianceId, session?.EndpointId, invite?.SessionId, invite is null ? null : $"invite {invite.Id}");
+            return refused;
+        }
+
+        return new(session, Decision.Allow);
+    }
+
+    /// <summary>Joins through a checked invite: the actor (a user or a new guest) may watch this session, view-only unless they hold access of their own.</summary>
+    public Governed<SessionView> JoinByInvite(Actor actor, LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(session);
+        lock (session.Sync)
+        {
+            session.Invited.Add(actor.Id);
+        }
+
+        return Admit(actor, session, JoinVia.Link);
+    }
+
+    // ---------------------------------------------------------------- control
+
+    /// <summary>The Controller hands control to a present participant who holds access of their own. The device connection stays as it is.</summary>
+    public async Task<Governed<SessionView>> HandOverAsync(Actor actor, string sessionId, string toUserId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.HandOver, SessionTarget(actor, session, Act.HandOver, toUserId));
+        var to = Name(session, toUserId);
+        _audit.Record(actor, "session.handover", decision, session.ApplianceId, session.EndpointId, session.Id, $"to {to}");
+        return decision.Allowed ? await HandOverCoreAsync(session, toUserId, decision, cancellationToken) : decision;
+    }
+
+    private async Task<Governed<SessionView>> HandOverCoreAsync(LiveSession session, string toUserId, Decision decision, CancellationToken cancellationToken)
+    {
+        UserRef next;
+        lock (session.Sync)
+        {
+            if (!session.Participants.TryGetValue(toUserId, out var participant))
+            {
+                return Decision.Refuse(409, "not-present", "That person left the session.");
+            }
+
+            next = participant.User;
+            session.CoControllers.Remove(toUserId);
+            session.ControlRequests.Remove(toUserId);
+        }
+
+        if (!await ChangeControlAsync(session, next, cancellationToken))
+        {
+            return Decision.Refuse(504, "appliance", "The appliance did not confirm the change of control; the Controller is unchanged.");
+        }
+
+        return new(session.ToView(), decision);
+    }
+
+    /// <summary>A Viewer with access of their own asks the Controller for control; the Controller's page asks them.</summary>
+    public Decision RequestControl(Actor actor, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.RequestControl, SessionTarget(actor, session, Act.RequestControl));
+        _audit.Record(actor, "session.control-request", decision, session.ApplianceId, session.EndpointId, session.Id);
+        if (decision.Allowed)
+        {
+            lock (session.Sync)
+            {
+                session.ControlRequests.Add(actor.Id);
+            }
+
+            session.Stream.SendTo(session.Controller.Id, Json(new StreamEvent("control-request", From: new UserRef(actor.Id, actor.Name))));
+        }
+
+        return decision;
+    }
+
+    /// <summary>The Controller accepts (a handover follows) or declines a request for control.</summary>
+    public async Task<Governed<SessionView>> DecideControlRequestAsync(Actor actor, string sessionId, string fromUserId, bool accept, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        bool pending;
+        lock (session.Sync)
+        {
+            pending = session.ControlRequests.Contains(fromUserId);
+        }
+
+        var decision = pending
+            ? Authorizer.Decide(actor, Act.DecideControlRequest, SessionTarget(actor, session, Act.DecideControlRequest, fromUserId))
+            : Decision.Refuse(404, "no-request", "That person has not asked for control.");
+        _audit.Record(actor, "session.control-decision", decision, session.ApplianceId, session.EndpointId, session.Id, $"{(accept ? "accepted" : "declined")} {Name(session, fromUserId)}");
+        if (!decision.Allowed)
+        {
+            return decision;
+        }
+
+        if (accept)
+        {
+            return await HandOverCoreAsync(session, fromUserId, decision, cancellationToken);
+        }
+
+        lock (session.Sync)
+        {
+            session.ControlRequests.Remove(fromUserId);
+        }
+
+        session.Stream.SendTo(fromUserId, Json(new StreamEvent("control-declined", Message: $"{actor.Name} declined your request for control.")));
+        return new(session.ToView(), decision);
+    }
+
+    /// <summary>Shared control: the Controller grants (or withdraws) input to a participant alongside themselves, where the endpoint's policy allows it.</summary>
+    public async Task<Governed<SessionView>> SetSharedControlAsync(Actor actor, string sessionId, string userId, bool granted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = granted
+            ? Authorizer.Decide(actor, Act.GrantControl, SessionTarget(actor, session, Act.GrantControl, userId))
+            : session.Controller.Id == actor.Id ? Decision.Allow : Decision.Refuse(403, "not-controller", "Only the Controller can share control.");
+        _audit.Record(actor, granted ? "session.control-grant" : "session.control-revoke", decision, session.ApplianceId, session.EndpointId, session.Id, Name(session, userId));
+        if (!decision.Allowed)
+        {
+            return decision;
+        }
+
+        lock (session.Sync)
+        {
+            if (granted)
+            {
+                session.CoControllers.Add(userId);
+            }
+            else
+            {
+                session.CoControllers.Remove(userId);
+            }
+        }
+
+        return await ChangeControlAsync(session, session.Controller, cancellationToken)
+            ? new Governed<SessionView>(session.ToView(), decision)
+            : Decision.Refuse(504, "appliance", "The appliance did not confirm the change of control.");
+    }
+
+    // ---------------------------------------------------------------- end
+
+    /// <summary>The Controller ends their session, or a domain admin terminates any of the domain's ("Terminated by &lt;name&gt;.").</summary>
+    public async Task<Decision> EndAsync(Actor actor, string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+        }
+
+        var decision = Authorizer.Decide(actor, Act.End, SessionTarget(actor, session, Act.End));
+        var terminate = session.Controller.Id != actor.Id;
+        _audit.Record(actor, terminate ? "session.terminate" : "session.end", decision, session.ApplianceId, session.EndpointId, session.Id);
+        if (decision.Allowed)
+        {
+            var (reason, message) = terminate ? (EndReason.Terminated, $"Terminated by {actor.Name}.") : (EndReason.ControllerEnded, $"{actor.Name} ended the session.");
+            await _sessions.StopAsync(session.Id, reason, message, cancellationToken);
+        }
+
+        return decision;
+    }
+
+    private void OnEnded(LiveSession session, EndReason reason, string message) => _policy.RecordAllLeft(session.Id);
+
+    // ---------------------------------------------------------------- input (cloud side)
+
+    /// <summary>Whether <paramref name="userId"/>'s input may go to the device now (the same rule the appliance applies).</summary>
+    public static bool MayInput(LiveSession session, string userId)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var control = session.Stream.Control;
+        return !control.InputPaused && (control.ControllerId == userId || control.CoControllers.Contains(userId));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>
+    /// Applies the session's control (Controller <paramref name="controller"/>, its co-controllers, supervision) in the
+    /// safe order: nobody may type while the appliance is told; once it acknowledged, the new state holds here too.
+    /// Returns false (and restores the previous state) when the appliance did not acknowledge in time.
+    /// </summary>
+    private async Task<bool> ChangeControlAsync(LiveSession session, UserRef controller, CancellationToken cancellationToken)
+    {
+        await session.ControlChange.WaitAsync(cancellationToken);
+        try
+        {
+            var previous = session.Controller;
+            StreamControl next;
+            long epoch;
+            lock (session.Sync)
+            {
+                session.InputPaused = SupervisionMissing(session, controller.Id);
+                next = new StreamControl(controller.Id, session.CoControllers.ToHashSet(StringComparer.Ordinal), session.InputPaused);
+                epoch = ++session.ControlEpoch;
+            }
+
+            var changesController = previous.Id != controller.Id;
+            if (changesController)
+            {
+                // Between the old Controller and the new one, nobody's input goes through.
+                session.Stream.SetControl(next with { InputPaused = true });
+            }
+
+            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            session.ControlAcks[epoch] = ack;
+            var sent = await _sessions.SendControlAsync(session, new SetControl(session.Id, controller.Id, [.. next.CoControllers], next.InputPaused, epoch), cancellationToken);
+            var confirmed = sent && await ack.Task.WaitAsync(ControlAckTimeout, _time, cancellationToken).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+            session.ControlAcks.TryRemove(epoch, out _);
+            if (!confirmed)
+            {
+                Log.ControlNotConfirmed(_logger, session.Id, epoch);
+                session.Stream.SetControl(session.Stream.Control with { ControllerId = previous.Id, InputPaused = session.InputPaused });
+                AnnounceControl(session);
+                return false;
+            }
+
+            session.SetController(controller);
+            session.Stream.SetControl(next);
+            if (changesController)
+            {
+                Log.HandedOver(_logger, session.Id, previous.Name, controller.Name);
+            }
+
+            AnnounceControl(session);
+            AnnounceParticipants(session);
+            return true;
+        }
+        finally
+        {
+            session.ControlChange.Release();
+        }
+    }
+
+    /// <summary>Supervision: recomputed on every join and leave; a change goes to the appliance like any change of control.</summary>
+    private async Task UpdateSupervisionAsync(LiveSession session)
+    {
+        try
+        {
+            bool missing;
+            lock (session.Sync)
+            {
+                missing = SupervisionMissing(session, session.Controller.Id);
+            }
+
+            if (missing != session.Stream.Control.InputPaused)
+            {
+                await ChangeControlAsync(session, session.Controller, CancellationToken.None);
+                if (missing)
+                {
+                    session.Stream.Broadcast(_ => Json(new StreamEvent("notice", Reason: "unsupervised", Message: "Input is paused until a supervisor joins the session.")));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SupervisionFailed(_logger, session.Id, ex);
+        }
+    }
+
+    /// <summary>Under <see cref="LiveSession.Sync"/>: supervision is required and no supervisor other than the Controller is connected.</summary>
+    private static bool SupervisionMissing(LiveSession session, string controllerId)
+    {
+        if (!session.Terms.Policy.SupervisionRequired)
+        {
+            return false;
+        }
+
+        var connected = session.Stream.ConnectedUsers;
+        return !session.Participants.Values.Any(p => p.SupervisorEligible && p.User.Id != controllerId && connected.Contains(p.User.Id));
+    }
+
+    /// <summary>Tells every connection its own role and who controls.</summary>
+    private static void AnnounceControl(LiveSession session)
+    {
+        var control = session.Stream.Control;
+        var controller = session.Controller;
+        session.Stream.Broadcast(viewer => Json(new StreamEvent(
+            "control",
+            Role: viewer.IsController ? "controller" : control.CoControllers.Contains(viewer.UserId) ? "co-controller" : "viewer",
+            Controller: controller,
+            CoControllers: [.. control.CoControllers],
+            InputPaused: control.InputPaused)));
+    }
+
+    /// <summary>Tells everyone who is in the session now.</summary>
+    public static void AnnounceParticipants(LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var view = session.ToView();
+        session.Stream.Broadcast(_ => Json(new StreamEvent("participants", Participants: view.Participants, Controller: view.Controller, InputPaused: view.InputPaused)));
+    }
+
+    /// <summary>The facts of <paramref name="session"/> for a decision by <paramref name="actor"/> (optionally naming another participant).</summary>
+    private Target SessionTarget(Actor actor, LiveSession session, Act act, string? otherUserId = null)
+    {
+        var grant = HasAccess(actor, session.ApplianceId, session.EndpointId, session.Terms.DomainId);
+        lock (session.Sync)
+        {
+            var connected = session.Stream.ConnectedUsers;
+            var facts = new SessionFacts(
+                session.Controller.Id,
+                session.Participants.ContainsKey(actor.Id),
+                session.CoControllers.Contains(actor.Id),
+                session.Invited.Contains(actor.Id) || (actor.IsGuest && actor.GuestSessionId == session.Id),
+                session.Participants.Count,
+                session.InputPaused,
+                Ended: false);
+            ParticipantFacts? other = null;
+            if (otherUserId is not null && session.Participants.TryGetValue(otherUserId, out var p))
+            {
+                other = new ParticipantFacts(p.User.Id, p.User.Name, p.AccountRole, connected.Contains(p.User.Id), p.CanControl && StillHasAccess(p, session));
+            }
+
+            return new Target(session.Terms.DomainId, session.ApplianceId, session.EndpointId, session.Terms.Policy, grant, false, facts, other);
+        }
+    }
+
+    private bool StillHasAccess(Participant participant, LiveSession session) =>
+        participant.AccountRole == Roles.DomainAdmin || _policy.HasGrant(participant.User.Id, session.ApplianceId, session.EndpointId);
+
+    private bool HasAccess(Actor actor, string applianceId, string endpointId, string domainId) =>
+        !actor.IsGuest && (actor.IsAdmin ? actor.DomainId == domainId : _policy.HasGrant(actor.Id, applianceId, endpointId));
+
+    private static bool IsIn(LiveSession session, string userId)
+    {
+        lock (session.Sync)
+        {
+            return session.Participants.ContainsKey(userId);
+        }
+    }
+
+    private static string Name(LiveSession session, string userId)
+    {
+        lock (session.Sync)
+        {
+            return session.Participants.TryGetValue(userId, out var p) ? p.User.Name : "someone not in the session";
+        }
+    }
+
+    /// <summary>A refusal when the actor's user or address made <see cref="MaxGuesses"/> failed attempts within <see cref="GuessWindow"/>.</summary>
+    private Decision? TooManyGuesses(Actor actor)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var key in GuessKeys(actor))
+        {
+            if (_guesses.TryGetValue(key, out var attempts))
+            {
+                lock (attempts)
+                {
+                    while (attempts.Count > 0 && _time.GetElapsedTime(attempts.Peek(), now) > GuessWindow)
+                    {
+                        attempts.Dequeue();
+                    }
+
+                    if (attempts.Count >= MaxGuesses)
+                    {
+                        return Decision.Refuse(429, "rate-limited", $"Too many wrong codes or links. Try again in {GuessWindow.TotalMinutes:0} minutes.");
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private void Guessed(Actor actor)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var key in GuessKeys(actor))
+        {
+            var attempts = _guesses.GetOrAdd(key, _ => new Queue<long>());
+            lock (attempts)
+            {
+                attempts.Enqueue(now);
+            }
+        }
+    }
+
+    private static IEnumerable<string> GuessKeys(Actor actor)
+    {
+        if (actor.Role is not ("anonymous" or Roles.Guest))
+        {
+            yield return "user:" + actor.Id;
+        }
+
+        yield return "addr:" + actor.Source;
+    }
+
+    /// <summary>The stored form of an invite key: SHA-256, lower-case hex. A 128-bit random key needs no slow hash.</summary>
+    public static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key ?? string.Empty)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string Json(StreamEvent e) => JsonSerializer.Serialize(e, StreamEventJson.Default.StreamEvent);
+
+    private static partial class Log
+    {
+        [LoggerMessage(2100, LogLevel.Information, "Session {SessionId}: control handed from {From} to {To}")]
+        public static partial void HandedOver(ILogger logger, string sessionId, string from, string to);
+
+        [LoggerMessage(2101, LogLevel.Warning, "Session {SessionId}: the appliance did not confirm control change {Epoch}; the previous state stays")]
+        public static partial void ControlNotConfirmed(ILogger logger, string sessionId, long epoch);
+
+        [LoggerMessage(2102, LogLevel.Error, "Session {SessionId}: ending it at its time limit failed")]
+        public static partial void ExpireFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(2103, LogLevel.Error, "Session {SessionId}: updating supervision failed")]
+        public static partial void SupervisionFailed(ILogger logger, string sessionId, Exception exception);
+    }
+}
