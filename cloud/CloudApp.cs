@@ -67,6 +67,7 @@ public static class CloudApp
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<Actors>();
+        services.AddAdministration();
         services.TryAddSingleton<ApplianceRegistry>();
         services.TryAddSingleton<CloudMetrics>();
         services.TryAddSingleton<EmbeddedBroker>();

@@ -3,10 +3,12 @@
 
 /** A failed call, with the sentence to show the user. */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    /** The JSON body of the answer (a refused sign-in says whether a TOTP code or enrolment is needed). */
+    this.data = data;
   }
 }
 
@@ -25,7 +27,7 @@ const fallbackMessages = {
   504: 'The device or appliance did not answer in time.',
 };
 
-async function request(method, path, body, { signalUnauthorized = true, messages = {} } = {}) {
+export async function request(method, path, body, { signalUnauthorized = true, messages = {} } = {}) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -57,7 +59,7 @@ async function request(method, path, body, { signalUnauthorized = true, messages
     const message = typeof data?.error === 'string' && data.error
       ? data.error
       : messages[response.status] ?? fallbackMessages[response.status] ?? `The request failed (HTTP ${response.status}).`;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, data);
   }
 
   return data;

@@ -3,6 +3,8 @@
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
 import { h } from './dom.js';
+import { renderAccessRequests } from './views/access-requests.js';
+import { renderAdmin } from './views/admin.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderLogin } from './views/login.js';
 import { renderSession } from './views/session.js';
@@ -39,6 +41,10 @@ function parseRoute(hash) {
   const invite = /^\/invite\/([^/?#]+)\/?$/.exec(path);
   if (invite) {
     return { name: 'invite', key: decodeURIComponent(invite[1]) };
+  }
+
+  if (path === '/admin' || path === '/access-requests') {
+    return { name: path.slice(1) };
   }
 
   return { name: 'dashboard' };
@@ -97,6 +103,10 @@ function route({ notice } = {}) {
     show(renderSession, { sessionId: target.sessionId, user });
   } else if (target.name === 'join') {
     show(renderJoin, { user });
+  } else if (target.name === 'admin' && user.role === 'domain-admin') {
+    show(renderAdmin, { user });
+  } else if (target.name === 'access-requests' && user.role !== 'guest') {
+    show(renderAccessRequests, { user });
   } else {
     show(renderDashboard, { user });
   }
@@ -109,8 +119,22 @@ function onSignedIn(signedIn) {
   route();
 }
 
+// Links to the administration pages, for the roles that use them.
+const nav = h('nav', { class: 'app-nav', 'aria-label': 'Administration' });
+userArea.prepend(nav);
+
 function showUser() {
   userArea.hidden = !user;
+  const links = [];
+  if (user?.role === 'domain-admin') {
+    links.push(h('a', { href: '#/admin', testid: 'nav-admin' }, 'Administration'));
+  }
+
+  if (user?.role === 'domain-admin' || user?.role === 'technician') {
+    links.push(h('a', { href: '#/access-requests', testid: 'nav-access-requests' }, 'Access requests'));
+  }
+
+  nav.replaceChildren(...links);
   userName.textContent = user?.name ?? '';
   userRole.textContent = user?.role ? formatRole(user.role) : '';
 }

@@ -3,6 +3,8 @@
 // changed, so focus and hover survive a refresh.
 
 import { joinSession, listAppliances, listSessions } from '../api.js';
+import { createAccessRequest, listAccessRequests } from './admin-api.js';
+import { requestState } from './access-requests.js';
 import { h, replaceChildren } from '../dom.js';
 import { elapsedSince, formatAgo, formatDuration, formatTime } from '../format.js';
 import { openConnectDialog } from './connect-dialog.js';
@@ -25,6 +27,9 @@ export function renderDashboard(root, { user }) {
   let appliancesKey = null;
   let sessionsKey = null;
   let dialog = null;
+  // The user's requests for access by "applianceId|endpointId" (newest first), where an endpoint requires one.
+  let requests = new Map();
+  const requestForms = new Set();
 
   const heading = h('h1', { tabindex: '-1' }, 'Dashboard');
   const refreshError = h('p', { class: 'notice notice-error', role: 'alert', testid: 'dashboard-error', hidden: true });
@@ -68,7 +73,26 @@ export function renderDashboard(root, { user }) {
     }
 
     if (appliances.status === 'fulfilled') {
-      showAppliances(Array.isArray(appliances.value) ? appliances.value : []);
+      const list = Array.isArray(appliances.value) ? appliances.value : [];
+      if (user?.role === 'technician' && list.some((a) => a.endpoints?.some((e) => e.access && e.policy?.rfaRequired))) {
+        try {
+          requests = new Map();
+          for (const r of await listAccessRequests()) {
+            const key = `${r.applianceId}|${r.endpointId}`;
+            if (!requests.has(key)) {
+              requests.set(key, r);
+            }
+          }
+        } catch {
+          // The appliances still show; the request state comes with the next refresh.
+        }
+
+        if (disposed) {
+          return;
+        }
+      }
+
+      showAppliances(list);
     }
 
     if (sessions.status === 'fulfilled') {
@@ -81,8 +105,8 @@ export function renderDashboard(root, { user }) {
   // --- Appliances ------------------------------------------------------------------------------------
   function showAppliances(appliances) {
     // lastSeen of an online appliance changes with every heartbeat but is not shown: leave it out.
-    const key = JSON.stringify(appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]));
-    if (key === appliancesKey) {
+    const key = JSON.stringify([appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]), [...requests.values()]]);
+    if (key === appliancesKey || requestForms.size > 0) {
       return;
     }
 
@@ -121,6 +145,15 @@ export function renderDashboard(root, { user }) {
   function endpointRow(appliance, endpoint) {
     const protocol = String(endpoint.protocol ?? '').toLowerCase();
     const supported = !DISPLAY_PROTOCOLS.has(protocol);
+    // Older clouds sent no `access`: treat a missing one as allowed.
+    const access = endpoint.access !== false;
+    const request = requests.get(`${appliance.id}|${endpoint.id}`);
+    const needsApproval = access && endpoint.policy?.rfaRequired && user?.role !== 'domain-admin';
+    const approved = request?.active === true;
+    const title = !supported ? 'This browser client shows terminal sessions only for now.'
+      : !access ? 'You have no access to this endpoint. A domain administrator can grant it.'
+      : needsApproval && !approved ? 'This endpoint needs an approved request for access.'
+      : null;
     return h('tr', { testid: `endpoint-${endpoint.id}` },
       h('th', { scope: 'row' }, endpoint.name),
       h('td', {}, h('span', { class: 'protocol' }, protocol ? protocol.toUpperCase() : '—')),
@@ -130,11 +163,44 @@ export function renderDashboard(root, { user }) {
           type: 'button',
           class: 'btn btn-primary btn-small',
           testid: `connect-${endpoint.id}`,
-          disabled: !supported,
-          title: supported ? null : 'This browser client shows terminal sessions only for now.',
+          disabled: title !== null,
+          title,
           'aria-label': `Connect to ${endpoint.name} on ${appliance.name}`,
           onclick: () => connect(appliance, endpoint),
-        }, 'Connect')));
+        }, 'Connect'),
+        needsApproval ? accessRequestCell(appliance, endpoint, request) : null));
+  }
+
+  /** Where an endpoint needs approval: the state of the user's request, and a form to ask (again). */
+  function accessRequestCell(appliance, endpoint, request) {
+    const state = request ? h('p', { class: 'small', testid: `access-state-${endpoint.id}` }, requestState(request)) : null;
+    if (request && (request.active || (request.status === 'pending' && !request.expired))) {
+      return state;
+    }
+
+    const form = h('form', { class: 'inline-form access-request-form', hidden: true, testid: `access-form-${endpoint.id}` });
+    const reason = h('input', { type: 'text', maxlength: '500', required: true, placeholder: 'Why do you need access?', 'aria-label': `Reason for access to ${endpoint.name}`, testid: `access-reason-${endpoint.id}` });
+    const minutes = h('select', { 'aria-label': 'For how long', testid: `access-minutes-${endpoint.id}` },
+      [[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours']].map(([m, label]) => h('option', { value: m, selected: m === 60 }, label)));
+    const error = h('span', { class: 'form-error', role: 'alert' });
+    form.append(reason, minutes,
+      h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: `access-submit-${endpoint.id}` }, 'Send request'),
+      h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => { form.hidden = true; requestForms.delete(form); } }, 'Cancel'),
+      error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await createAccessRequest({ applianceId: appliance.id, endpointId: endpoint.id, reason: reason.value.trim(), minutes: Number(minutes.value) });
+        requestForms.delete(form);
+        appliancesKey = null;
+        refresh();
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
+    const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `request-access-${endpoint.id}`,
+      onclick: () => { form.hidden = false; requestForms.add(form); reason.focus(); } }, 'Request access');
+    return h('div', { class: 'access-request' }, state, open, form);
   }
 
   function connect(appliance, endpoint) {
