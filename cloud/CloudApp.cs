@@ -70,6 +70,7 @@ public static class CloudApp
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<SessionHistory>();
         services.TryAddSingleton<Actors>();
+        services.AddAdministration();
         services.TryAddSingleton<ApplianceRegistry>();
         services.TryAddSingleton<CloudMetrics>();
         services.TryAddSingleton<EmbeddedBroker>();
@@ -88,8 +89,8 @@ public static class CloudApp
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
-            options.Events.OnRedirectToLogin = context => { context.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
-            options.Events.OnRedirectToAccessDenied = context => { context.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+            options.Events.OnRedirectToLogin = context => Refuse(context.Response, StatusCodes.Status401Unauthorized, "Sign in first.");
+            options.Events.OnRedirectToAccessDenied = context => Refuse(context.Response, StatusCodes.Status403Forbidden, "You may not do this.");
         });
         services.AddAuthorization();
         services.AddRateLimiter(options =>
@@ -113,6 +114,13 @@ public static class CloudApp
             .AddMeter("System.Runtime") // the runtime's own: GC pauses and heap, thread pool queue, lock contention
             .AddPrometheusExporter());
         return services;
+    }
+
+    /// <summary>An API refusal with the sentence the page shows, also for requests refused before any handler.</summary>
+    private static Task Refuse(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        return response.WriteAsJsonAsync(new PolicyEndpoints.ErrorResponse(message));
     }
 
     private static void UseSecurityHeaders(this WebApplication app) =>

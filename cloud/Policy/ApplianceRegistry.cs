@@ -7,8 +7,8 @@ namespace EdgeGateway.Cloud.Policy;
 /// <summary>An endpoint as the API shows it.</summary>
 public sealed record EndpointView(string Id, string Name, string Protocol, string Host, int Port);
 
-/// <summary>An appliance as the API shows it.</summary>
-public sealed record ApplianceView(string Id, string Name, bool Online, DateTimeOffset? LastSeen, IReadOnlyList<EndpointView> Endpoints);
+/// <summary>An appliance as the API shows it. <c>DomainId</c>: the domain it belongs to.</summary>
+public sealed record ApplianceView(string Id, string Name, bool Online, DateTimeOffset? LastSeen, IReadOnlyList<EndpointView> Endpoints, string DomainId = PolicyStore.DefaultDomain);
 
 /// <summary>Appliances, their endpoints (as each announces them) and who is online.</summary>
 public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
@@ -85,15 +85,18 @@ public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
         return reader.Read() ? new EndpointView(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)) : null;
     }
 
-    public IReadOnlyList<ApplianceView> List()
+    /// <summary>Every appliance, or (<paramref name="domainId"/> given) the domain's, by name.</summary>
+    public IReadOnlyList<ApplianceView> List(string? domainId = null)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT a.id, a.name, a.last_seen, e.id, e.name, e.protocol, e.host, e.port
+            SELECT a.id, a.name, a.last_seen, e.id, e.name, e.protocol, e.host, e.port, a.domain_id
             FROM appliances a LEFT JOIN endpoints e ON e.appliance_id = a.id
+            WHERE $domain IS NULL OR a.domain_id = $domain
             ORDER BY a.name, e.name
             """;
+        command.Parameters.AddWithValue("$domain", (object?)domainId ?? DBNull.Value);
         using var reader = command.ExecuteReader();
         var result = new List<ApplianceView>();
         ApplianceView? current = null;
@@ -105,7 +108,7 @@ public sealed class ApplianceRegistry(CloudDatabase database, TimeProvider time)
             {
                 endpoints = [];
                 DateTimeOffset? lastSeen = reader.IsDBNull(2) ? null : DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
-                current = new ApplianceView(id, reader.GetString(1), IsOnline(id), lastSeen, endpoints);
+                current = new ApplianceView(id, reader.GetString(1), IsOnline(id), lastSeen, endpoints, reader.GetString(8));
                 result.Add(current);
             }
 

@@ -127,6 +127,19 @@ public sealed class UserStore(CloudDatabase database, TimeProvider time)
         return connection.Execute("UPDATE users SET totp_secret = $secret WHERE id = $id", ("$id", id), ("$secret", base32Secret)) == 1;
     }
 
+    /// <summary>
+    /// Records that the user signed in with the TOTP code of time step <paramref name="step"/>; false when a code of
+    /// that step or a later one was used already (a replayed code). One atomic statement, so two requests racing
+    /// with the same code cannot both pass.
+    /// </summary>
+    public bool TryUseTotpStep(string id, long step)
+    {
+        using var connection = database.Open();
+        return connection.Execute(
+            "UPDATE users SET totp_last_step = $step WHERE id = $id AND (totp_last_step IS NULL OR totp_last_step < $step)",
+            ("$id", id), ("$step", step)) == 1;
+    }
+
     private static UserInfo Read(Microsoft.Data.Sqlite.SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0, r.GetInt64(5) != 0);
 

@@ -82,7 +82,7 @@ internal static class SessionEndpoints
 
         if (actors.Resolve(context) is not { } actor)
         {
-            return TypedResults.Unauthorized();
+            return SignInFirst;
         }
 
         var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
@@ -131,10 +131,13 @@ internal static class SessionEndpoints
     }
 
     private static IResult Act(HttpContext context, Actors actors, Func<Actor, IResult> act) =>
-        actors.Resolve(context) is { } actor ? act(actor) : TypedResults.Unauthorized();
+        actors.Resolve(context) is { } actor ? act(actor) : SignInFirst;
 
     private static async Task<IResult> ActAsync(HttpContext context, Actors actors, Func<Actor, Task<IResult>> act) =>
-        actors.Resolve(context) is { } actor ? await act(actor) : TypedResults.Unauthorized();
+        actors.Resolve(context) is { } actor ? await act(actor) : SignInFirst;
+
+    /// <summary>No sign-in, or the account was disabled since.</summary>
+    private static IResult SignInFirst => Error(401, "Sign in first.");
 
     private static IResult Answer<T>(Governed<T> result) => result.Allowed ? TypedResults.Ok(result.Value) : Refusal(result.Decision);
 

@@ -3,10 +3,12 @@
 
 /** A failed call, with the sentence to show the user. */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    /** The JSON body of the answer (a refused sign-in says whether a TOTP code or enrolment is needed). */
+    this.data = data;
   }
 }
 
@@ -25,7 +27,7 @@ const fallbackMessages = {
   504: 'The device or appliance did not answer in time.',
 };
 
-async function request(method, path, body, { signalUnauthorized = true, messages = {} } = {}) {
+export async function request(method, path, body, { signalUnauthorized = true, messages = {} } = {}) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -57,7 +59,7 @@ async function request(method, path, body, { signalUnauthorized = true, messages
     const message = typeof data?.error === 'string' && data.error
       ? data.error
       : messages[response.status] ?? fallbackMessages[response.status] ?? `The request failed (HTTP ${response.status}).`;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, data);
   }
 
   return data;
@@ -145,4 +147,63 @@ export function listAuditEvents(params) {
 /** The address of the JSON-lines export (a download; the cloud audits it). */
 export function auditExportUrl(params) {
   return `api/audit/export${query(params)}`;
+}
+
+// --- Joint sessions: join, invites, control ----------------------------------------------------------------
+
+/** Joins a session from the list (or the endpoint's page) as a Viewer; answers the session. */
+export function joinSession(id) {
+  return request('POST', `api/sessions/${encodeURIComponent(id)}/join`);
+}
+
+/** Joins by the session's code (NNN-NNN-NNNN; dashes and spaces optional); answers the session. */
+export function joinByCode(code) {
+  return request('POST', 'api/join', { code }, {
+    messages: {
+      404: 'No running session has this code. Check the digits with the person who gave it to you.',
+      429: 'Too many wrong codes. Wait a few minutes and try again.',
+    },
+  });
+}
+
+/** A new invite link: {id, url, expiresAt}. The url holds the key and is shown once. */
+export function createInvite(sessionId, minutes) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/invites`, minutes ? { minutes } : {});
+}
+
+/** The session's invites: [{id, createdAt, expiresAt, revokedAt, createdBy}] (never their keys). */
+export function listInvites(sessionId) {
+  return request('GET', `api/sessions/${encodeURIComponent(sessionId)}/invites`);
+}
+
+export function revokeInvite(sessionId, inviteId) {
+  return request('DELETE', `api/sessions/${encodeURIComponent(sessionId)}/invites/${encodeURIComponent(inviteId)}`);
+}
+
+/**
+ * Redeems an invite link's key; answers the session. Not signed in, `name` is required and the cloud signs in a
+ * guest for that one session.
+ */
+export function redeemInvite(key, name) {
+  return request('POST', 'api/invites/redeem', name ? { key, name } : { key }, {
+    signalUnauthorized: false,
+    messages: { 429: 'Too many invalid links from here. Wait a few minutes and try again.' },
+  });
+}
+
+export function handOverControl(sessionId, userId) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/control/handover`, { userId });
+}
+
+export function requestControl(sessionId) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/control/request`);
+}
+
+export function decideControlRequest(sessionId, userId, accept) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/control/requests/${encodeURIComponent(userId)}`, { accept });
+}
+
+/** Shared control: grants (or withdraws) input to a participant alongside the Controller. */
+export function setSharedControl(sessionId, userId, granted) {
+  return request(granted ? 'PUT' : 'DELETE', `api/sessions/${encodeURIComponent(sessionId)}/control/grants/${encodeURIComponent(userId)}`);
 }

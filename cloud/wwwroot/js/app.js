@@ -1,25 +1,29 @@
-// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/history?…, #/audit) so that a
-// second tab can open a session directly. Each view returns a dispose function that the router calls on leaving.
+// Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/join, #/invite/{key},
+// #/history?…, #/audit) so that a second tab can open a session directly. Each view returns a dispose function that
+// the router calls on leaving.
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
 import { h } from './dom.js';
+import { renderAccessRequests } from './views/access-requests.js';
+import { renderAdmin } from './views/admin.js';
 import { renderAudit } from './views/audit.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderHistory } from './views/history.js';
 import { renderLogin } from './views/login.js';
 import { renderSession } from './views/session.js';
+import { renderGuestHome, renderInvite } from './views/invite.js';
+import { renderJoin } from './views/join.js';
 
 const main = document.getElementById('main');
 const userArea = document.getElementById('user-area');
 const userName = document.getElementById('current-user');
 const userRole = document.getElementById('current-role');
 const logoutButton = document.getElementById('logout');
-const navigation = document.getElementById('app-nav');
-const auditLink = document.getElementById('nav-audit');
 
 let user = null;
 let disposeView = null;
 let routedHash = null;
+let signingIn = false; // an invite's visitor chose to sign in: show the sign-in form on the invite's address
 
 function parseRoute(hash) {
   const path = hash.replace(/^#/, '') || '/';
@@ -41,6 +45,20 @@ function parseRoute(hash) {
     return { name: 'audit' };
   }
 
+  // Joint sessions: join by code, invite links (#/invite/{key} is open to visitors who are not signed in).
+  if (path === '/join') {
+    return { name: 'join' };
+  }
+
+  const invite = /^\/invite\/([^/?#]+)\/?$/.exec(path);
+  if (invite) {
+    return { name: 'invite', key: decodeURIComponent(invite[1]) };
+  }
+
+  if (path === '/admin' || path === '/access-requests') {
+    return { name: path.slice(1) };
+  }
+
   return { name: 'dashboard' };
 }
 
@@ -59,6 +77,34 @@ function route({ notice } = {}) {
 
   routedHash = location.hash;
   showUser();
+  if (target.name === 'invite') {
+    if (signingIn) {
+      signingIn = false; // after signing in, the invite is redeemed for the account
+      show(renderLogin, { notice: 'Sign in to accept the invitation.', onSignedIn });
+      return;
+    }
+
+    show(renderInvite, {
+      key: target.key,
+      user,
+      onSignedIn: (guest) => {
+        user = guest;
+        showUser();
+      },
+      onSignIn: () => {
+        signingIn = true;
+        route();
+      },
+    });
+    return; // the view focuses its name field
+  }
+
+  if (user?.role === 'guest' && target.name !== 'session') {
+    show(renderGuestHome, {});
+    focusHeading();
+    return;
+  }
+
   if (!user) {
     // Stay on the requested address (a shared #/sessions/… link) and show it after signing in.
     show(renderLogin, { notice, onSignedIn });
@@ -71,6 +117,12 @@ function route({ notice } = {}) {
     show(renderHistory, { user, params: target.params });
   } else if (target.name === 'audit' && user.role === 'domain-admin') {
     show(renderAudit, { user });
+  } else if (target.name === 'join') {
+    show(renderJoin, { user });
+  } else if (target.name === 'admin' && user.role === 'domain-admin') {
+    show(renderAdmin, { user });
+  } else if (target.name === 'access-requests' && user.role !== 'guest') {
+    show(renderAccessRequests, { user });
   } else {
     show(renderDashboard, { user });
   }
@@ -83,10 +135,30 @@ function onSignedIn(signedIn) {
   route();
 }
 
+// Links to the other pages, for the roles that use them.
+const nav = h('nav', { class: 'app-nav', 'aria-label': 'Main' });
+userArea.prepend(nav);
+
 function showUser() {
   userArea.hidden = !user;
-  navigation.hidden = !user || user.role === 'guest';
-  auditLink.hidden = user?.role !== 'domain-admin';
+  const links = [];
+  if (user?.role === 'domain-admin') {
+    links.push(h('a', { href: '#/admin', testid: 'nav-admin' }, 'Administration'));
+  }
+
+  if (user?.role === 'domain-admin' || user?.role === 'technician') {
+    links.push(h('a', { href: '#/access-requests', testid: 'nav-access-requests' }, 'Access requests'));
+  }
+
+  if (user && user.role !== 'guest') {
+    links.push(h('a', { href: '#/history', testid: 'nav-history' }, 'History'));
+  }
+
+  if (user?.role === 'domain-admin') {
+    links.push(h('a', { href: '#/audit', testid: 'nav-audit' }, 'Audit'));
+  }
+
+  nav.replaceChildren(...links);
   userName.textContent = user?.name ?? '';
   userRole.textContent = user?.role ? formatRole(user.role) : '';
 }

@@ -21,7 +21,7 @@ public sealed class BrowserAuditHistoryTests
         await SessionPage.LogInAsync(page, stack);
         await SessionPage.ConnectAsync(page, device);
 
-        await page.GetByTestId("nav-dashboard").ClickAsync();
+        await page.Locator(".brand").ClickAsync();
         await page.GetByTestId($"history-{EdgeGatewayStack.EndpointId}").ClickAsync();
         var row = page.Locator("[data-testid^='history-row-']").First;
         await Assertions.Expect(page.GetByTestId("history-scope")).ToContainTextAsync($"endpoint {EdgeGatewayStack.EndpointId}");

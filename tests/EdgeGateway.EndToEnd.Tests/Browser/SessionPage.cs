@@ -18,13 +18,17 @@ internal static class SessionPage
         => Chromium.CollectConsoleErrors(page);
 
     /// <summary>Opens the site and logs in as the admin; returns once the dashboard shows the appliance online.</summary>
-    public static async Task LogInAsync(IPage page, EdgeGatewayStack stack)
+    public static Task LogInAsync(IPage page, EdgeGatewayStack stack)
+        => LogInAsync(page, stack, "admin", stack?.AdminPassword ?? string.Empty);
+
+    /// <summary>Opens the site and logs in as <paramref name="user"/>; returns once the dashboard shows the appliance online.</summary>
+    public static async Task LogInAsync(IPage page, EdgeGatewayStack stack, string user, string password)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(stack);
         await page.GotoAsync(stack.BaseAddress.ToString());
-        await page.GetByTestId("login-username").FillAsync("admin");
-        await page.GetByTestId("login-password").FillAsync(stack.AdminPassword);
+        await page.GetByTestId("login-username").FillAsync(user);
+        await page.GetByTestId("login-password").FillAsync(password);
         await page.GetByTestId("login-submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId($"appliance-status-{EdgeGatewayStack.ApplianceId}")).ToContainTextAsync("nline", Patient);
     }

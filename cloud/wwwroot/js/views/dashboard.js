@@ -2,10 +2,13 @@
 // Data refreshes every 5 s; durations tick every second. A section is rebuilt only when what it shows
 // changed, so focus and hover survive a refresh.
 
-import { listAppliances, listSessions } from '../api.js';
+import { joinSession, listAppliances, listSessions } from '../api.js';
+import { createAccessRequest, listAccessRequests } from './admin-api.js';
+import { requestState } from './access-requests.js';
 import { h, replaceChildren } from '../dom.js';
 import { elapsedSince, formatAgo, formatDuration, formatTime } from '../format.js';
 import { openConnectDialog } from './connect-dialog.js';
+import { joinByCodeForm } from './join.js';
 
 const REFRESH_MS = 5000;
 const TICK_MS = 1000;
@@ -24,6 +27,9 @@ export function renderDashboard(root, { user }) {
   let appliancesKey = null;
   let sessionsKey = null;
   let dialog = null;
+  // The user's requests for access by "applianceId|endpointId" (newest first), where an endpoint requires one.
+  let requests = new Map();
+  const requestForms = new Set();
 
   const heading = h('h1', { tabindex: '-1' }, 'Dashboard');
   const refreshError = h('p', { class: 'notice notice-error', role: 'alert', testid: 'dashboard-error', hidden: true });
@@ -31,13 +37,17 @@ export function renderDashboard(root, { user }) {
     h('p', { class: 'muted' }, 'Loading appliances…'));
   const sessionsBody = h('div', { class: 'table-wrap', testid: 'sessions', 'aria-busy': 'true' },
     h('p', { class: 'muted' }, 'Loading connections…'));
+  const joinError = h('p', { class: 'form-error', role: 'alert', testid: 'session-join-error', hidden: true });
 
   root.replaceChildren(h('div', { class: 'dashboard' },
     h('div', { class: 'page-heading' }, heading,
       h('p', { class: 'muted' }, 'Start a remote connection to a device, or watch one that is running.')),
     refreshError,
     h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
-      h('h2', { id: 'sessions-heading', class: 'panel-title' }, 'Current remote connections'),
+      h('div', { class: 'panel-title panel-title-row' },
+        h('h2', { id: 'sessions-heading' }, 'Current remote connections'),
+        joinByCodeForm({ compact: true })),
+      joinError,
       sessionsBody),
     h('section', { class: 'panel', 'aria-labelledby': 'appliances-heading' },
       h('h2', { id: 'appliances-heading', class: 'panel-title' }, 'Appliances'),
@@ -63,7 +73,26 @@ export function renderDashboard(root, { user }) {
     }
 
     if (appliances.status === 'fulfilled') {
-      showAppliances(Array.isArray(appliances.value) ? appliances.value : []);
+      const list = Array.isArray(appliances.value) ? appliances.value : [];
+      if (user?.role === 'technician' && list.some((a) => a.endpoints?.some((e) => e.access && e.policy?.rfaRequired))) {
+        try {
+          requests = new Map();
+          for (const r of await listAccessRequests()) {
+            const key = `${r.applianceId}|${r.endpointId}`;
+            if (!requests.has(key)) {
+              requests.set(key, r);
+            }
+          }
+        } catch {
+          // The appliances still show; the request state comes with the next refresh.
+        }
+
+        if (disposed) {
+          return;
+        }
+      }
+
+      showAppliances(list);
     }
 
     if (sessions.status === 'fulfilled') {
@@ -76,8 +105,8 @@ export function renderDashboard(root, { user }) {
   // --- Appliances ------------------------------------------------------------------------------------
   function showAppliances(appliances) {
     // lastSeen of an online appliance changes with every heartbeat but is not shown: leave it out.
-    const key = JSON.stringify(appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]));
-    if (key === appliancesKey) {
+    const key = JSON.stringify([appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]), [...requests.values()]]);
+    if (key === appliancesKey || requestForms.size > 0) {
       return;
     }
 
@@ -116,6 +145,15 @@ export function renderDashboard(root, { user }) {
   function endpointRow(appliance, endpoint) {
     const protocol = String(endpoint.protocol ?? '').toLowerCase();
     const supported = !DISPLAY_PROTOCOLS.has(protocol);
+    // Older clouds sent no `access`: treat a missing one as allowed.
+    const access = endpoint.access !== false;
+    const request = requests.get(`${appliance.id}|${endpoint.id}`);
+    const needsApproval = access && endpoint.policy?.rfaRequired && user?.role !== 'domain-admin';
+    const approved = request?.active === true;
+    const title = !supported ? 'This browser client shows terminal sessions only for now.'
+      : !access ? 'You have no access to this endpoint. A domain administrator can grant it.'
+      : needsApproval && !approved ? 'This endpoint needs an approved request for access.'
+      : null;
     return h('tr', { testid: `endpoint-${endpoint.id}` },
       h('th', { scope: 'row' }, endpoint.name),
       h('td', {}, h('span', { class: 'protocol' }, protocol ? protocol.toUpperCase() : '—')),
@@ -132,11 +170,44 @@ export function renderDashboard(root, { user }) {
           type: 'button',
           class: 'btn btn-primary btn-small',
           testid: `connect-${endpoint.id}`,
-          disabled: !supported,
-          title: supported ? null : 'This browser client shows terminal sessions only for now.',
+          disabled: title !== null,
+          title,
           'aria-label': `Connect to ${endpoint.name} on ${appliance.name}`,
           onclick: () => connect(appliance, endpoint),
-        }, 'Connect')));
+        }, 'Connect'),
+        needsApproval ? accessRequestCell(appliance, endpoint, request) : null));
+  }
+
+  /** Where an endpoint needs approval: the state of the user's request, and a form to ask (again). */
+  function accessRequestCell(appliance, endpoint, request) {
+    const state = request ? h('p', { class: 'small', testid: `access-state-${endpoint.id}` }, requestState(request)) : null;
+    if (request && (request.active || (request.status === 'pending' && !request.expired))) {
+      return state;
+    }
+
+    const form = h('form', { class: 'inline-form access-request-form', hidden: true, testid: `access-form-${endpoint.id}` });
+    const reason = h('input', { type: 'text', maxlength: '500', required: true, placeholder: 'Why do you need access?', 'aria-label': `Reason for access to ${endpoint.name}`, testid: `access-reason-${endpoint.id}` });
+    const minutes = h('select', { 'aria-label': 'For how long', testid: `access-minutes-${endpoint.id}` },
+      [[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours']].map(([m, label]) => h('option', { value: m, selected: m === 60 }, label)));
+    const error = h('span', { class: 'form-error', role: 'alert' });
+    form.append(reason, minutes,
+      h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: `access-submit-${endpoint.id}` }, 'Send request'),
+      h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => { form.hidden = true; requestForms.delete(form); } }, 'Cancel'),
+      error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await createAccessRequest({ applianceId: appliance.id, endpointId: endpoint.id, reason: reason.value.trim(), minutes: Number(minutes.value) });
+        requestForms.delete(form);
+        appliancesKey = null;
+        refresh();
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
+    const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `request-access-${endpoint.id}`,
+      onclick: () => { form.hidden = false; requestForms.add(form); reason.focus(); } }, 'Request access');
+    return h('div', { class: 'access-request' }, state, open, form);
   }
 
   function connect(appliance, endpoint) {
@@ -154,7 +225,8 @@ export function renderDashboard(root, { user }) {
   // --- Sessions --------------------------------------------------------------------------------------
   function showSessions(sessions) {
     const current = sessions.filter((s) => s.status !== 'ended');
-    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status]));
+    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status,
+      (s.participants ?? []).map((p) => [p.id, p.name, p.role, p.connected])]));
     if (key === sessionsKey) {
       return;
     }
@@ -173,6 +245,7 @@ export function renderDashboard(root, { user }) {
         h('th', { scope: 'col' }, 'Endpoint'),
         h('th', { scope: 'col' }, 'Code'),
         h('th', { scope: 'col' }, 'Controller'),
+        h('th', { scope: 'col' }, 'Participants'),
         h('th', { scope: 'col' }, 'Started'),
         h('th', { scope: 'col' }, 'Duration'),
         h('th', { scope: 'col', class: 'num' }, 'Viewers'),
@@ -182,22 +255,51 @@ export function renderDashboard(root, { user }) {
 
   function sessionRow(session) {
     const mine = session.controller?.id !== undefined && String(session.controller.id) === String(user?.id);
+    const participants = Array.isArray(session.participants) ? session.participants : [];
+    const others = participants.filter((p) => p.role !== 'controller');
+    const inside = participants.some((p) => String(p.id) === String(user?.id));
     const href = `#/sessions/${encodeURIComponent(session.id)}`;
     return h('tr', { testid: `session-row-${session.id}` },
       h('th', { scope: 'row' }, session.endpointName ?? '—', session.status === 'appliance-offline'
         ? [' ', h('span', { class: 'badge badge-offline', testid: `session-offline-${session.id}` }, 'Appliance offline')] : null),
       h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
-      h('td', { 'data-label': 'Controller' }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', { 'data-label': 'Controller', testid: `session-controller-${session.id}` }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
+      h('td', { 'data-label': 'With', testid: `session-participants-${session.id}` }, others.length === 0
+        ? h('span', { class: 'muted' }, 'nobody else')
+        : others.map((p, i) => [i > 0 ? ', ' : null, h('span', { class: p.connected ? null : 'muted' }, p.name)])),
       h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
       h('td', { class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
       h('td', { class: 'num', 'data-label': 'Viewers', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
       h('td', { class: 'col-action' },
-        h('a', {
-          href,
-          class: 'btn btn-secondary btn-small',
-          testid: `watch-${session.id}`,
-          'aria-label': `${mine ? 'Open' : 'Watch'} the session on ${session.endpointName ?? 'this endpoint'}`,
-        }, mine ? 'Open' : 'Watch')));
+        mine || inside
+          ? h('a', {
+            href,
+            class: 'btn btn-secondary btn-small',
+            testid: `watch-${session.id}`,
+            'aria-label': `Open the session on ${session.endpointName ?? 'this endpoint'}`,
+          }, 'Open')
+          : h('button', {
+            type: 'button',
+            class: 'btn btn-primary btn-small',
+            testid: `watch-${session.id}`,
+            'aria-label': `Join the session on ${session.endpointName ?? 'this endpoint'}`,
+            onclick: (event) => join(event.currentTarget, session),
+          }, 'Join')));
+  }
+
+  /** Joins from the list: a refusal (full, no access, joint sessions off) shows here, not on an empty session page. */
+  async function join(button, session) {
+    button.disabled = true;
+    joinError.hidden = true;
+    try {
+      await joinSession(session.id);
+      location.hash = `#/sessions/${encodeURIComponent(session.id)}`;
+    } catch (failure) {
+      joinError.textContent = `${session.endpointName ?? 'Session'}: ${failure.message}`;
+      joinError.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function tick() {

@@ -1,5 +1,10 @@
 // One session: its terminal, who controls it, who watches, and how it ended.
 //
+// Roles are per page (per connection): the Controller's page types and sets the terminal's size; a co-controller's
+// page types (shared control) but keeps the session's size as a Viewer's does; a Viewer's page only watches. The
+// cloud says which in `hello` and again in `control` whenever it changes (handover, shared control, supervision).
+// The people panel (people.js) shows who is in the session and holds the acts on it.
+//
 // The Controller's terminal fits the window and asks the device to follow its size (like any SSH client,
 // the local size is the truth and the remote catches up). A Viewer's terminal never fits: it takes the
 // session's size from TerminalResize and TerminalSnapshot frames, and when the window is too small for
@@ -19,9 +24,16 @@ import {
   formatBytes, pasteRefusal,
 } from '../frames.js';
 import { terminalOptions } from '../terminal.js';
+import { confirmDialog } from './confirm-dialog.js';
 import { createExtraKeys } from './extra-keys.js';
+import { createPeoplePanel } from './people.js';
 
 const ROLE_CONTROLLER = 'controller';
+const ROLE_CO_CONTROLLER = 'co-controller';
+const ROLE_VIEWER = 'viewer';
+
+/** The close code of a connection the cloud refused at open (not admitted, full, joint sessions off). */
+const REFUSED_CLOSE_CODE = 4403;
 
 /** A Viewer's font shrinks down to this size so that the whole session screen fits the window. */
 const MIN_VIEWER_FONT_SIZE = 7;
@@ -63,6 +75,8 @@ export function renderSession(root, { sessionId, user }) {
   let progressTimer = 0;
   let maxPaste = 0;
   let applianceOffline = false;
+  let inputPaused = false;
+  let you = null;
   const inputSubscriptions = [];
   let input = new InputEncoder();
 
@@ -79,7 +93,8 @@ export function renderSession(root, { sessionId, user }) {
   const legacyBadge = h('span', { class: 'badge badge-warning', testid: 'legacy-crypto', hidden: true }, 'Legacy crypto');
   const noticeText = h('p', { class: 'session-notice', testid: 'session-notice', role: 'status', hidden: true });
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
-  const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate session');
+  const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate');
+  const people = createPeoplePanel({ sessionId, onNotice: (text) => showNotice(text) });
 
   const bannerTitle = h('strong', { class: 'banner-title' }, 'Session ended:');
   const bannerMessage = h('span', { testid: 'session-ended-message' });
@@ -96,6 +111,11 @@ export function renderSession(root, { sessionId, user }) {
   const offlineBanner = h('div', { class: 'banner banner-offline', testid: 'appliance-offline', role: 'status', hidden: true },
     h('p', {}, h('strong', { class: 'banner-title' }, 'Appliance offline — reconnecting…'), ' ', offlineMessage));
 
+  // Supervision: while the endpoint requires a supervisor and none is present, nobody's input reaches the device.
+  const pausedBanner = h('div', { class: 'banner banner-paused', testid: 'input-paused', role: 'status', hidden: true },
+    h('p', {}, h('strong', { class: 'banner-title' }, 'Input paused:'), ' ',
+      'the device takes no input until a supervisor joins the session.'));
+
   const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
   const viewOnlyController = h('strong', {}, 'the Controller');
   const viewOnly = h('p', { class: 'view-only', testid: 'view-only', hidden: true },
@@ -111,10 +131,13 @@ export function renderSession(root, { sessionId, user }) {
         legacyBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
-      h('div', { class: 'toolbar-actions' }, errorText, endButton, terminateButton)),
+      h('div', { class: 'toolbar-actions' }, errorText, people.toggle, endButton, terminateButton)),
     banner,
     offlineBanner,
-    h('div', { class: 'terminal-frame' }, host, noticeText));
+    pausedBanner,
+    h('div', { class: 'session-body' },
+      h('div', { class: 'terminal-frame' }, host, noticeText, people.prompts),
+      people.element));
   root.replaceChildren(view);
   const touch = window.matchMedia(TOUCH_QUERY);
   touch.addEventListener('change', showTouchRow);
@@ -238,6 +261,25 @@ export function renderSession(root, { sessionId, user }) {
           showNotice(message.message);
         }
         break;
+      case 'participants':
+        setController(message.controller);
+        setInputPaused(message.inputPaused);
+        people.update({ participants: message.participants ?? [] });
+        break;
+      case 'control':
+        setController(message.controller);
+        setInputPaused(message.inputPaused);
+        applyRole(message.role);
+        break;
+      case 'control-request':
+        people.controlRequest(message.from);
+        break;
+      case 'control-declined':
+        people.controlDeclined(message.message);
+        break;
+      case 'refused':
+        showRefused(message.message);
+        break;
       default:
         console.debug('EdgeGateway: ignored a text message of type', message?.type);
     }
@@ -297,71 +339,125 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function onHello(message) {
-    role = message.role === ROLE_CONTROLLER ? ROLE_CONTROLLER : 'viewer';
+    you = message.you ?? null;
     setResponding(message.responding !== false);
     showDetails(message.details);
     maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
-    controllerName.textContent = message.controller?.name || '—';
-    viewOnlyController.textContent = message.controller?.name || 'the Controller';
+    setController(message.controller);
+    setInputPaused(message.inputPaused);
+    if (message.code) {
+      code.textContent = `Code ${message.code}`;
+      code.hidden = false;
+    } else if (message.jointSession === false) {
+      code.hidden = true;
+    }
+
+    people.update({
+      you,
+      participants: message.participants ?? [],
+      code: message.code ?? null,
+      jointSession: message.jointSession !== false,
+      sharedControl: message.sharedControl === true,
+      ended: false,
+    });
+    applyRole(message.role);
+  }
+
+  /**
+   * Takes this page's role: the Controller types and sizes the terminal, a co-controller types, a Viewer watches.
+   * Called with every hello and control event; a change (handover, shared control) takes effect at once.
+   */
+  function applyRole(next) {
+    role = next === ROLE_CONTROLLER || next === ROLE_CO_CONTROLLER ? next : ROLE_VIEWER;
     if (role === ROLE_CONTROLLER) {
       roleBadge.className = 'badge badge-control';
       roleBadge.textContent = 'You are in control';
-      endButton.hidden = ended;
-      terminateButton.hidden = true;
-      startControlling();
+    } else if (role === ROLE_CO_CONTROLLER) {
+      roleBadge.className = 'badge badge-control';
+      roleBadge.textContent = 'You share control';
     } else {
       roleBadge.className = 'badge badge-watching';
       roleBadge.textContent = 'Watching — read-only';
-      endButton.hidden = true;
-      terminateButton.hidden = ended || !isAdmin;
-      showTouchRow();
+    }
+
+    endButton.hidden = ended || role !== ROLE_CONTROLLER;
+    terminateButton.hidden = ended || !isAdmin || role === ROLE_CONTROLLER;
+    people.update({ role, ended });
+    if (role === ROLE_VIEWER) {
+      stopInput();
       scheduleLayout();
+    } else {
+      startControlling();
     }
   }
 
-  /** The extra keys for the Controller, the view-only line for a Viewer; on touch screens only. */
+  function setController(controller) {
+    if (controller?.name) {
+      controllerName.textContent = controller.name;
+      viewOnlyController.textContent = controller.name;
+      people.update({ controllerName: controller.name });
+    }
+  }
+
+  function setInputPaused(paused) {
+    if (typeof paused !== 'boolean') {
+      return;
+    }
+
+    inputPaused = paused && !ended;
+    pausedBanner.hidden = !inputPaused;
+  }
+
+  /** The extra keys for a page that types, the view-only line for a Viewer; on touch screens only. */
   function showTouchRow() {
     const onTouch = touch.matches && !ended && !disposed;
     extraKeys.element.hidden = !(onTouch && controlling);
-    viewOnly.hidden = !(onTouch && role !== null && role !== ROLE_CONTROLLER);
+    viewOnly.hidden = !(onTouch && role !== null && !controlling);
     if (extraKeys.element.hidden) {
       extraKeys.release();
     }
   }
 
   function startControlling() {
-    if (ended || controlling) {
+    if (ended) {
       return;
     }
 
-    controlling = true;
-    term.options.disableStdin = false;
-    term.options.cursorBlink = true;
-    inputSubscriptions.push(
-      term.onData((data) => {
-        if (!extraKeys.consume(data)) {
-          sendInput(input.text(data));
-        }
-      }),
-      term.onBinary((data) => sendInput(input.binary(data))));
-
-    if (!fitAddon) {
-      fitAddon = new FitAddon();
-      term.loadAddon(fitAddon);
+    if (!controlling) {
+      controlling = true;
+      term.options.disableStdin = applianceOffline;
+      term.options.cursorBlink = true;
+      inputSubscriptions.push(
+        term.onData((data) => {
+          if (!extraKeys.consume(data)) {
+            sendInput(input.text(data));
+          }
+        }),
+        term.onBinary((data) => sendInput(input.binary(data))));
     }
 
-    if (term.options.fontSize !== terminalOptions.fontSize) {
-      term.options.fontSize = terminalOptions.fontSize;
+    if (role === ROLE_CONTROLLER) {
+      if (!fitAddon) {
+        fitAddon = new FitAddon();
+        term.loadAddon(fitAddon);
+      }
+
+      if (term.options.fontSize !== terminalOptions.fontSize) {
+        term.options.fontSize = terminalOptions.fontSize;
+      }
+
+      fitNow(true);
+    } else {
+      scheduleLayout();
     }
 
     showTouchRow();
-    fitNow(true);
     term.focus();
   }
 
   /** Fits the Controller's terminal to its box; asks the device to follow when the size changed. */
   function fitNow(always = false) {
-    if (!controlling || ended || disposed) {
+    if (role !== ROLE_CONTROLLER || !fitAddon || ended || disposed) {
       return;
     }
 
@@ -388,7 +484,7 @@ export function renderSession(root, { sessionId, user }) {
    * second pass corrects rounding.
    */
   function scaleToHost(pass = 0) {
-    if (controlling || disposed) {
+    if (role === ROLE_CONTROLLER || disposed) {
       return;
     }
 
@@ -424,7 +520,7 @@ export function renderSession(root, { sessionId, user }) {
 
     layoutScheduled = requestAnimationFrame(() => {
       layoutScheduled = 0;
-      if (controlling) {
+      if (role === ROLE_CONTROLLER) {
         fitNow();
       } else if (role !== null) {
         scaleToHost();
@@ -439,7 +535,7 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (role === ROLE_CONTROLLER && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
+    if (controlling && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
     }
   }
@@ -452,6 +548,11 @@ export function renderSession(root, { sessionId, user }) {
     // Typed input goes to a device only while it answers: refused here (and again by the appliance), never queued.
     if (!deviceResponding) {
       showNotice('Not sent: the device is not responding. Typing is refused until it answers again.');
+      return;
+    }
+
+    if (inputPaused) {
+      showNotice('Not sent: input is paused until a supervisor joins the session.');
       return;
     }
 
@@ -549,7 +650,9 @@ export function renderSession(root, { sessionId, user }) {
       return;
     }
 
-    if (!socketOpened) {
+    if (event.code === REFUSED_CLOSE_CODE) {
+      showRefused(event.reason);
+    } else if (!socketOpened) {
       showEnded('Could not open the session:', event.reason
         || 'It may have ended, or you may not have access to it.', { canReconnect: true });
     } else if (event.code === 1000 || event.code === 1001) {
@@ -576,9 +679,19 @@ export function renderSession(root, { sessionId, user }) {
     banner.hidden = false;
     endButton.hidden = true;
     terminateButton.hidden = true;
+    pausedBanner.hidden = true;
+    people.update({ ended: true });
+    roleBadge.className = 'badge badge-watching';
+    roleBadge.textContent = 'Ended';
     if (socket && socket.readyState <= WebSocket.OPEN) {
       socket.close(1000);
     }
+  }
+
+  /** The cloud would not let this page watch: its sentence takes the terminal's place. */
+  function showRefused(message) {
+    showEnded('You cannot watch this session:', message || 'You are not admitted to this session.');
+    view.classList.add('session-refused');
   }
 
   function stopInput() {
@@ -601,6 +714,7 @@ export function renderSession(root, { sessionId, user }) {
     ended = false;
     role = null;
     banner.hidden = true;
+    view.classList.remove('session-refused');
     setApplianceOffline(false); // the server says so again on the new connection if it still holds
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
@@ -611,6 +725,16 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   async function end(kind) {
+    if (kind === 'terminate' && !await confirmDialog({
+      title: 'Terminate this session?',
+      message: `The device connection closes for everyone in it, and they see that you terminated it. ${controllerName.textContent} controls it now.`,
+      confirm: 'Terminate',
+      danger: true,
+      testid: 'confirm-terminate',
+    })) {
+      return;
+    }
+
     const button = kind === 'end' ? endButton : terminateButton;
     button.disabled = true;
     const label = button.textContent;
