@@ -135,9 +135,23 @@ function onSignedIn(signedIn) {
   route();
 }
 
-// Links to the other pages, for the roles that use them.
-const nav = h('nav', { class: 'app-nav', 'aria-label': 'Main' });
-userArea.prepend(nav);
+// Links to the other pages, for the roles that use them. On a phone they fold behind a Menu button (the header
+// keeps its one-row height, which the terminal's fit counts on).
+const nav = h('nav', { class: 'app-nav', id: 'app-nav', 'aria-label': 'Main' });
+const menuButton = h('button', {
+  type: 'button',
+  class: 'btn btn-secondary btn-small app-menu',
+  testid: 'nav-menu',
+  'aria-controls': 'app-nav',
+  'aria-expanded': 'false',
+  onclick: () => setMenu(!nav.classList.contains('open')),
+}, 'Menu');
+userArea.prepend(menuButton, nav);
+
+function setMenu(open) {
+  nav.classList.toggle('open', open);
+  menuButton.setAttribute('aria-expanded', String(open));
+}
 
 function showUser() {
   userArea.hidden = !user;
@@ -159,6 +173,8 @@ function showUser() {
   }
 
   nav.replaceChildren(...links);
+  menuButton.hidden = links.length === 0;
+  setMenu(false);
   userName.textContent = user?.name ?? '';
   userRole.textContent = user?.role ? formatRole(user.role) : '';
 }

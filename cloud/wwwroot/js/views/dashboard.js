@@ -155,17 +155,16 @@ export function renderDashboard(root, { user }) {
       : needsApproval && !approved ? 'This endpoint needs an approved request for access.'
       : null;
     return h('tr', { testid: `endpoint-${endpoint.id}` },
-      h('th', { scope: 'row' }, endpoint.name),
+      h('th', { scope: 'row' }, endpoint.name, ' ',
+        h('a', {
+          href: `#/history?applianceId=${encodeURIComponent(appliance.id)}&endpointId=${encodeURIComponent(endpoint.id)}`,
+          class: 'small endpoint-history',
+          testid: `history-${endpoint.id}`,
+          'aria-label': `History of ${endpoint.name} on ${appliance.name}`,
+        }, 'History')),
       h('td', {}, h('span', { class: 'protocol' }, protocol ? protocol.toUpperCase() : '—')),
       h('td', { class: 'mono' }, endpoint.host ? `${endpoint.host}:${endpoint.port}` : '—'),
       h('td', { class: 'col-action' },
-        h('a', {
-          href: `#/history?applianceId=${encodeURIComponent(appliance.id)}&endpointId=${encodeURIComponent(endpoint.id)}`,
-          class: 'btn btn-secondary btn-small',
-          testid: `history-${endpoint.id}`,
-          'aria-label': `History of ${endpoint.name} on ${appliance.name}`,
-        }, 'History'),
-        ' ',
         h('button', {
           type: 'button',
           class: 'btn btn-primary btn-small',
