@@ -543,7 +543,7 @@ public sealed partial class SessionGovernance
         if (decision.Allowed)
         {
             var (reason, message) = terminate ? (EndReason.Terminated, $"Terminated by {actor.Name}.") : (EndReason.ControllerEnded, $"{actor.Name} ended the session.");
-            await _sessions.StopAsync(session.Id, reason, message, cancellationToken);
+            await _sessions.StopAsync(session.Id, reason, message, cancellationToken, actor.Id);
         }
 
         return decision;

@@ -129,20 +129,24 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         return (session.ToView(), null);
     }
 
-    /// <summary>Ends a session on the Controller's or an administrator's request.</summary>
-    public async Task<bool> StopAsync(string id, EndReason reason, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends a session on the Controller's or an administrator's request (<paramref name="endedBy"/>: their user id, kept
+    /// with the record). Everyone is told at once; the appliance closes the device connection on the StopSession sent
+    /// first (an appliance that is away learns it when it reconnects and the two reconcile).
+    /// </summary>
+    public async Task<bool> StopAsync(string id, EndReason reason, string message, CancellationToken cancellationToken, string? endedBy = null)
     {
         if (!_live.TryGetValue(id, out var session))
         {
             return false;
         }
 
-        // The appliance confirms with "ended"; if it cannot be reached, the session is over here and now.
-        if (!_appliances.IsOnline(session.ApplianceId) || !await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken))
+        if (_appliances.IsOnline(session.ApplianceId))
         {
-            End(session, reason, message);
+            await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken);
         }
 
+        End(session, reason, message, endedBy);
         return true;
     }
 
@@ -367,7 +371,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private void RequestKeyframe(string applianceId, string sessionId) =>
         _ = _channel.SendControlAsync(applianceId, new KeyframeRequest(sessionId), CancellationToken.None);
 
-    private void End(LiveSession session, EndReason reason, string message)
+    private void End(LiveSession session, EndReason reason, string message, string? endedBy = null)
     {
         if (!_live.TryRemove(session.Id, out _))
         {
@@ -386,8 +390,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         session.Stream.Complete(json);
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message WHERE id = $id";
+        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, ended_by = $by WHERE id = $id";
         command.Parameters.AddWithValue("$id", session.Id);
+        command.Parameters.AddWithValue("$by", (object?)endedBy ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$reason", reason.ToString());
         command.Parameters.AddWithValue("$message", message);
