@@ -461,18 +461,19 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         FinishAsync(final).AsTask().GetAwaiter().GetResult();
     }
 
-    public async ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public async ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var shell = _shell;
         if (shell is null || Volatile.Read(ref _ended) != 0)
         {
-            return;
+            return false;
         }
 
         if (header.Type == FrameType.TerminalInput && payload.Length > 0 && !_liveness!.TryAdmitInput())
         {
-            RefuseInput(payload.Length);
-            return;
+            // A paste's slices are the pump's to report, once, with how much of the paste reached the device.
+            RefuseInput(payload.Length, notify: (header.Flags & FrameFlags.Paste) == 0);
+            return false;
         }
 
         await _inputLock.WaitAsync(cancellationToken);
@@ -516,16 +517,24 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         catch (Exception ex) when (ex is ObjectDisposedException or SshConnectionException or IOException)
         {
             // The read loop notices the same failure and ends the session with the reason.
+            return false;
         }
         finally
         {
             _inputLock.Release();
         }
+
+        return true;
     }
 
-    private void RefuseInput(int bytes)
+    private void RefuseInput(int bytes, bool notify)
     {
         Log.InputRefused(_logger, SessionId, bytes);
+        if (!notify)
+        {
+            return;
+        }
+
         var now = _time.GetTimestamp();
         var last = Interlocked.Read(ref _lastRefusalNotice);
         if ((last == 0 || _time.GetElapsedTime(last, now) >= RefusalNoticeInterval) && Interlocked.CompareExchange(ref _lastRefusalNotice, now, last) == last)
