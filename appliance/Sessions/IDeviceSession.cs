@@ -34,6 +34,12 @@ public interface IDeviceSession : IAsyncDisposable
     /// <exception cref="Exception">A write the device did not take; the caller treats it as refused.</exception>
     ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The Controller's answers to the question the device asked while logging in (<see cref="AuthPrompt"/>), in the
+    /// order of its prompts. Ignored when no question waits.
+    /// </summary>
+    void OnAuthResponse(IReadOnlyList<Secret> answers);
+
     /// <summary>Sends a keyframe now.</summary>
     ValueTask SendKeyframeAsync(CancellationToken cancellationToken);
 

@@ -48,7 +48,10 @@ internal sealed partial class SessionManager(
                 break;
             case KeyframeRequest request when _sessions.TryGetValue(request.SessionId, out var session):
                 return session.SendKeyframeAsync(cancellationToken);
-            case StopSession or KeyframeRequest:
+            case AuthResponse response when _sessions.TryGetValue(response.SessionId, out var session):
+                session.OnAuthResponse(response.Answers);
+                break;
+            case StopSession or KeyframeRequest or AuthResponse:
                 break; // the session is already gone; the cloud learns it from SessionEnded
             default:
                 Log.UnexpectedControl(logger, message.GetType().Name);

@@ -14,6 +14,15 @@ internal static class SessionEndpoints
         public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows} }}";
     }
 
+    /// <summary>
+    /// Body of <c>POST /api/sessions/{id}/auth-response</c>: the answers to the device's question, one per prompt, or
+    /// <c>cancel</c> to give the login up. The answers go to the device and are not kept, logged or shown to anyone.
+    /// </summary>
+    public sealed record AuthResponseRequest(IReadOnlyList<string>? Answers, bool Cancel = false)
+    {
+        public override string ToString() => $"AuthResponseRequest {{ Answers = {(Answers is null ? "null" : $"{Answers.Count} × ***")}, Cancel = {Cancel} }}";
+    }
+
     public static void MapSessions(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/sessions").RequireAuthorization().WithTags("Sessions");
@@ -21,6 +30,7 @@ internal static class SessionEndpoints
         group.MapGet("/{id}", (string id, SessionService sessions) =>
             sessions.Find(id) is { } s ? Results.Ok(s.ToView()) : Results.NotFound(new PolicyEndpoints.ErrorResponse("There is no such session.")));
         group.MapPost("/", StartAsync);
+        group.MapPost("/{id}/auth-response", AnswerLoginAsync);
         group.MapDelete("/{id}", StopAsync);
     }
 
@@ -38,11 +48,34 @@ internal static class SessionEndpoints
         }
 
         var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
-        var (session, failure) = await sessions.StartAsync(user, request, cancellationToken);
-        return session is not null
-            ? TypedResults.Created($"/api/sessions/{session.Id}", session)
-            : TypedResults.Json(new PolicyEndpoints.ErrorResponse(failure!.Message), statusCode: failure.StatusCode);
+        return StartResult(await sessions.StartAsync(user, request, cancellationToken));
     }
+
+    /// <summary>The Controller's answer to the device's login question: 201 started, 202 another question, or the failure.</summary>
+    private static async Task<IResult> AnswerLoginAsync(string id, AuthResponseRequest body, ClaimsPrincipal principal, UserStore users, SessionService sessions, CancellationToken cancellationToken)
+    {
+        var user = users.Find(principal.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        if (user is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        if (body is null || (!body.Cancel && (body.Answers is null || body.Answers.Any(a => a is null))))
+        {
+            return TypedResults.BadRequest(new PolicyEndpoints.ErrorResponse("Enter the answer the device asks for."));
+        }
+
+        var answers = body.Cancel ? null : body.Answers!.Select(a => new Secret(a)).ToList();
+        return StartResult(await sessions.AnswerLoginAsync(user, id, answers, cancellationToken));
+    }
+
+    /// <summary>201 with the session, 202 with the device's question for the Controller, or the failure's status and sentence.</summary>
+    private static IResult StartResult((SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) result) => result switch
+    {
+        ({ } session, _, _) => TypedResults.Created($"/api/sessions/{session.Id}", session),
+        (_, _, { } prompt) => TypedResults.Accepted($"/api/sessions/{prompt.SessionId}/auth-response", new { prompt.SessionId, Prompt = prompt }),
+        (_, var failure, _) => TypedResults.Json(new PolicyEndpoints.ErrorResponse(failure!.Message), statusCode: failure.StatusCode),
+    };
 
     private static async Task<IResult> StopAsync(string id, ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
     {

@@ -296,6 +296,10 @@ public sealed class InputPumpTests : IDisposable
             return ValueTask.FromResult(true);
         }
 
+        public void OnAuthResponse(IReadOnlyList<Secret> answers)
+        {
+        }
+
         public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask StopAsync(EndReason reason, string message) => ValueTask.CompletedTask;

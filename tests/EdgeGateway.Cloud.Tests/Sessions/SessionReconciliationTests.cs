@@ -138,7 +138,7 @@ public sealed class SessionReconciliationTests : IDisposable
 
     private async Task<string> StartAsync()
     {
-        var (view, failure) = await _sessions.StartAsync(new UserInfo("u1", "alice", Roles.Technician), new StartRequest(ApplianceId, EndpointId, "root", new Secret("pw"), 80, 24), CancellationToken.None);
+        var (view, failure, _) = await _sessions.StartAsync(new UserInfo("u1", "alice", Roles.Technician), new StartRequest(ApplianceId, EndpointId, "root", new Secret("pw"), 80, 24), CancellationToken.None);
         Assert.Null(failure);
         return view!.Id;
     }

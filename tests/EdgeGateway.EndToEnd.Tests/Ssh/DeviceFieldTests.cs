@@ -316,15 +316,7 @@ public sealed class DeviceFieldTests
     private static async Task<(HttpStatusCode Status, string? Error)> StartFailureAsync(EdgeGatewayStack stack, SshServer device)
     {
         var (client, _) = await stack.LoginAsync("admin", stack.AdminPassword);
-        var response = await client.PostAsJsonAsync("/api/sessions", new
-        {
-            applianceId = EdgeGatewayStack.ApplianceId,
-            endpointId = EdgeGatewayStack.EndpointId,
-            username = device.UserName,
-            password = device.Password,
-            columns = 80,
-            rows = 24,
-        });
+        var response = await CloudClient.PostStartAsync(client, device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId, 80, 24);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (response.StatusCode, body.TryGetProperty("error", out var error) ? error.GetString() : body.ToString());
     }
