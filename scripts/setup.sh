@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-server libvterm0 chromium ca-certificates curl procps passwd)
+packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -27,6 +27,20 @@ public sealed class ApplianceOptions
 
     /// <summary>How a dead or frozen device is noticed.</summary>
     public LivenessOptions Liveness { get; set; } = new();
+
+    /// <summary>Logging in to devices.</summary>
+    public LoginOptions Login { get; set; } = new();
+}
+
+/// <summary>Logging in to a device (section <c>Appliance:Login</c>).</summary>
+public sealed class LoginOptions
+{
+    /// <summary>
+    /// How long the appliance waits for the Controller to answer a question the device asks while logging in (a
+    /// one-time code, a second factor) before it gives up the start (5 s to 30 min; 120 s by default: time to find a
+    /// token and type a code).
+    /// </summary>
+    public TimeSpan PromptTimeout { get; set; } = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>
@@ -207,6 +221,11 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
         else if (liveness.DoubtAfter < TimeSpan.FromMilliseconds(100) || liveness.DoubtAfter > liveness.Interval * liveness.CountMax)
         {
             errors.Add($"Appliance:Liveness:DoubtAfter must be 100 ms up to Interval × CountMax (got {liveness.DoubtAfter}).");
+        }
+
+        if (options.Login.PromptTimeout < TimeSpan.FromSeconds(5) || options.Login.PromptTimeout > TimeSpan.FromMinutes(30))
+        {
+            errors.Add($"Appliance:Login:PromptTimeout must be 5 s to 30 min (got {options.Login.PromptTimeout}).");
         }
 
         // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,

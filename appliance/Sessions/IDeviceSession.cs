@@ -27,8 +27,18 @@ public interface IDeviceSession : IAsyncDisposable
     /// <summary>Completes when the session has ended, with the reason.</summary>
     Task<SessionOutcome> Completion { get; }
 
-    /// <summary>Applies one input frame from the Controller.</summary>
-    ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies one input frame from the Controller. True when it was applied (written to the device's connection);
+    /// false when it was refused and not sent (the device is not responding, or the session is over).
+    /// </summary>
+    /// <exception cref="Exception">A write the device did not take; the caller treats it as refused.</exception>
+    ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The Controller's answers to the question the device asked while logging in (<see cref="AuthPrompt"/>), in the
+    /// order of its prompts. Ignored when no question waits.
+    /// </summary>
+    void OnAuthResponse(IReadOnlyList<Secret> answers);
 
     /// <summary>Sends a keyframe now.</summary>
     ValueTask SendKeyframeAsync(CancellationToken cancellationToken);

@@ -22,6 +22,7 @@ internal sealed partial class InputPump
 
     private readonly IDeviceSession _session;
     private readonly Action<long> _acknowledge;
+    private readonly Action<PasteCut>? _pasteCut;
     private readonly ILogger _logger;
     private readonly Queue<Pending> _queue = new();
     private readonly Lock _gate = new();
@@ -30,13 +31,24 @@ internal sealed partial class InputPump
     private bool _busy;
     private bool _closed;
 
+    // The paste being applied (FrameFlags.Paste), touched only by the one caller of ApplyAsync at a time.
+    private bool _inPaste;
+    private bool _pasteBroken;
+    private long _pasteDelivered;
+    private long _pasteRefused;
+
     /// <param name="session">Where input goes.</param>
     /// <param name="acknowledge">Called (outside any lock) with the units to return to the cloud.</param>
     /// <param name="logger">For refused and failed input.</param>
-    public InputPump(IDeviceSession session, Action<long> acknowledge, ILogger logger)
+    /// <param name="pasteCut">
+    /// Called once per paste that was cut short (a slice refused, so the rest of it was too), when its last slice has
+    /// been dealt with, with how much of it reached the device.
+    /// </param>
+    public InputPump(IDeviceSession session, Action<long> acknowledge, ILogger logger, Action<PasteCut>? pasteCut = null)
     {
         _session = session;
         _acknowledge = acknowledge;
+        _pasteCut = pasteCut;
         _logger = logger;
     }
 
@@ -170,12 +182,32 @@ internal sealed partial class InputPump
         }
     }
 
-    /// <summary>Writes one frame; false when the device did not take it.</summary>
+    /// <summary>
+    /// Writes one frame; false when the device did not take it (a failed write). A slice of a paste whose earlier
+    /// slice was refused is refused too, without asking the device: a paste reaches the device as a prefix of itself,
+    /// never with a hole (a device heard again after a silence would otherwise get the later slices without the
+    /// refused ones).
+    /// </summary>
     private async ValueTask<bool> ApplyAsync(FrameHeader header, ReadOnlyMemory<byte> payload, int cost)
     {
+        var paste = header.Type == FrameType.TerminalInput && (header.Flags & FrameFlags.Paste) != 0;
+        if (!paste || (header.Flags & FrameFlags.PasteStart) != 0)
+        {
+            // Anything that is not a slice of the current paste ends it (a paste whose end never came: its
+            // connection closed halfway).
+            BeginPaste(paste);
+        }
+
+        var written = false;
         try
         {
-            await _session.HandleInputAsync(header, payload, CancellationToken.None);
+            if (paste && _pasteBroken)
+            {
+                Log.PasteSliceRefused(_logger, _session.SessionId, payload.Length);
+                return true; // refused on purpose, not a failed write: what follows is the paste's rest, refused alike
+            }
+
+            written = await _session.HandleInputAsync(header, payload, CancellationToken.None);
             return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -186,8 +218,49 @@ internal sealed partial class InputPump
         }
         finally
         {
+            if (paste)
+            {
+                EndOfSlice(header, payload.Length, written);
+            }
+
             Consumed(cost);
         }
+    }
+
+    private void BeginPaste(bool inPaste)
+    {
+        _inPaste = inPaste;
+        _pasteBroken = false;
+        _pasteDelivered = 0;
+        _pasteRefused = 0;
+    }
+
+    private void EndOfSlice(FrameHeader header, int length, bool written)
+    {
+        if (written && _inPaste && !_pasteBroken)
+        {
+            _pasteDelivered += length;
+        }
+        else
+        {
+            _pasteBroken = _inPaste;
+            _pasteRefused += length;
+        }
+
+        if ((header.Flags & FrameFlags.PasteEnd) == 0 || !_inPaste)
+        {
+            return;
+        }
+
+        if (_pasteBroken)
+        {
+            var cut = new PasteCut(_pasteDelivered, _pasteDelivered + _pasteRefused);
+            Log.PasteCut(_logger, _session.SessionId, cut.Delivered, cut.Total);
+            _pasteCut?.Invoke(cut);
+        }
+
+        _inPaste = false;
+        _pasteBroken = false;
     }
 
     /// <summary>
@@ -198,15 +271,31 @@ internal sealed partial class InputPump
     {
         long units = 0;
         long bytes = 0;
+        List<Pending>? slices = null;
         lock (_gate)
         {
             while (_queue.TryDequeue(out var item))
             {
                 units += item.Cost;
                 bytes += item.Payload.Length;
+                if ((item.Header.Flags & FrameFlags.Paste) != 0)
+                {
+                    (slices ??= []).Add(item);
+                }
             }
 
             _queuedUnits -= units;
+        }
+
+        // Dropped slices of a paste count as refused, so the Controller learns how much of it reached the device.
+        foreach (var slice in slices ?? [])
+        {
+            if ((slice.Header.Flags & FrameFlags.PasteStart) != 0)
+            {
+                BeginPaste(true);
+            }
+
+            EndOfSlice(slice.Header, slice.Payload.Length, written: false);
         }
 
         if (units > 0)
@@ -237,6 +326,15 @@ internal sealed partial class InputPump
 
     private readonly record struct Pending(FrameHeader Header, byte[] Payload, int Cost);
 
+    /// <summary>A paste that reached the device only in part: its first <paramref name="Delivered"/> of <paramref name="Total"/> bytes.</summary>
+    public readonly record struct PasteCut(long Delivered, long Total)
+    {
+        /// <summary>The sentence the Controller sees.</summary>
+        public string Describe() => Delivered == 0
+            ? $"The device stopped responding; none of the {ByteSize.Format(Total)} paste reached it, it was not sent."
+            : $"The device stopped responding; {ByteSize.Format(Delivered)} of the {ByteSize.Format(Total)} paste reached it, the rest was not sent.";
+    }
+
     private static partial class Log
     {
         [LoggerMessage(250, LogLevel.Warning, "Session {SessionId}: input frame of {Bytes} bytes refused: {Queued} credit units already wait (the cloud sent beyond the flow-control window)")]
@@ -247,5 +345,11 @@ internal sealed partial class InputPump
 
         [LoggerMessage(252, LogLevel.Warning, "Session {SessionId}: {Bytes} bytes of input that followed a failed write were dropped")]
         public static partial void Dropped(ILogger logger, string sessionId, long bytes);
+
+        [LoggerMessage(254, LogLevel.Debug, "Session {SessionId}: {Bytes}-byte slice refused: an earlier slice of its paste was refused")]
+        public static partial void PasteSliceRefused(ILogger logger, string sessionId, int bytes);
+
+        [LoggerMessage(255, LogLevel.Warning, "Session {SessionId}: paste cut short: {Delivered} of {Total} bytes reached the device, the rest was refused")]
+        public static partial void PasteCut(ILogger logger, string sessionId, long delivered, long total);
     }
 }

@@ -51,7 +51,10 @@ internal sealed partial class SessionManager(
                 return session.SendKeyframeAsync(cancellationToken);
             case SetControl set when _sessions.ContainsKey(set.SessionId):
                 return ApplyControlAsync(set, cancellationToken);
-            case StopSession or KeyframeRequest or SetControl:
+            case AuthResponse response when _sessions.TryGetValue(response.SessionId, out var session):
+                session.OnAuthResponse(response.Answers);
+                break;
+            case StopSession or KeyframeRequest or SetControl or AuthResponse:
                 break; // the session is already gone; the cloud learns it from SessionEnded
             default:
                 Log.UnexpectedControl(logger, message.GetType().Name);
@@ -199,7 +202,7 @@ internal sealed partial class SessionManager(
         }
 
         var session = sshSessions.Create(start, endpoint!);
-        _inputs[start.SessionId] = new InputPump(session, units => Acknowledge(start.SessionId, units), logger);
+        _inputs[start.SessionId] = new InputPump(session, units => Acknowledge(start.SessionId, units), logger, cut => PasteCut(start.SessionId, cut));
         _sessions[start.SessionId] = session;
         Log.Starting(logger, start.SessionId, endpoint!.Id, endpoint.Host, endpoint.Port);
         _ = RunAsync(session, start);
@@ -233,6 +236,22 @@ internal sealed partial class SessionManager(
             }
 
             await session.DisposeAsync();
+        }
+    }
+
+    /// <summary>The Controller learns how much of a paste reached the device when the rest was refused.</summary>
+    private void PasteCut(string sessionId, InputPump.PasteCut cut) =>
+        _ = PublishQuietlyAsync(new InputRefused(sessionId, cut.Describe()));
+
+    private async Task PublishQuietlyAsync(ControlMessage message)
+    {
+        try
+        {
+            await uplink.PublishControlAsync(message, _stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.PublishFailed(logger, message.GetType().Name, ex.GetType().Name);
         }
     }
 
@@ -307,6 +326,9 @@ internal sealed partial class SessionManager(
 
         [LoggerMessage(253, LogLevel.Debug, "Session {SessionId}: input acknowledgement not sent ({ExceptionType})")]
         public static partial void AckFailed(ILogger logger, string sessionId, string exceptionType);
+
+        [LoggerMessage(210, LogLevel.Warning, "Publishing {MessageType} failed ({ExceptionType})")]
+        public static partial void PublishFailed(ILogger logger, string messageType, string exceptionType);
 
         [LoggerMessage(208, LogLevel.Warning, "The cloud is unreachable: {Count} session(s) end unless it is back within {Seconds} s")]
         public static partial void CloudLost(ILogger logger, int count, double seconds);

@@ -18,11 +18,14 @@ namespace EdgeGateway.Cloud.FanOut;
 /// connection kept — before any byte of it reaches the device. An accepted paste is never held whole: one buffer of
 /// <see cref="InputFlow.MaxChunk"/> bytes per connection, and while the window is full this reader simply stops
 /// reading, so the rest waits in the browser's socket and TCP paces the browser. A keystroke (a message that fits
-/// one read) is forwarded as it came, with no extra copy or wait.
+/// one read) is forwarded as it came, with no extra copy or wait. The slices of a paste carry
+/// <see cref="FrameFlags.Paste"/> (first: <see cref="FrameFlags.PasteStart"/>, last: <see cref="FrameFlags.PasteEnd"/>),
+/// so the appliance knows the paste's bounds: once it refuses one slice it refuses the rest of that paste.
 /// </remarks>
 internal sealed partial class InputReader
 {
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromSeconds(1);
+    private const FrameFlags PasteFlags = FrameFlags.Paste | FrameFlags.PasteStart | FrameFlags.PasteEnd;
 
     private readonly WebSocket _socket;
     private readonly string _sessionId;
@@ -125,7 +128,7 @@ internal sealed partial class InputReader
         if (header.PayloadLength > limit)
         {
             Log.PasteRefused(_logger, _sessionId, _viewer.UserName, header.PayloadLength, limit);
-            Notice("paste-too-large", string.Create(CultureInfo.InvariantCulture, $"The paste was not sent: it has {header.PayloadLength:N0} bytes, and a paste may have at most {limit:N0} bytes ({Size(limit)})."));
+            Notice("paste-too-large", string.Create(CultureInfo.InvariantCulture, $"The paste was not sent: it has {header.PayloadLength:N0} bytes, and a paste may have at most {limit:N0} bytes ({ByteSize.Format(limit)})."));
             return await DiscardRestAsync(cancellationToken);
         }
 
@@ -136,6 +139,12 @@ internal sealed partial class InputReader
             {
                 Bad(whole);
                 return true;
+            }
+
+            // Paste flags are the cloud's to set (below); whatever a page put there is cleared.
+            if ((header.Flags & PasteFlags) != 0)
+            {
+                FrameCodec.WriteHeader(_buffer, header with { Flags = header.Flags & ~PasteFlags });
             }
 
             if (!await ForwardAsync(length, cancellationToken))
@@ -162,12 +171,17 @@ internal sealed partial class InputReader
 
         var delivered = true;
         long undelivered = 0;
+        var paste = header.Type == FrameType.TerminalInput ? FrameFlags.Paste | FrameFlags.PasteStart : FrameFlags.None;
+        var flags = header.Flags & ~PasteFlags;
         while (true)
         {
             if (filled == InputFlow.MaxChunk || (remaining == 0 && filled > 0))
             {
-                // Each slice keeps the frame's type, flags and sequence; only its length is its own.
-                FrameCodec.WriteHeader(_buffer, header with { PayloadLength = filled });
+                // Each slice keeps the frame's type and sequence; its length is its own, and its paste flags tell the
+                // appliance where the paste starts and ends (it delivers a paste only as a prefix, never with a hole).
+                var last = remaining == 0 && paste != FrameFlags.None ? FrameFlags.PasteEnd : FrameFlags.None;
+                FrameCodec.WriteHeader(_buffer, header with { PayloadLength = filled, Flags = flags | paste | last });
+                paste &= ~FrameFlags.PasteStart;
                 delivered = delivered && await ForwardAsync(FrameCodec.HeaderSize + filled, cancellationToken);
                 undelivered += delivered ? 0 : filled;
                 filled = 0;
@@ -273,13 +287,6 @@ internal sealed partial class InputReader
 
     private void Notice(string code, string message) =>
         _viewer.OfferText(JsonSerializer.Serialize(new StreamEvent("notice", Reason: code, Message: message), StreamEventJson.Default.StreamEvent));
-
-    private static string Size(long bytes) => bytes switch
-    {
-        >= 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MiB"),
-        >= 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
-    };
 
     private static partial class Log
     {

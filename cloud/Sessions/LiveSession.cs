@@ -33,14 +33,25 @@ public sealed record SessionView(
 /// </summary>
 public sealed record ParticipantView(string Id, string Name, string Role, string JoinedVia, bool Supervisor, bool Connected, bool CanControl);
 
+/// <summary>
+/// What <c>POST /api/sessions</c> answers (202) while the device asks the Controller something during login (a one-time
+/// code, a second factor): answer with <c>POST /api/sessions/{SessionId}/auth-response</c>.
+/// </summary>
+/// <param name="SessionId">The session being started.</param>
+/// <param name="Instruction">The device's instruction text, often empty.</param>
+/// <param name="Prompts">The questions; an answer with <c>echo</c> false is typed hidden.</param>
+public sealed record LoginPrompt(string SessionId, string Instruction, IReadOnlyList<PromptField> Prompts);
+
 /// <summary>A user named in a response.</summary>
 public sealed record UserRef(string Id, string Name);
 
 /// <summary>A session in progress on this node.</summary>
 public sealed class LiveSession
 {
-    private readonly TaskCompletionSource<ControlMessage> _startResult = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
+    private TaskCompletionSource<ControlMessage> _startStep = new(TaskCreationOptions.RunContinuationsAsynchronously); // under _gate
+    private AuthPrompt? _prompt; // under _gate: the device's question, shown to the Controller and not yet answered
+    private SessionEnded? _ended; // under _gate
     private ITimer? _graceTimer; // under _gate: set while the appliance is offline
     private UserRef _controller;
 
@@ -138,8 +149,32 @@ public sealed class LiveSession
     /// <summary>False while the appliance reports that the device does not answer its keep-alive probes.</summary>
     public bool DeviceResponding { get; internal set; } = true;
 
-    /// <summary>Completes with <see cref="SessionStarted"/> or <see cref="SessionEnded"/>.</summary>
-    public Task<ControlMessage> StartResult => _startResult.Task;
+    /// <summary>
+    /// The current step of the start: completes with <see cref="SessionStarted"/>, <see cref="SessionEnded"/>, or an
+    /// <see cref="AuthPrompt"/> (the device asks the Controller something; <see cref="BeginAnswer"/> starts the next step).
+    /// </summary>
+    public Task<ControlMessage> StartResult
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _startStep.Task;
+            }
+        }
+    }
+
+    /// <summary>True while the device's question is with the Controller (shown in the start dialog, not answered yet).</summary>
+    public bool AwaitingAnswer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _prompt is not null;
+            }
+        }
+    }
 
     /// <summary>True while the appliance is disconnected and the session waits for it (the grace period runs).</summary>
     public bool ApplianceOffline
@@ -188,10 +223,61 @@ public sealed class LiveSession
     {
         Details = message.Details;
         Started = true;
-        _startResult.TrySetResult(message);
+        lock (_gate)
+        {
+            _prompt = null;
+            _startStep.TrySetResult(message);
+        }
     }
 
-    internal void OnEnded(SessionEnded message) => _startResult.TrySetResult(message);
+    internal void OnEnded(SessionEnded message)
+    {
+        lock (_gate)
+        {
+            _prompt = null;
+            _ended ??= message;
+            _startStep.TrySetResult(message);
+        }
+    }
+
+    /// <summary>The device asks the Controller something; false when the start is not waiting for the device.</summary>
+    internal bool OnPrompt(AuthPrompt prompt)
+    {
+        lock (_gate)
+        {
+            if (_ended is not null || !_startStep.TrySetResult(prompt))
+            {
+                return false;
+            }
+
+            _prompt = prompt;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Takes the waiting question for answering: returns the next step to wait for (set up before the answer goes out,
+    /// so the device's next word cannot be missed), or null when no question waits. Once the start ended, that end.
+    /// </summary>
+    internal Task<ControlMessage>? BeginAnswer()
+    {
+        lock (_gate)
+        {
+            if (_ended is { } ended)
+            {
+                return Task.FromResult<ControlMessage>(ended);
+            }
+
+            if (_prompt is null)
+            {
+                return null;
+            }
+
+            _prompt = null;
+            _startStep = new TaskCompletionSource<ControlMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _startStep.Task;
+        }
+    }
 
     /// <summary>The API's view; status "appliance-offline" while the session waits for its appliance, else "in-session".</summary>
     public SessionView ToView()

@@ -36,6 +36,15 @@ internal static class SessionEndpoints
     /// <summary>Body of <c>POST /api/sessions/{id}/control/requests/{userId}</c>.</summary>
     public sealed record ControlDecisionRequest(bool Accept);
 
+    /// <summary>
+    /// Body of <c>POST /api/sessions/{id}/auth-response</c>: the answers to the device's question, one per prompt, or
+    /// <c>cancel</c> to give the login up. The answers go to the device and are not kept, logged or shown to anyone.
+    /// </summary>
+    public sealed record AuthResponseRequest(IReadOnlyList<string>? Answers, bool Cancel = false)
+    {
+        public override string ToString() => $"AuthResponseRequest {{ Answers = {(Answers is null ? "null" : $"{Answers.Count} × ***")}, Cancel = {Cancel} }}";
+    }
+
     public static void MapSessions(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/sessions").RequireAuthorization().WithTags("Sessions");
@@ -44,6 +53,7 @@ internal static class SessionEndpoints
         group.MapGet("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
             Act(context, actors, actor => Answer(governance.View(actor, id))));
         group.MapPost("/", StartAsync);
+        group.MapPost("/{id}/auth-response", AnswerLoginAsync);
         group.MapDelete("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
             ActAsync(context, actors, async actor => Answer(await governance.EndAsync(actor, id, ct), TypedResults.NoContent())));
         group.MapPost("/{id}/join", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
@@ -86,11 +96,33 @@ internal static class SessionEndpoints
         }
 
         var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
-        var (session, failure) = await governance.StartAsync(actor, request, cancellationToken);
-        return session is not null
-            ? TypedResults.Created($"/api/sessions/{session.Id}", session)
-            : Error(failure!.StatusCode, failure.Message);
+        return StartResult(await governance.StartAsync(actor, request, cancellationToken));
     }
+
+    /// <summary>The Controller's answer to the device's login question: 201 started, 202 another question, or the failure.</summary>
+    private static async Task<IResult> AnswerLoginAsync(string id, AuthResponseRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken cancellationToken)
+    {
+        if (actors.Resolve(context) is not { } actor)
+        {
+            return SignInFirst;
+        }
+
+        if (body is null || (!body.Cancel && (body.Answers is null || body.Answers.Any(a => a is null))))
+        {
+            return Error(400, "Enter the answer the device asks for.");
+        }
+
+        var answers = body.Cancel ? null : body.Answers!.Select(a => new Secret(a)).ToList();
+        return StartResult(await governance.AnswerLoginAsync(actor, id, answers, cancellationToken));
+    }
+
+    /// <summary>201 with the session, 202 with the device's question for the Controller, or the failure's status and sentence.</summary>
+    private static IResult StartResult((SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) result) => result switch
+    {
+        ({ } session, _, _) => TypedResults.Created($"/api/sessions/{session.Id}", session),
+        (_, _, { } prompt) => TypedResults.Accepted($"/api/sessions/{prompt.SessionId}/auth-response", new { prompt.SessionId, Prompt = prompt }),
+        (_, var failure, _) => Error(failure!.StatusCode, failure.Message),
+    };
 
     /// <summary>
     /// Redeems an invite link. A signed-in user may then watch that session; someone not signed in gives a name and is

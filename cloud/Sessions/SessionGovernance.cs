@@ -58,8 +58,11 @@ public sealed partial class SessionGovernance
 
     // ---------------------------------------------------------------- start
 
-    /// <summary>Starts a session as <paramref name="actor"/>'s Controller, under the endpoint's policy.</summary>
-    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(Actor actor, StartRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a session as <paramref name="actor"/>'s Controller, under the endpoint's policy. Completes with the
+    /// session, the failure, or a question the device asks during login (answered with <see cref="AnswerLoginAsync"/>).
+    /// </summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> StartAsync(Actor actor, StartRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
@@ -71,26 +74,51 @@ public sealed partial class SessionGovernance
         if (!decision.Allowed)
         {
             _audit.Record(actor, "session.start", decision, request.ApplianceId, request.EndpointId);
-            return (null, new StartFailure(decision.Status, decision.Message));
+            return (null, new StartFailure(decision.Status, decision.Message), null);
         }
 
         var user = _users.Find(actor.Id)!;
-        var (view, failure) = await _sessions.StartAsync(user, request, cancellationToken, new SessionTerms(domain, policy, actor.IsAdmin ? null : approval));
-        if (view is null)
+        var result = await _sessions.StartAsync(user, request, cancellationToken, new SessionTerms(domain, policy, actor.IsAdmin ? null : approval));
+        return AfterStartStep(actor, request.ApplianceId, request.EndpointId, result);
+    }
+
+    /// <summary>The Controller answers the device's login question (null: gives the login up); only the user who started it may.</summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> AnswerLoginAsync(Actor actor, string sessionId, IReadOnlyList<Secret>? answers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (_users.Find(actor.Id) is not { } user)
         {
-            _audit.Append(new AuditEvent("session.start", "failed", actor.Id, actor.Name, actor.Role, failure!.Message, request.ApplianceId, request.EndpointId, Source: actor.Source));
-            return (null, failure);
+            return (null, new StartFailure(403, "Only the person who started this login can answer it."), null);
         }
 
-        _audit.Record(actor, "session.start", decision, request.ApplianceId, request.EndpointId, view.Id, approval is null ? null : $"access request {approval.Id}");
+        var result = await _sessions.AnswerLoginAsync(user, sessionId, answers, cancellationToken);
+        return AfterStartStep(actor, result.Session?.ApplianceId, result.Session?.EndpointId, result);
+    }
+
+    /// <summary>After a step of a start: a started session is audited and scheduled; a failure audited; a question passed on.</summary>
+    private (SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) AfterStartStep(Actor actor, string? applianceId, string? endpointId, (SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) result)
+    {
+        if (result.Prompt is not null)
+        {
+            return result;
+        }
+
+        if (result.Session is not { } view)
+        {
+            _audit.Append(new AuditEvent("session.start", "failed", actor.Id, actor.Name, actor.Role, result.Failure?.Message, applianceId, endpointId, Source: actor.Source));
+            return result;
+        }
+
+        var approval = _sessions.Find(view.Id)?.Terms.Approval;
+        _audit.Record(actor, "session.start", Decision.Allow, view.ApplianceId, view.EndpointId, view.Id, approval is null ? null : $"access request {approval.Id}");
         if (_sessions.Find(view.Id) is { } session)
         {
             _policy.RecordJoin(session.Id, actor.Id, actor.Name, JoinVia.Start);
-            ScheduleLimit(session, policy, approval);
+            ScheduleLimit(session, session.Terms.Policy, approval);
             view = session.ToView();
         }
 
-        return (view, null);
+        return (view, null, null);
     }
 
     /// <summary>A session ends at the earlier of its time limit and the end of the approval it started on.</summary>

@@ -57,30 +57,34 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
     public LiveSession? Find(string id) => _live.TryGetValue(id, out var s) && s.Started ? s : null;
 
-    /// <summary>Opens a session for <paramref name="controller"/>; completes when the device answered or the wait timed out.</summary>
-    public async Task<(SessionView? Session, StartFailure? Failure)> StartAsync(UserInfo controller, StartRequest request, CancellationToken cancellationToken, SessionTerms? terms = null)
+    /// <summary>
+    /// Opens a session for <paramref name="controller"/>; completes when the device answered or the wait timed out:
+    /// with the session, a failure, or a question the device asks the Controller during login
+    /// (<see cref="AnswerLoginAsync"/> answers it).
+    /// </summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> StartAsync(UserInfo controller, StartRequest request, CancellationToken cancellationToken, SessionTerms? terms = null)
     {
         ArgumentNullException.ThrowIfNull(controller);
         ArgumentNullException.ThrowIfNull(request);
         if (!new TerminalSize(request.Columns, request.Rows).IsValid)
         {
-            return (null, new StartFailure(400, "The terminal size is out of range."));
+            return (null, new StartFailure(400, "The terminal size is out of range."), null);
         }
 
         if (string.IsNullOrEmpty(request.Username))
         {
-            return (null, new StartFailure(400, "Enter the device user name."));
+            return (null, new StartFailure(400, "Enter the device user name."), null);
         }
 
         var endpoint = _appliances.FindEndpoint(request.ApplianceId, request.EndpointId);
         if (endpoint is null)
         {
-            return (null, new StartFailure(404, "There is no such endpoint."));
+            return (null, new StartFailure(404, "There is no such endpoint."), null);
         }
 
         if (!_appliances.IsOnline(request.ApplianceId))
         {
-            return (null, new StartFailure(409, "The appliance is offline."));
+            return (null, new StartFailure(409, "The appliance is offline."), null);
         }
 
         var id = TopicMap.NewSessionId();
@@ -96,37 +100,93 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         if (!await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows), cancellationToken))
         {
             End(session, EndReason.Unreachable, "The appliance went offline.");
-            return (null, new StartFailure(409, "The appliance is offline."));
+            return (null, new StartFailure(409, "The appliance is offline."), null);
         }
 
+        return await AwaitStartStepAsync(session, session.StartResult, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Controller answers the question the device asked while logging in (<paramref name="answers"/>, one per
+    /// prompt, secrets that go to the device only), or gives the login up (<paramref name="answers"/> null). Only the
+    /// user who started the session may. Completes like <see cref="StartAsync"/>: started, failed, or the next question.
+    /// </summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> AnswerLoginAsync(UserInfo controller, string sessionId, IReadOnlyList<Secret>? answers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        if (!_live.TryGetValue(sessionId, out var session) || session.Started)
+        {
+            return (null, new StartFailure(404, "This login is no longer waiting for an answer (it ended or timed out). Connect again."), null);
+        }
+
+        if (session.Controller.Id != controller.Id)
+        {
+            return (null, new StartFailure(403, "Only the user who started this login can answer the device."), null);
+        }
+
+        if (answers is null)
+        {
+            await StopAsync(session.Id, EndReason.ControllerEnded, $"{controller.Name} cancelled the login.", cancellationToken);
+            End(session, EndReason.ControllerEnded, $"{controller.Name} cancelled the login.");
+            return (null, new StartFailure(409, "The login was cancelled."), null);
+        }
+
+        if (answers.Count is 0 or > AuthPrompt.MaxPrompts || answers.Any(a => a.Reveal().Length > AuthResponse.MaxAnswerLength))
+        {
+            return (null, new StartFailure(400, $"Give one answer per question, each at most {AuthResponse.MaxAnswerLength} characters."), null);
+        }
+
+        var next = session.BeginAnswer();
+        if (next is null)
+        {
+            return (null, new StartFailure(409, "The device is not asking anything right now."), null);
+        }
+
+        if (!next.IsCompleted && !await _channel.SendControlAsync(session.ApplianceId, new AuthResponse(session.Id, answers), cancellationToken))
+        {
+            End(session, EndReason.Unreachable, "The appliance went offline.");
+            return (null, new StartFailure(409, "The appliance is offline."), null);
+        }
+
+        Log.Answered(_logger, session.Id, controller.Name);
+        return await AwaitStartStepAsync(session, next, cancellationToken);
+    }
+
+    /// <summary>Waits for the device's next word in a start: started, ended, or a question for the Controller.</summary>
+    private async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> AwaitStartStepAsync(LiveSession session, Task<ControlMessage> step, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Sessions.StartTimeout);
         ControlMessage result;
         try
         {
-            result = await session.StartResult.WaitAsync(timeout.Token);
+            result = await step.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
-            await _channel.SendControlAsync(request.ApplianceId, new StopSession(id, EndReason.Unreachable, "Start timed out."), CancellationToken.None);
+            await _channel.SendControlAsync(session.ApplianceId, new StopSession(session.Id, EndReason.Unreachable, "Start timed out."), CancellationToken.None);
             End(session, EndReason.Unreachable, "The appliance did not open the connection in time.");
-            return (null, new StartFailure(504, $"The device did not answer within {_options.Sessions.StartTimeout.TotalSeconds:0} seconds."));
+            return (null, new StartFailure(504, $"The device did not answer within {_options.Sessions.StartTimeout.TotalSeconds:0} seconds."), null);
         }
 
-        if (result is SessionEnded ended)
+        switch (result)
         {
-            End(session, ended.Reason, ended.Message);
-            var status = ended.Reason switch
-            {
-                EndReason.AuthenticationFailed => 422,
-                EndReason.Refused => 409,
-                _ => 502,
-            };
-            return (null, new StartFailure(status, ended.Message));
+            case SessionEnded ended:
+                End(session, ended.Reason, ended.Message);
+                var status = ended.Reason switch
+                {
+                    EndReason.AuthenticationFailed => 422,
+                    EndReason.Refused or EndReason.ControllerEnded => 409,
+                    _ => 502,
+                };
+                return (null, new StartFailure(status, ended.Message), null);
+            case AuthPrompt prompt:
+                Log.Asking(_logger, session.Id, prompt.Prompts.Count);
+                return (null, null, new LoginPrompt(session.Id, prompt.Instruction, prompt.Prompts));
+            default:
+                Log.Started(_logger, session.Id);
+                return (session.ToView(), null, null);
         }
-
-        Log.Started(_logger, id);
-        return (session.ToView(), null);
     }
 
     /// <summary>
@@ -203,9 +263,14 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             case InputRefused refused when Owned(applianceId, refused.SessionId) is { Started: true } session:
                 session.Stream.NotifyController(JsonSerializer.Serialize(new StreamEvent("notice", Message: refused.Message), StreamEventJson.Default.StreamEvent));
                 break;
+            case AuthPrompt prompt when Owned(applianceId, prompt.SessionId) is { Started: false } session:
+                session.OnPrompt(prompt);
+                break;
             case SessionEnded ended when Owned(applianceId, ended.SessionId) is { } session:
+                // A start whose question is with the Controller has nobody waiting for the device: end it here.
+                var unattended = session.AwaitingAnswer;
                 session.OnEnded(ended);
-                if (session.Started)
+                if (session.Started || unattended)
                 {
                     End(session, ended.Reason, ended.Message);
                 }
@@ -253,6 +318,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     public void OnDisconnected(string applianceId)
     {
         _appliances.SetOffline(applianceId);
+        foreach (var login in _live.Values.Where(s => s.ApplianceId == applianceId && s.AwaitingAnswer))
+        {
+            End(login, EndReason.Unreachable, "The appliance went offline while the device waited for an answer.");
+        }
+
         var grace = _options.Sessions.ApplianceGrace;
         var json = ApplianceOfflineJson;
         foreach (var session in _live.Values.Where(s => s.ApplianceId == applianceId && s.Started))
@@ -495,6 +565,12 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         [LoggerMessage(2008, LogLevel.Error, "Session {SessionId}: ending it after its appliance's grace period failed")]
         public static partial void GraceFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(2009, LogLevel.Information, "Session {SessionId}: the device asks the Controller {Count} question(s) to log in")]
+        public static partial void Asking(ILogger logger, string sessionId, int count);
+
+        [LoggerMessage(2010, LogLevel.Information, "Session {SessionId}: {User} answered the device's question")]
+        public static partial void Answered(ILogger logger, string sessionId, string user);
 
         [LoggerMessage(2007, LogLevel.Warning, "{Count} session(s) were still open from before this start; recorded as ended")]
         public static partial void EndedEarlierRun(ILogger logger, int count);

@@ -19,6 +19,8 @@ namespace EdgeGateway.Protocol.Control;
 [JsonDerivedType(typeof(InputAck), "input-ack")]
 [JsonDerivedType(typeof(SetControl), "set-control")]
 [JsonDerivedType(typeof(ControlSet), "control-set")]
+[JsonDerivedType(typeof(AuthPrompt), "auth-prompt")]
+[JsonDerivedType(typeof(AuthResponse), "auth-response")]
 public abstract record ControlMessage
 {
     /// <summary>The control-message version this build writes.</summary>
@@ -189,6 +191,57 @@ public sealed record InputAck(string SessionId, long Units) : ControlMessage
     /// <inheritdoc/>
     public override string? Validate() =>
         CheckSession(SessionId) ?? (Units is > 0 and <= (long)Stream.InputFlow.Window * 64 ? null : "invalid unit count");
+}
+
+/// <summary>One question of a keyboard-interactive round (RFC 4256 §3.2), as the device asked it.</summary>
+/// <param name="Text">The prompt, e.g. <c>Verification code: </c>; control characters removed by the appliance.</param>
+/// <param name="Echo">Whether the answer may be shown while typed; false for codes and passwords.</param>
+public sealed record PromptField(string Text, bool Echo);
+
+/// <summary>
+/// Appliance → cloud: while logging in, the device asked something the Controller's credentials cannot answer (a
+/// one-time code, a second factor, anything asked after the password was used). The cloud shows it to the Controller
+/// — only to the Controller, in the start dialog — and returns the answers with <see cref="AuthResponse"/>. The
+/// appliance waits for them up to its prompt timeout (<c>Appliance:Login:PromptTimeout</c>), then ends the start.
+/// </summary>
+/// <param name="SessionId">The session being started.</param>
+/// <param name="Instruction">The round's instruction text (RFC 4256 §3.2), often empty; at most <see cref="MaxInstructionLength"/> characters.</param>
+/// <param name="Prompts">The questions, 1 to <see cref="MaxPrompts"/>, each at most <see cref="MaxPromptLength"/> characters.</param>
+public sealed record AuthPrompt(string SessionId, string Instruction, IReadOnlyList<PromptField> Prompts) : ControlMessage
+{
+    /// <summary>Most questions in one round.</summary>
+    public const int MaxPrompts = 8;
+
+    /// <summary>Longest question, in UTF-16 code units.</summary>
+    public const int MaxPromptLength = 512;
+
+    /// <summary>Longest instruction, in UTF-16 code units.</summary>
+    public const int MaxInstructionLength = 1024;
+
+    /// <inheritdoc/>
+    public override string? Validate() =>
+        CheckSession(SessionId)
+        ?? (Instruction is null || Instruction.Length > MaxInstructionLength ? "invalid instruction" : null)
+        ?? (Prompts is null || Prompts.Count is 0 or > MaxPrompts ? "invalid prompt count" : null)
+        ?? (Prompts!.Any(p => p is null || p.Text is null || p.Text.Length > MaxPromptLength) ? "invalid prompt" : null);
+}
+
+/// <summary>
+/// Cloud → appliance: the Controller's answers to an <see cref="AuthPrompt"/>, in the order of its prompts. Secrets:
+/// they go to the device and nowhere else (never logged, never recorded, never to viewers).
+/// </summary>
+/// <param name="SessionId">The session being started.</param>
+/// <param name="Answers">One answer per prompt, 1 to <see cref="AuthPrompt.MaxPrompts"/>, each at most <see cref="MaxAnswerLength"/> characters.</param>
+public sealed record AuthResponse(string SessionId, IReadOnlyList<Secret> Answers) : ControlMessage
+{
+    /// <summary>Longest answer, in UTF-16 code units.</summary>
+    public const int MaxAnswerLength = 1024;
+
+    /// <inheritdoc/>
+    public override string? Validate() =>
+        CheckSession(SessionId)
+        ?? (Answers is null || Answers.Count is 0 or > AuthPrompt.MaxPrompts ? "invalid answer count" : null)
+        ?? (Answers!.Any(a => a is null || a.Reveal().Length > MaxAnswerLength) ? "invalid answer" : null);
 }
 
 /// <summary>

@@ -37,4 +37,19 @@ public enum FrameFlags : ushort
 
     /// <summary>A late joiner can render from this frame without any earlier frame.</summary>
     Keyframe = 1 << 0,
+
+    /// <summary>
+    /// Input only: this <see cref="FrameType.TerminalInput"/> frame is one slice of a paste that the cloud cut into
+    /// frames of at most <see cref="InputFlow.MaxChunk"/> bytes. Set on every slice, together with
+    /// <see cref="PasteStart"/> on the first and <see cref="PasteEnd"/> on the last (both on a paste of one slice).
+    /// The appliance delivers a paste as a prefix: once one slice is refused, the rest of that paste is refused too,
+    /// so the device never gets a paste with a hole. Only the cloud sets these flags; it clears them on what a browser sends.
+    /// </summary>
+    Paste = 1 << 1,
+
+    /// <summary>Input only: the first slice of a paste (with <see cref="Paste"/>).</summary>
+    PasteStart = 1 << 2,
+
+    /// <summary>Input only: the last slice of a paste (with <see cref="Paste"/>).</summary>
+    PasteEnd = 1 << 3,
 }

@@ -35,12 +35,12 @@ public sealed class CloudClient(Uri baseAddress, X509Certificate2 authority)
         return (client, cookies);
     }
 
-    /// <summary>Starts a session on an endpoint with the device's real credentials; asserts 201 Created.</summary>
-    public static async Task<SessionView> StartSessionAsync(HttpClient client, SshServer device, string applianceId, string endpointId, int columns = 100, int rows = 30)
+    /// <summary><c>POST /api/sessions</c> with the device's real credentials, whatever the answer.</summary>
+    public static Task<HttpResponseMessage> PostStartAsync(HttpClient client, SshServer device, string applianceId, string endpointId, int columns = 100, int rows = 30)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(device);
-        var response = await client.PostAsJsonAsync("/api/sessions", new
+        return client.PostAsJsonAsync("/api/sessions", new
         {
             applianceId,
             endpointId,
@@ -49,6 +49,12 @@ public sealed class CloudClient(Uri baseAddress, X509Certificate2 authority)
             columns,
             rows,
         });
+    }
+
+    /// <summary>Starts a session on an endpoint with the device's real credentials; asserts 201 Created.</summary>
+    public static async Task<SessionView> StartSessionAsync(HttpClient client, SshServer device, string applianceId, string endpointId, int columns = 100, int rows = 30)
+    {
+        var response = await PostStartAsync(client, device, applianceId, endpointId, columns, rows);
         var text = await response.Content.ReadAsStringAsync();
         Xunit.Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
         return System.Text.Json.JsonSerializer.Deserialize<SessionView>(text, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;

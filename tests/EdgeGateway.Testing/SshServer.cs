@@ -127,7 +127,17 @@ public sealed class SshServer : IAsyncDisposable
             uid = await CreateUserAsync(userName, password, Path.Combine(directory, "home"), cancellationToken);
             foreach (var (name, content) in options.Files)
             {
-                await File.WriteAllTextAsync(Path.Combine(directory, name), content, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(directory, name), Expand(content, directory, userName), cancellationToken);
+            }
+
+            // sshd names its PAM service after the name it was started by: a link named after the user selects
+            // /etc/pam.d/<user>, the device's own login stack, and leaves the machine's sshd service alone.
+            var program = SshdPath;
+            if (options.PamAuth.Count > 0)
+            {
+                await File.WriteAllTextAsync(PamServiceFile(userName), string.Join('\n', options.PamAuth.Select(l => Expand(l, directory, userName))) + "\naccount required pam_unix.so\nsession required pam_unix.so\n", cancellationToken);
+                program = Path.Combine(directory, userName);
+                File.CreateSymbolicLink(program, SshdPath);
             }
 
             var hostKey = Path.Combine(directory, "host_key");
@@ -139,14 +149,14 @@ public sealed class SshServer : IAsyncDisposable
             {
                 var port = FreePort.Get();
                 var config = Path.Combine(directory, ConfigFile);
-                await File.WriteAllTextAsync(config, Config(port, hostKey, Path.Combine(directory, PidFile), userName, options.ConfigLines.Select(l => l.Replace("{dir}", directory, StringComparison.Ordinal))), cancellationToken);
+                await File.WriteAllTextAsync(config, Config(port, hostKey, Path.Combine(directory, PidFile), userName, options.ConfigLines.Select(l => Expand(l, directory, userName))), cancellationToken);
                 var check = await ProcessRunner.RunAsync(SshdPath, ["-t", "-f", config], cancellationToken: cancellationToken);
                 if (check.ExitCode != 0)
                 {
                     throw new InvalidOperationException($"sshd rejected its test configuration ({config}): {check.Error.Trim()}");
                 }
 
-                var (sshd, logPump, log, listening) = await LaunchAsync(config, cancellationToken);
+                var (sshd, logPump, log, listening) = await LaunchAsync(program, config, cancellationToken);
                 if (listening)
                 {
                     return new SshServer(sshd, logPump, log, port, userName, uid.Value, password, directory, hostPublicKey);
@@ -342,9 +352,14 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
-    private static async Task<(Process Process, Task LogPump, Queue<string> Log, bool Listening)> LaunchAsync(string config, CancellationToken cancellationToken)
+    private static string Expand(string text, string directory, string userName) =>
+        text.Replace("{dir}", directory, StringComparison.Ordinal).Replace("{user}", userName, StringComparison.Ordinal);
+
+    private static string PamServiceFile(string userName) => Path.Combine("/etc/pam.d", userName);
+
+    private static async Task<(Process Process, Task LogPump, Queue<string> Log, bool Listening)> LaunchAsync(string program, string config, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(SshdPath)
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -429,6 +444,7 @@ public sealed class SshServer : IAsyncDisposable
 
     private static async Task RemoveAsync(string userName, int? uid, string directory, CancellationToken cancellationToken)
     {
+        File.Delete(PamServiceFile(userName)); // the device's login stack, if it had one
         // A start that failed between useradd and reading the uid still left a user.
         uid ??= ReadPasswd().Where(u => u.Name == userName).Select(u => (int?)u.Uid).FirstOrDefault();
         if (uid is { } id)
@@ -676,7 +692,7 @@ public sealed record SshServerOptions
 {
     /// <summary>
     /// sshd_config lines of the device (<c>KbdInteractiveAuthentication yes</c>, <c>PermitTTY no</c>, …); they come
-    /// before the fixture's defaults, so they win. <c>{dir}</c> is replaced by the server's directory.
+    /// before the fixture's defaults, so they win. <c>{dir}</c> and <c>{user}</c> are replaced as in <see cref="Files"/>.
     /// </summary>
     public IReadOnlyList<string> ConfigLines { get; init; } = [];
 
@@ -686,6 +702,17 @@ public sealed record SshServerOptions
     /// <summary>The host key's type for <c>ssh-keygen -t</c>: <c>ed25519</c>, <c>rsa</c>, <c>ecdsa</c> or <c>dsa</c>.</summary>
     public string HostKeyType { get; init; } = "ed25519";
 
-    /// <summary>Files written into the server's directory before it starts (name → text), e.g. a banner.</summary>
+    /// <summary>
+    /// Files written into the server's directory before it starts (name → text), e.g. a banner. <c>{dir}</c> and
+    /// <c>{user}</c> in the text are replaced by the server's directory and the user's name.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Files { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The device's PAM <c>auth</c> lines (e.g. <c>pam_unix.so</c> then <c>pam_oath.so</c> for a second factor), for a
+    /// device with <c>UsePAM yes</c>. When set, sshd runs under a PAM service of its own (<c>/etc/pam.d/&lt;user&gt;</c>,
+    /// removed with the server): it is started through a link named after the user, and sshd names its PAM service
+    /// after the name it was started by. <c>{dir}</c> and <c>{user}</c> are replaced as in <see cref="Files"/>.
+    /// </summary>
+    public IReadOnlyList<string> PamAuth { get; init; } = [];
 }

@@ -106,6 +106,30 @@ public sealed class StreamClient : IAsyncDisposable
     public Task SendFrameAsync(FrameType type, byte[] payload) =>
         _socket.SendAsync(FrameCodec.Encode(type, FrameFlags.None, _inputSequence++, payload), WebSocketMessageType.Binary, true, CancellationToken.None);
 
+    /// <summary>
+    /// Sends one frame as one WebSocket message in parts, as a paste trickles over a slow link: the header and the
+    /// payload up to each offset in <paramref name="cuts"/> go out, then <paramref name="between"/> runs (the test's
+    /// chance to change the device), and so on; the last part ends the message.
+    /// </summary>
+    public async Task SendFrameInPartsAsync(FrameType type, byte[] payload, IReadOnlyList<int> cuts, Func<int, Task> between)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(cuts);
+        ArgumentNullException.ThrowIfNull(between);
+        var frame = FrameCodec.Encode(type, FrameFlags.None, _inputSequence++, payload);
+        var sent = 0;
+        for (var i = 0; i <= cuts.Count; i++)
+        {
+            var end = i < cuts.Count ? FrameCodec.HeaderSize + cuts[i] : frame.Length;
+            await _socket.SendAsync(frame.AsMemory(sent, end - sent), WebSocketMessageType.Binary, i == cuts.Count, CancellationToken.None);
+            sent = end;
+            if (i < cuts.Count)
+            {
+                await between(i);
+            }
+        }
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, re-checking on every message; fails after the timeout.</summary>
     public async Task WaitUntilAsync(Func<StreamClient, bool> condition, TimeSpan timeout, string what)
     {

@@ -32,6 +32,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     private readonly IUplink _uplink;
     private readonly TerminalStreamOptions _terminalOptions;
     private readonly LivenessOptions _livenessOptions;
+    private readonly LoginOptions _loginOptions;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
@@ -45,6 +46,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     private LineDiscipline? _lineDiscipline; // only without a PTY
     private TerminalStreamer? _streamer;
     private LivenessMonitor? _liveness;
+    private KeyboardInteractiveLogin? _login; // while connecting: where the Controller's answers go
     private Thread? _reader;
     private SessionOutcome? _stopRequest;
     private SessionOutcome? _connectionLost;
@@ -62,6 +64,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         _uplink = uplink;
         _terminalOptions = options.Terminal;
         _livenessOptions = options.Liveness;
+        _loginOptions = options.Login;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<SshDeviceSession>();
@@ -140,11 +143,11 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     private async Task<SessionOutcome?> ConnectAsync(string username, Secret password, CancellationToken cancellationToken)
     {
         // Password first; keyboard-interactive for devices that take the password through PAM's conversation
-        // (PasswordAuthentication no, KbdInteractiveAuthentication yes).
+        // (PasswordAuthentication no, KbdInteractiveAuthentication yes) and for second factors, which the Controller
+        // answers in the browser.
         using var passwordAuth = new PasswordAuthenticationMethod(username, password.Reveal());
-        using var interactiveAuth = new KeyboardInteractiveAuthenticationMethod(username);
-        var unanswerable = new List<string>();
-        interactiveAuth.AuthenticationPrompt += (_, e) => AnswerPrompts(e, password, unanswerable);
+        using var interactiveAuth = new KeyboardInteractiveLogin(SessionId, username, password, _loginOptions.PromptTimeout, AskController);
+        _login = interactiveAuth;
         var info = new ConnectionInfo(_endpoint.Host, _endpoint.Port, username, passwordAuth, interactiveAuth) { Timeout = ConnectTimeout };
         SshAlgorithmPolicy.Apply(info, _endpoint.AllowLegacyAlgorithms);
 
@@ -198,8 +201,9 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             var outcome = ex switch
             {
                 _ when hostKeyProblem is not null => new SessionOutcome(EndReason.Refused, hostKeyProblem),
-                SshAuthenticationException when unanswerable.Count > 0 => new SessionOutcome(EndReason.AuthenticationFailed,
-                    $"The device asked for more than the password ({string.Join(", ", unanswerable)}); the appliance cannot answer that yet."),
+                LoginAbandonedException abandoned => new SessionOutcome(EndReason.AuthenticationFailed, abandoned.Message),
+                SshAuthenticationException when interactiveAuth.LastRelayed is { } asked => new SessionOutcome(EndReason.AuthenticationFailed,
+                    $"The device refused the login after the answer to \"{asked.TrimEnd(':', ' ')}\"{(interactiveAuth.DeviceSaid is { } said ? $": {said}" : ".")}"),
                 SshAuthenticationException sae when OfferedMethods(sae.Message) is { } methods => new SessionOutcome(EndReason.AuthenticationFailed,
                     $"The device offers only {methods} logins; the appliance logs in with a password (password or keyboard-interactive)."),
                 SshAuthenticationException => new SessionOutcome(EndReason.AuthenticationFailed, "The device refused the user name or password."),
@@ -215,28 +219,18 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         }
     }
 
-    /// <summary>
-    /// Keyboard-interactive (RFC 4256): the password answers a hidden prompt that asks for it, once per round; a
-    /// round with no prompts (PAM's last) is answered empty. Anything else (a one-time code) cannot be answered
-    /// from the Controller's credentials: it is recorded (the prompt text, never an answer) and the login fails.
-    /// </summary>
-    private static void AnswerPrompts(AuthenticationPromptEventArgs e, Secret password, List<string> unanswerable)
+    /// <summary>A question from the device for the Controller goes to the cloud; the answer comes back through <see cref="OnAuthResponse"/>.</summary>
+    private void AskController(AuthPrompt prompt)
     {
-        foreach (var prompt in e.Prompts)
-        {
-            if (!prompt.IsEchoed && prompt.Request.Contains("assword", StringComparison.OrdinalIgnoreCase))
-            {
-                prompt.Response = password.Reveal();
-            }
-            else
-            {
-                lock (unanswerable)
-                {
-                    unanswerable.Add($"\"{prompt.Request.Trim().TrimEnd(':')}\"");
-                }
+        Log.PromptRelayed(_logger, SessionId, prompt.Prompts.Count);
+        Publish(prompt);
+    }
 
-                prompt.Response = string.Empty;
-            }
+    public void OnAuthResponse(IReadOnlyList<Secret> answers)
+    {
+        if (_login?.Answer(answers) != true)
+        {
+            Log.UnexpectedAnswer(_logger, SessionId);
         }
     }
 
@@ -461,18 +455,19 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         FinishAsync(final).AsTask().GetAwaiter().GetResult();
     }
 
-    public async ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public async ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var shell = _shell;
         if (shell is null || Volatile.Read(ref _ended) != 0)
         {
-            return;
+            return false;
         }
 
         if (header.Type == FrameType.TerminalInput && payload.Length > 0 && !_liveness!.TryAdmitInput())
         {
-            RefuseInput(payload.Length);
-            return;
+            // A paste's slices are the pump's to report, once, with how much of the paste reached the device.
+            RefuseInput(payload.Length, notify: (header.Flags & FrameFlags.Paste) == 0);
+            return false;
         }
 
         await _inputLock.WaitAsync(cancellationToken);
@@ -516,16 +511,24 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         catch (Exception ex) when (ex is ObjectDisposedException or SshConnectionException or IOException)
         {
             // The read loop notices the same failure and ends the session with the reason.
+            return false;
         }
         finally
         {
             _inputLock.Release();
         }
+
+        return true;
     }
 
-    private void RefuseInput(int bytes)
+    private void RefuseInput(int bytes, bool notify)
     {
         Log.InputRefused(_logger, SessionId, bytes);
+        if (!notify)
+        {
+            return;
+        }
+
         var now = _time.GetTimestamp();
         var last = Interlocked.Read(ref _lastRefusalNotice);
         if ((last == 0 || _time.GetElapsedTime(last, now) >= RefusalNoticeInterval) && Interlocked.CompareExchange(ref _lastRefusalNotice, now, last) == last)
@@ -539,6 +542,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
 
     public ValueTask StopAsync(EndReason reason, string message)
     {
+        _login?.Cancel(); // a question still waiting for the Controller ends the login
         SessionOutcome request;
         lock (_outcomeGate)
         {
@@ -701,5 +705,11 @@ internal sealed partial class SshDeviceSession : IDeviceSession
 
         [LoggerMessage(311, LogLevel.Warning, "Publishing a device status failed ({ExceptionType})")]
         public static partial void PublishFailed(ILogger logger, string exceptionType);
+
+        [LoggerMessage(312, LogLevel.Information, "Session {SessionId}: the device asks {Count} question(s) the credentials cannot answer: relayed to the Controller")]
+        public static partial void PromptRelayed(ILogger logger, string sessionId, int count);
+
+        [LoggerMessage(313, LogLevel.Warning, "Session {SessionId}: an answer came while the device asked nothing; dropped")]
+        public static partial void UnexpectedAnswer(ILogger logger, string sessionId);
     }
 }

@@ -10,7 +10,9 @@ namespace EdgeGateway.Bench.Scenarios;
 /// 7 — Devices as plants have them: how long viewers look at a dead session. A real sshd session process is frozen
 /// (SIGSTOP) or killed (SIGKILL) while a Controller and viewers watch; the time runs from the signal to the moment
 /// every viewer holds the session's End frame. The baseline is the configured liveness time
-/// (<c>Appliance:Liveness:Interval</c> × <c>CountMax</c>): the goal is "≤ liveness time + 1 s".
+/// (<c>Appliance:Liveness:Interval</c> × <c>CountMax</c>): the goal is "≤ liveness time + 1 s". Then, with the cloud
+/// and the appliance as real processes (<see cref="FieldProcessTrials"/>): an appliance killed → every viewer told
+/// (goal ≤ 2 s), and a 1 MiB paste through the gateway against plain <c>ssh</c>.
 /// </summary>
 public sealed class FieldScenario : IScenario
 {
@@ -59,6 +61,8 @@ public sealed class FieldScenario : IScenario
             GoalMet = dropped.Max() <= livenessTime.TotalMilliseconds + 1000,
             Note = "The device's TCP connection closes with its process: noticed at once, no probe needed.",
         });
+
+        await FieldProcessTrials.RunAsync(context);
     }
 
     private static async Task<double> TrialAsync(BenchContext context, BenchStack stack, WebUser admin, WebUser viewer, string signal)

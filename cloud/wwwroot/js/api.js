@@ -106,6 +106,14 @@ export function startSession(body) {
   return request('POST', 'api/sessions', body);
 }
 
+/**
+ * Answers the question a device asks while logging in (a one-time code): { answers: [..] } or { cancel: true }.
+ * Resolves like startSession: the session (201), or { sessionId, prompt } when the device asks again (202).
+ */
+export function answerLoginPrompt(id, body) {
+  return request('POST', `api/sessions/${encodeURIComponent(id)}/auth-response`, body);
+}
+
 export function endSession(id) {
   return request('DELETE', `api/sessions/${encodeURIComponent(id)}`);
 }

@@ -95,6 +95,8 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
     [InlineData("Appliance:Liveness:CountMax", "0")]
     [InlineData("Appliance:Liveness:DoubtAfter", "00:00:00.05")]
     [InlineData("Appliance:Liveness:DoubtAfter", "00:00:11")] // above Interval × CountMax
+    [InlineData("Appliance:Login:PromptTimeout", "00:00:04")]
+    [InlineData("Appliance:Login:PromptTimeout", "00:31:00")]
     public void Wrong_value_is_rejected_with_a_message_naming_its_key(string key, string value)
     {
         var result = Validate(With(key, value));

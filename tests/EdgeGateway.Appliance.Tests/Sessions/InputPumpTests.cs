@@ -21,7 +21,9 @@ public sealed class InputPumpTests : IDisposable
     private readonly ConcurrentQueue<long> _acks = new();
     private readonly InputPump _pump;
 
-    public InputPumpTests() => _pump = new InputPump(_device, _acks.Enqueue, _logs.CreateLogger("pump"));
+    private readonly ConcurrentQueue<InputPump.PasteCut> _cuts = new();
+
+    public InputPumpTests() => _pump = new InputPump(_device, _acks.Enqueue, _logs.CreateLogger("pump"), _cuts.Enqueue);
 
     public void Dispose()
     {
@@ -135,6 +137,52 @@ public sealed class InputPumpTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_a_slice_of_a_paste_is_refused_the_rest_of_that_paste_is_refused_too_and_the_cut_is_reported()
+    {
+        // The device goes quiet for the third slice ('c') only: the later slices would pass, and make a hole.
+        _device.RefuseStartingWith = (byte)'c';
+        for (var i = 0; i < 6; i++)
+        {
+            await _pump.SubmitAsync(Slice(i, 6), Filled((char)('a' + i), InputFlow.MaxChunk));
+        }
+
+        await Conditions.WaitUntilAsync(() => !_cuts.IsEmpty, Wait, "the paste's cut to be reported");
+        Assert.Equal(new string('a', InputFlow.MaxChunk) + new string('b', InputFlow.MaxChunk), _device.Text);
+        var cut = Assert.Single(_cuts);
+        Assert.Equal(new InputPump.PasteCut(2L * InputFlow.MaxChunk, 6L * InputFlow.MaxChunk), cut);
+        Assert.Equal("The device stopped responding; 32 KiB of the 96 KiB paste reached it, the rest was not sent.", cut.Describe());
+
+        // The next paste and the next keystroke are new starts.
+        await _pump.SubmitAsync(Slice(0, 1), "p"u8.ToArray());
+        await _pump.SubmitAsync(Input(7), "k"u8.ToArray());
+        await _device.WaitForLengthAsync(2 * InputFlow.MaxChunk + 2, Wait);
+        Assert.EndsWith("pk", _device.Text, StringComparison.Ordinal);
+        Assert.Single(_cuts);
+    }
+
+    [Fact]
+    public async Task A_failed_write_in_a_paste_refuses_its_queued_and_its_later_slices_and_reports_the_cut()
+    {
+        _device.Close();
+        var chunk = Filled('f', InputFlow.MaxChunk);
+        await _pump.SubmitAsync(Slice(0, 5), chunk);
+        await _device.Entered.WaitAsync(Wait);
+        await _pump.SubmitAsync(Slice(1, 5), chunk);
+        _device.Fail(new IOException("channel window timeout"));
+        await Conditions.WaitUntilAsync(() => _pump.QueuedUnits == 0, Wait, "the queued slice to be dropped");
+
+        // Slices that arrive after the failure belong to the same paste: refused, although the device takes input again.
+        for (var i = 2; i < 5; i++)
+        {
+            await _pump.SubmitAsync(Slice(i, 5), chunk);
+        }
+
+        await Conditions.WaitUntilAsync(() => !_cuts.IsEmpty, Wait, "the paste's cut to be reported");
+        Assert.Equal(string.Empty, _device.Text);
+        Assert.Equal(new InputPump.PasteCut(0, 5L * InputFlow.MaxChunk), Assert.Single(_cuts));
+    }
+
+    [Fact]
     public async Task After_the_session_ends_nothing_more_is_written()
     {
         _pump.Close();
@@ -146,6 +194,13 @@ public sealed class InputPumpTests : IDisposable
     }
 
     private static FrameHeader Input(ulong sequence) => new(FrameType.TerminalInput, FrameFlags.None, 0, sequence);
+
+    /// <summary>Slice <paramref name="index"/> of a paste of <paramref name="count"/> slices, flagged as the cloud flags it.</summary>
+    private static FrameHeader Slice(int index, int count) => new(
+        FrameType.TerminalInput,
+        FrameFlags.Paste | (index == 0 ? FrameFlags.PasteStart : FrameFlags.None) | (index == count - 1 ? FrameFlags.PasteEnd : FrameFlags.None),
+        0,
+        1);
 
     private static byte[] Filled(char c, int length) => Enumerable.Repeat((byte)c, length).ToArray();
 
@@ -211,8 +266,19 @@ public sealed class InputPumpTests : IDisposable
 
         public Task<bool> StartAsync(StartSession start, CancellationToken cancellationToken) => Task.FromResult(true);
 
-        public ValueTask HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        /// <summary>
+        /// Input that starts with this byte is refused (not written), as a session refuses it while the device is not
+        /// responding; everything else is taken.
+        /// </summary>
+        public byte? RefuseStartingWith { get; set; }
+
+        public ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
         {
+            if (payload.Length > 0 && payload.Span[0] == RefuseStartingWith)
+            {
+                return ValueTask.FromResult(false);
+            }
+
             // Blocks the calling thread like SSH.NET's ShellStream.Write on a shut channel window.
             _entered.TrySetResult();
             _open.Wait(cancellationToken);
@@ -227,7 +293,11 @@ public sealed class InputPumpTests : IDisposable
                 _written.Append(System.Text.Encoding.ASCII.GetString(payload.Span));
             }
 
-            return ValueTask.CompletedTask;
+            return ValueTask.FromResult(true);
+        }
+
+        public void OnAuthResponse(IReadOnlyList<Secret> answers)
+        {
         }
 
         public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -80,6 +80,8 @@ public sealed class InputReaderTests : IAsyncDisposable
             Assert.Equal(FrameReadStatus.Complete, FrameCodec.TryReadMessage(slice, InputFlow.MaxChunk, out var header, out var payload));
             Assert.Equal(FrameType.TerminalInput, header.Type);
             Assert.Equal(3UL, header.Sequence);
+            var expected = FrameFlags.Paste | (received == 0 ? FrameFlags.PasteStart : FrameFlags.None) | (received + payload.Length == paste.Length ? FrameFlags.PasteEnd : FrameFlags.None);
+            Assert.Equal(expected, header.Flags);
             received += payload.Length;
             slices.Add(payload.ToArray());
         }
@@ -87,6 +89,16 @@ public sealed class InputReaderTests : IAsyncDisposable
         Assert.Equal(paste, slices.SelectMany(s => s).ToArray());
         Assert.Equal(MaxPaste / InputFlow.MaxChunk, slices.Count);
         Assert.Equal("after", Encoding.ASCII.GetString(await NextPayloadAsync()));
+    }
+
+    [Fact]
+    public async Task Paste_flags_a_page_sets_are_cleared_they_are_the_clouds_to_set()
+    {
+        await ConnectAsync(isController: true);
+
+        await SendAsync(FrameCodec.Encode(FrameType.TerminalInput, FrameFlags.Paste | FrameFlags.PasteStart, 9, "k"u8));
+
+        Assert.Equal(FrameCodec.Encode(FrameType.TerminalInput, FrameFlags.None, 9, "k"u8), await NextForwardedAsync());
     }
 
     [Fact]

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using EdgeGateway.Cloud.Broker;
 using EdgeGateway.Cloud.Configuration;
 using EdgeGateway.Cloud.Operability;
 using EdgeGateway.Cloud.Policy;
@@ -29,7 +27,8 @@ public sealed class SessionReconciliationTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly ServiceProvider _metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly RecordingChannel _channel = new();
+    // The appliance opens every session it is asked to.
+    private readonly ScriptedChannel _channel = new(m => m is StartSession start ? new SessionStarted(start.SessionId) : null);
     private readonly CloudDatabase _database;
     private readonly ApplianceRegistry _appliances;
     private readonly SessionService _sessions;
@@ -138,7 +137,7 @@ public sealed class SessionReconciliationTests : IDisposable
 
     private async Task<string> StartAsync()
     {
-        var (view, failure) = await _sessions.StartAsync(new UserInfo("u1", "alice", Roles.Technician), new StartRequest(ApplianceId, EndpointId, "root", new Secret("pw"), 80, 24), CancellationToken.None);
+        var (view, failure, _) = await _sessions.StartAsync(new UserInfo("u1", "alice", Roles.Technician), new StartRequest(ApplianceId, EndpointId, "root", new Secret("pw"), 80, 24), CancellationToken.None);
         Assert.Null(failure);
         return view!.Id;
     }
@@ -154,28 +153,5 @@ public sealed class SessionReconciliationTests : IDisposable
         using var reader = command.ExecuteReader();
         Assert.True(reader.Read());
         return (reader.GetString(0), reader.GetString(1));
-    }
-
-    /// <summary>The appliance's end of the channel: records what the cloud sends, and opens every session it is asked to.</summary>
-    private sealed class RecordingChannel : IApplianceChannel
-    {
-        private readonly ConcurrentQueue<ControlMessage> _sent = new();
-
-        public SessionService? Service { get; set; }
-
-        public IReadOnlyList<ControlMessage> Sent => [.. _sent];
-
-        public Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken)
-        {
-            _sent.Enqueue(message);
-            if (message is StartSession start)
-            {
-                Service?.OnControl(applianceId, new SessionStarted(start.SessionId));
-            }
-
-            return Task.FromResult(true);
-        }
-
-        public Task<bool> SendInputAsync(string applianceId, string sessionId, string senderUserId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 }

@@ -55,4 +55,44 @@ public sealed class BrowserDeviceFieldTests
         }
     }
 
+    /// <summary>
+    /// A device that asks for a one-time code after the password (PAM: pam_unix, then pam_oath): the connect dialog
+    /// shows the device's question with a hidden field; a wrong code shows the device's refusal, the right one opens
+    /// the session.
+    /// </summary>
+    [Fact]
+    public async Task The_connect_dialog_shows_the_devices_second_prompt_and_its_refusal_of_a_wrong_code()
+    {
+        var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
+        await using var device = await SshServer.StartAsync(OneTimeCodes.DeviceOptions(secret));
+        await using var stack = await EdgeGatewayStack.StartAsync(device);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var consoleErrors = SessionPage.CollectConsoleErrors(page);
+        await SessionPage.LogInAsync(page, stack);
+
+        await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
+        await page.GetByTestId("connect-username").FillAsync(device.UserName);
+        await page.GetByTestId("connect-password").FillAsync(device.Password);
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("connect-prompt-text")).ToContainTextAsync(OneTimeCodes.PromptStart, new() { Timeout = 30_000 });
+        Assert.Equal("password", await page.GetByTestId("connect-answer").GetAttributeAsync("type"));
+        await Assertions.Expect(page.GetByTestId("connect-prompt")).Not.ToContainTextAsync("null"); // an empty instruction shows nothing
+        await Assertions.Expect(page.GetByTestId("connect-submit")).ToHaveTextAsync("Send");
+        await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-second-factor-prompt.png") });
+
+        await page.GetByTestId("connect-answer").FillAsync(OneTimeCodes.WrongCode(secret, DateTimeOffset.UtcNow));
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("connect-error")).ToContainTextAsync("The device refused the login after the answer to", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("connect-password")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-second-factor-refused.png") });
+
+        await page.GetByTestId("connect-password").FillAsync(device.Password);
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await page.GetByTestId("connect-answer").FillAsync(OneTimeCodes.Code(secret, DateTimeOffset.UtcNow));
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", new() { Timeout = 30_000 });
+        Assert.DoesNotContain(consoleErrors, e => !e.Contains("422", StringComparison.Ordinal));
+    }
 }

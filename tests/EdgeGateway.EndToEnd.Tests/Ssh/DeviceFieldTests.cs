@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using EdgeGateway.Cloud.Sessions;
 using EdgeGateway.Protocol.Stream;
@@ -92,6 +93,76 @@ public sealed class DeviceFieldTests
         Assert.False(File.Exists(marker), "keystrokes typed while the device was frozen ran after it resumed");
         Assert.Empty(stack.Logs.Errors());
     }
+
+    /// <summary>
+    /// Issue 8 §1/§3: the device freezes (its session process SIGSTOPped) in the middle of a 1 MiB paste that trickles in
+    /// from the Controller's browser. What came before the freeze reaches the device; slices that come while it is "not
+    /// responding" are refused; once it resumes, the slices still coming would pass again and land after a hole.
+    /// Instead the whole rest of the paste is refused: the file on the device is exactly a prefix of the paste, the next
+    /// key typed lands right after it, and the Controller (only the Controller) is told how much of the paste reached
+    /// the device.
+    /// </summary>
+    [Fact]
+    public async Task A_device_that_freezes_mid_paste_gets_a_prefix_of_the_paste_never_one_with_a_hole()
+    {
+        const int MiB = 1024 * 1024;
+        await using var device = await SshServer.StartAsync();
+
+        // Dead only after 10 s of silence, so the device can come back; in doubt 0.5 s after an unanswered probe.
+        await using var stack = await EdgeGatewayStack.StartAsync(device, new Dictionary<string, string?>(FastLiveness) { ["Appliance:Liveness:CountMax"] = "10" });
+        var (controller, viewer) = await OpenAsync(stack, device);
+        var file = Path.Combine(device.HomeDirectory, "pasted");
+
+        // Raw mode, no echo: the file gets exactly the bytes the device received, as they arrive.
+        await controller.SendInputAsync($"stty raw -echo; echo cat-$((6*7)); cat > {file}\r");
+        await controller.WaitForOutputAsync("cat-42", Wait);
+        await Conditions.WaitUntilAsync(() => File.Exists(file), Wait, "cat to open the file");
+        var paste = Encoding.ASCII.GetBytes(PasteText.RandomPrintableLines(MiB, seed: 8_2));
+
+        // The cloud forwards whole 16 KiB slices: the first 18 (288 KiB) go before the freeze.
+        const int beforeFreeze = 18 * InputFlow.MaxChunk;
+        var frozen = device.SessionProcessIds();
+        try
+        {
+            await controller.SendFrameInPartsAsync(FrameType.TerminalInput, paste, [beforeFreeze + 100, 600 * 1024], async part =>
+            {
+                if (part == 0)
+                {
+                    await Conditions.WaitUntilAsync(() => new FileInfo(file).Length == beforeFreeze, Wait, "the first 288 KiB on the device");
+                    SshServer.Signal(frozen, "STOP");
+                    await controller.WaitUntilAsync(c => Responding(c) == false, Wait, "device not responding");
+                }
+                else
+                {
+                    // A slice sent meanwhile is refused; the device is heard again before the rest comes.
+                    await Conditions.WaitUntilAsync(() => stack.Logs.Entries.Any(e => e.Message.Contains("of input refused: the device is not responding", StringComparison.Ordinal)), Wait, "a slice refused");
+                    SshServer.Signal(frozen, "CONT");
+                    await controller.WaitUntilAsync(c => Responding(c) == true, Wait, "the device responding again");
+                }
+            });
+        }
+        finally
+        {
+            SshServer.Signal(frozen, "CONT");
+        }
+
+        await controller.WaitUntilAsync(c => c.Events.Any(e => Type(e) == "notice"), Wait, "the notice that the paste was cut");
+        var cut = stack.Logs.Entries.Where(e => e.Message.Contains("paste cut short", StringComparison.Ordinal) || e.Message.Contains("responding", StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        Assert.True(cut.Any(m => m.Contains($"paste cut short: {beforeFreeze} of {MiB} bytes", StringComparison.Ordinal)), string.Join('\n', cut));
+        Assert.Equal("The device stopped responding; 288 KiB of the 1 MiB paste reached it, the rest was not sent.", controller.Events.Single(e => Type(e) == "notice").GetProperty("message").GetString());
+        Assert.DoesNotContain(viewer.Events, e => Type(e) == "notice");
+
+        await controller.SendInputAsync("Z");
+        await Conditions.WaitUntilAsync(() => new FileInfo(file).Length > beforeFreeze, Wait, "the key typed after the paste on the device");
+        var onDevice = await File.ReadAllBytesAsync(file);
+        Assert.Equal(beforeFreeze + 1, onDevice.Length);
+        Assert.True(paste.AsSpan(0, beforeFreeze).SequenceEqual(onDevice.AsSpan(0, beforeFreeze)), "the device's file is not a prefix of the paste");
+        Assert.Equal((byte)'Z', onDevice[^1]);
+        Assert.Empty(stack.Logs.Errors());
+    }
+
+    private static bool? Responding(StreamClient client) =>
+        client.Events.LastOrDefault(e => Type(e) == "device") is { ValueKind: JsonValueKind.Object } e ? e.GetProperty("responding").GetBoolean() : null;
 
     [Fact]
     public async Task The_devices_own_keepalive_is_answered_so_an_idle_session_stays_open()
@@ -245,15 +316,7 @@ public sealed class DeviceFieldTests
     private static async Task<(HttpStatusCode Status, string? Error)> StartFailureAsync(EdgeGatewayStack stack, SshServer device)
     {
         var (client, _) = await stack.LoginAsync("admin", stack.AdminPassword);
-        var response = await client.PostAsJsonAsync("/api/sessions", new
-        {
-            applianceId = EdgeGatewayStack.ApplianceId,
-            endpointId = EdgeGatewayStack.EndpointId,
-            username = device.UserName,
-            password = device.Password,
-            columns = 80,
-            rows = 24,
-        });
+        var response = await CloudClient.PostStartAsync(client, device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId, 80, 24);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (response.StatusCode, body.TryGetProperty("error", out var error) ? error.GetString() : body.ToString());
     }

@@ -22,6 +22,8 @@ public sealed class ControlCodecTests
         "stop" => new StopSession(SessionId, EndReason.Terminated, "ended by an administrator"),
         "keyframe" => new KeyframeRequest(SessionId),
         "input-ack" => new InputAck(SessionId, InputFlow.AckThreshold),
+        "auth-prompt" => new AuthPrompt(SessionId, "Second factor", [new PromptField("Verification code: ", Echo: false)]),
+        "auth-response" => new AuthResponse(SessionId, [new Secret("otp-424242")]),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -35,6 +37,8 @@ public sealed class ControlCodecTests
     [InlineData("device")]
     [InlineData("input-refused")]
     [InlineData("input-ack")]
+    [InlineData("auth-prompt")]
+    [InlineData("auth-response")]
     public void Encode_then_TryDecode_round_trips_every_message_type(string type)
     {
         var original = Sample(type);
@@ -280,6 +284,27 @@ public sealed class ControlCodecTests
         Assert.NotNull(error);
         Assert.Contains(expectedError, error, StringComparison.Ordinal);
         return error;
+    }
+
+    [Fact]
+    [Trait("Area", "SshField")]
+    public void Prompts_and_answers_are_bounded_and_an_answer_prints_as_stars()
+    {
+        var tooMany = new AuthPrompt(SessionId, string.Empty, [.. Enumerable.Repeat(new PromptField("Code: ", false), AuthPrompt.MaxPrompts + 1)]);
+        var tooLong = new AuthPrompt(SessionId, string.Empty, [new PromptField(new string('x', AuthPrompt.MaxPromptLength + 1), false)]);
+        var none = new AuthPrompt(SessionId, string.Empty, []);
+        var longAnswer = new AuthResponse(SessionId, [new Secret(new string('1', AuthResponse.MaxAnswerLength + 1))]);
+
+        foreach (var bad in new ControlMessage[] { tooMany, tooLong, none, longAnswer })
+        {
+            Assert.False(ControlCodec.TryDecode(ControlCodec.Encode(bad), out _, out var error), bad.GetType().Name);
+            Assert.StartsWith("invalid control message", error, StringComparison.Ordinal);
+        }
+
+        Assert.True(ControlCodec.TryDecode(ControlCodec.Encode(Sample("auth-response")), out var answer, out _));
+        Assert.Equal("otp-424242", Assert.IsType<AuthResponse>(answer).Answers.Single().Reveal());
+        Assert.DoesNotContain("otp-424242", answer.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("otp-424242", string.Join(",", ((AuthResponse)answer).Answers), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,8 +2,13 @@
 //
 // The password goes from the field straight into the request body and the field is cleared as soon as
 // the request is on its way: no variable of ours holds it, and a failed attempt needs it typed again.
+//
+// A device may ask more while logging in (a one-time code, a second factor): the start then answers 202 with
+// the device's question, which this dialog shows in place of the credentials (hidden input unless the device
+// lets the answer echo). The answer goes the same way as the password: from the field into the request, then
+// the field is cleared.
 
-import { startSession } from '../api.js';
+import { answerLoginPrompt, startSession } from '../api.js';
 import { h } from '../dom.js';
 import { estimateTerminalSize } from '../terminal.js';
 
@@ -17,6 +22,8 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   const id = `connect-${++nextId}`;
   let busy = false;
 
+  let pending = null; // { sessionId, inputs } while the device's question is shown
+
   const username = h('input', {
     id: `${id}-username`, name: 'username', type: 'text', autocomplete: 'off', autocapitalize: 'off',
     spellcheck: 'false', required: true, testid: 'connect-username',
@@ -29,6 +36,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   const status = h('p', { class: 'form-status', role: 'status', testid: 'connect-status' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'connect-submit' }, 'Connect');
   const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'connect-cancel', onclick: () => close() }, 'Cancel');
+  const promptFields = h('fieldset', { class: 'form-fields', testid: 'connect-prompt', hidden: true });
   const fields = h('fieldset', { class: 'form-fields' },
     h('legend', { class: 'visually-hidden' }, 'Device credentials'),
     h('div', { class: 'field' }, h('label', { for: username.id }, 'Device user name'), username),
@@ -41,6 +49,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
     appliance.online ? null : h('p', { class: 'notice notice-warning' }, 'This appliance is offline right now.'),
     h('p', { class: 'notice', id: `${id}-note` }, 'Credentials go to the device only; viewers never see them.'),
     fields,
+    promptFields,
     error,
     status,
     h('div', { class: 'dialog-actions' }, cancel, submit));
@@ -55,7 +64,15 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
       event.preventDefault();
     }
   });
-  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('close', () => {
+    // Closed (Cancel, Escape) while the device waits for an answer: the login is given up on the device too.
+    if (pending) {
+      answerLoginPrompt(pending.sessionId, { cancel: true }).catch(() => {});
+      pending = null;
+    }
+
+    dialog.remove();
+  });
 
   document.body.appendChild(dialog);
   dialog.showModal();
@@ -64,6 +81,11 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   async function onSubmit(event) {
     event.preventDefault();
     if (busy) {
+      return;
+    }
+
+    if (pending) {
+      await sendAnswers();
       return;
     }
 
@@ -85,24 +107,87 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
     });
     password.value = '';
 
+    await settle(started);
+  }
+
+  // The start's or the answer's outcome: the session (done), the device's next question, or a failure (the
+  // login is over: back to the credentials).
+  async function settle(request) {
     try {
-      const session = await started;
+      const result = await request;
       setBusy(false);
+      if (result?.prompt) {
+        showPrompt(result.sessionId, result.prompt);
+        return;
+      }
+
+      pending = null;
       close();
-      onStarted(session);
+      onStarted(result);
     } catch (failure) {
       setBusy(false);
+      showCredentials();
       showError(failure.message);
       password.focus();
     }
   }
 
+  function showPrompt(sessionId, prompt) {
+    const inputs = prompt.prompts.map((question, index) => h('input', {
+      id: `${id}-answer-${index}`, name: `answer-${index}`, type: question.echo ? 'text' : 'password',
+      autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', required: true,
+      testid: 'connect-answer',
+    }));
+    const children = [
+      h('legend', { class: 'visually-hidden' }, 'The device asks'),
+      h('p', { class: 'notice', testid: 'connect-prompt-note' }, `${endpoint.name} asks for more to log you in. Your answer goes to the device only.`),
+      prompt.instruction ? h('p', { class: 'prompt-instruction', testid: 'connect-prompt-instruction' }, prompt.instruction) : null,
+      ...prompt.prompts.map((question, index) => h('div', { class: 'field' },
+        h('label', { for: inputs[index].id, testid: 'connect-prompt-text' }, question.text.trim() || 'Answer'),
+        inputs[index])),
+    ];
+    promptFields.replaceChildren(...children.filter(Boolean));
+    pending = { sessionId, inputs };
+    fields.hidden = true;
+    promptFields.hidden = false;
+    error.hidden = true;
+    submit.textContent = 'Send';
+    inputs[0].focus();
+  }
+
+  function showCredentials() {
+    pending = null;
+    promptFields.hidden = true;
+    promptFields.replaceChildren();
+    fields.hidden = false;
+    submit.textContent = 'Connect';
+  }
+
+  async function sendAnswers() {
+    const { sessionId, inputs } = pending;
+    if (inputs.some((input) => !input.value)) {
+      showError('Enter what the device asks for.');
+      inputs.find((input) => !input.value).focus();
+      return;
+    }
+
+    setBusy(true);
+    const answered = answerLoginPrompt(sessionId, { answers: inputs.map((input) => input.value) });
+    for (const input of inputs) {
+      input.value = '';
+    }
+
+    await settle(answered);
+  }
+
+
   function setBusy(value) {
     busy = value;
     fields.disabled = value;
+    promptFields.disabled = value;
     submit.disabled = value;
     cancel.disabled = value;
-    submit.textContent = value ? 'Connecting…' : 'Connect';
+    submit.textContent = value ? 'Connecting…' : pending ? 'Send' : 'Connect';
     status.textContent = value ? `Connecting to ${endpoint.name}…` : '';
     if (value) {
       error.hidden = true;
