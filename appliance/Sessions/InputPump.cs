@@ -84,18 +84,21 @@ internal sealed partial class InputPump
                 _busy = true;
                 inline = true;
             }
-            else if (_queuedUnits + cost > InputFlow.Window)
-            {
-                // Only a cloud that ignores the window gets here. Refuse loudly, and return the units so that the
-                // cloud's count stays true.
-                Log.OverWindow(_logger, _session.SessionId, payload.Length, _queuedUnits);
-                inline = false;
-                cost = 0;
-            }
             else
             {
-                _queue.Enqueue(new Pending(header, payload.ToArray(), cost));
-                _queuedUnits += cost;
+                if (_queuedUnits + cost > InputFlow.Window)
+                {
+                    // Only a cloud that ignores the window gets here. Refuse loudly, without keeping the payload; the
+                    // refusal keeps its place in line (a paste is cut there, not holed) and returns the units then.
+                    Log.OverWindow(_logger, _session.SessionId, payload.Length, _queuedUnits);
+                    _queue.Enqueue(new Pending(header, [], cost, Held: 0, payload.Length, Refused: true));
+                }
+                else
+                {
+                    _queue.Enqueue(new Pending(header, payload.ToArray(), cost, Held: cost, payload.Length, Refused: false));
+                    _queuedUnits += cost;
+                }
+
                 if (_busy)
                 {
                     return;
@@ -104,12 +107,6 @@ internal sealed partial class InputPump
                 _busy = true;
                 inline = false;
             }
-        }
-
-        if (cost == 0)
-        {
-            Refused(payload.Length);
-            return;
         }
 
         if (!inline)
@@ -167,14 +164,8 @@ internal sealed partial class InputPump
                 }
             }
 
-            var applied = ApplyAsync(item.Header, item.Payload, item.Cost);
+            var applied = ApplyAsync(item.Header, item.Payload, item.Cost, item);
             var written = applied.IsCompletedSuccessfully ? applied.Result : applied.AsTask().GetAwaiter().GetResult();
-            lock (_gate)
-            {
-                // Close() may have emptied the count while this frame was being written.
-                _queuedUnits = Math.Max(0, _queuedUnits - item.Cost);
-            }
-
             if (!written)
             {
                 DropQueued();
@@ -188,8 +179,13 @@ internal sealed partial class InputPump
     /// never with a hole (a device heard again after a silence would otherwise get the later slices without the
     /// refused ones).
     /// </summary>
-    private async ValueTask<bool> ApplyAsync(FrameHeader header, ReadOnlyMemory<byte> payload, int cost)
+    /// <param name="header">The frame's header.</param>
+    /// <param name="payload">Its payload (empty for a refusal kept in line).</param>
+    /// <param name="cost">Credit units to return once dealt with.</param>
+    /// <param name="queued">The queue entry it came from, if any: its held units leave the count before the credit goes back.</param>
+    private async ValueTask<bool> ApplyAsync(FrameHeader header, ReadOnlyMemory<byte> payload, int cost, Pending? queued = null)
     {
+        var length = queued?.Length ?? payload.Length;
         var paste = header.Type == FrameType.TerminalInput && (header.Flags & FrameFlags.Paste) != 0;
         if (!paste || (header.Flags & FrameFlags.PasteStart) != 0)
         {
@@ -201,9 +197,14 @@ internal sealed partial class InputPump
         var written = false;
         try
         {
+            if (queued is { Refused: true })
+            {
+                return true; // refused on arrival (over the window), logged then
+            }
+
             if (paste && _pasteBroken)
             {
-                Log.PasteSliceRefused(_logger, _session.SessionId, payload.Length);
+                Log.PasteSliceRefused(_logger, _session.SessionId, length);
                 return true; // refused on purpose, not a failed write: what follows is the paste's rest, refused alike
             }
 
@@ -220,7 +221,17 @@ internal sealed partial class InputPump
         {
             if (paste)
             {
-                EndOfSlice(header, payload.Length, written);
+                EndOfSlice(header, length, written);
+            }
+
+            if (queued is { Held: > 0 } held)
+            {
+                // Before the credit goes back: the cloud may send the next frame at once, and it must find room here.
+                // (Close() may have emptied the count meanwhile.)
+                lock (_gate)
+                {
+                    _queuedUnits = Math.Max(0, _queuedUnits - held.Held);
+                }
             }
 
             Consumed(cost);
@@ -270,6 +281,7 @@ internal sealed partial class InputPump
     private void DropQueued()
     {
         long units = 0;
+        long held = 0;
         long bytes = 0;
         List<Pending>? slices = null;
         lock (_gate)
@@ -277,14 +289,15 @@ internal sealed partial class InputPump
             while (_queue.TryDequeue(out var item))
             {
                 units += item.Cost;
-                bytes += item.Payload.Length;
+                held += item.Held;
+                bytes += item.Length;
                 if ((item.Header.Flags & FrameFlags.Paste) != 0)
                 {
                     (slices ??= []).Add(item);
                 }
             }
 
-            _queuedUnits -= units;
+            _queuedUnits = Math.Max(0, _queuedUnits - held);
         }
 
         // Dropped slices of a paste count as refused, so the Controller learns how much of it reached the device.
@@ -295,7 +308,7 @@ internal sealed partial class InputPump
                 BeginPaste(true);
             }
 
-            EndOfSlice(slice.Header, slice.Payload.Length, written: false);
+            EndOfSlice(slice.Header, slice.Length, written: false);
         }
 
         if (units > 0)
@@ -324,7 +337,11 @@ internal sealed partial class InputPump
         }
     }
 
-    private readonly record struct Pending(FrameHeader Header, byte[] Payload, int Cost);
+    /// <summary>
+    /// A frame waiting for the writer: its payload (empty when <paramref name="Refused"/>), the credit it returns, the
+    /// units it holds in the queue's count (0 for a refusal, which keeps no payload) and its payload's length.
+    /// </summary>
+    private readonly record struct Pending(FrameHeader Header, byte[] Payload, int Cost, int Held, int Length, bool Refused);
 
     /// <summary>A paste that reached the device only in part: its first <paramref name="Delivered"/> of <paramref name="Total"/> bytes.</summary>
     public readonly record struct PasteCut(long Delivered, long Total)

@@ -183,6 +183,32 @@ public sealed class InputPumpTests : IDisposable
     }
 
     [Fact]
+    public async Task A_slice_refused_over_the_window_cuts_its_paste_there_and_later_slices_with_room_are_refused_too()
+    {
+        _device.Close();
+        var chunk = Filled('q', InputFlow.MaxChunk);
+        var fits = InputFlow.Window / InputFlow.Cost(InputFlow.MaxChunk);
+        var count = fits + 4;
+        await _pump.SubmitAsync(Slice(0, count), chunk);
+        await _device.Entered.WaitAsync(Wait);
+        for (var i = 1; i <= fits + 1; i++)
+        {
+            await _pump.SubmitAsync(Slice(i, count), chunk); // the last two of these find the window full
+        }
+
+        _device.Open();
+        await Conditions.WaitUntilAsync(() => _pump.QueuedUnits == 0, Wait, "the queue to drain");
+        for (var i = fits + 2; i < count; i++)
+        {
+            await _pump.SubmitAsync(Slice(i, count), chunk); // room again, but they follow the refused slice
+        }
+
+        await Conditions.WaitUntilAsync(() => !_cuts.IsEmpty, Wait, "the paste's cut to be reported");
+        Assert.Equal(fits * InputFlow.MaxChunk, _device.Text.Length); // the window held the one being written and fits - 1 more
+        Assert.Equal(new InputPump.PasteCut((long)fits * InputFlow.MaxChunk, (long)count * InputFlow.MaxChunk), Assert.Single(_cuts));
+    }
+
+    [Fact]
     public async Task After_the_session_ends_nothing_more_is_written()
     {
         _pump.Close();
