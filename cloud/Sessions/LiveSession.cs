@@ -125,6 +125,9 @@ public sealed class LiveSession
 
     internal ITimer? LimitTimer { get; set; }
 
+    /// <summary>The user who ended the session (the Controller or a terminating admin), recorded with it; null when the device or a failure ended it.</summary>
+    internal string? EndedBy { get; set; }
+
     internal void SetController(UserRef controller)
     {
         lock (_gate)

@@ -191,8 +191,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
     /// <summary>
     /// Ends a session on the Controller's or an administrator's request (<paramref name="endedBy"/>: their user id, kept
-    /// with the record). Everyone is told at once; the appliance closes the device connection on the StopSession sent
-    /// first (an appliance that is away learns it when it reconnects and the two reconcile).
+    /// with the record). The appliance closes the device connection and confirms with "ended", after the device's last
+    /// output and the End frame, so that viewers lose nothing the device sent; if it cannot be reached, the session is
+    /// over here and now.
     /// </summary>
     public async Task<bool> StopAsync(string id, EndReason reason, string message, CancellationToken cancellationToken, string? endedBy = null)
     {
@@ -201,12 +202,12 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             return false;
         }
 
-        if (_appliances.IsOnline(session.ApplianceId))
+        session.EndedBy ??= endedBy;
+        if (!_appliances.IsOnline(session.ApplianceId) || !await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken))
         {
-            await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken);
+            End(session, reason, message);
         }
 
-        End(session, reason, message, endedBy);
         return true;
     }
 
@@ -441,7 +442,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private void RequestKeyframe(string applianceId, string sessionId) =>
         _ = _channel.SendControlAsync(applianceId, new KeyframeRequest(sessionId), CancellationToken.None);
 
-    private void End(LiveSession session, EndReason reason, string message, string? endedBy = null)
+    private void End(LiveSession session, EndReason reason, string message)
     {
         if (!_live.TryRemove(session.Id, out _))
         {
@@ -462,7 +463,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, ended_by = $by WHERE id = $id";
         command.Parameters.AddWithValue("$id", session.Id);
-        command.Parameters.AddWithValue("$by", (object?)endedBy ?? DBNull.Value);
+        command.Parameters.AddWithValue("$by", (object?)session.EndedBy ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$reason", reason.ToString());
         command.Parameters.AddWithValue("$message", message);
