@@ -125,6 +125,9 @@ public sealed class LiveSession
 
     internal ITimer? LimitTimer { get; set; }
 
+    /// <summary>Input bytes forwarded to the device per author (user id), for the audit: who typed into the session.</summary>
+    internal ConcurrentDictionary<string, long> InputBytesByUser { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The user who ended the session (the Controller or a terminating admin), recorded with it; null when the device or a failure ended it.</summary>
     internal string? EndedBy { get; set; }
 

@@ -577,7 +577,24 @@ public sealed partial class SessionGovernance
         return decision;
     }
 
-    private void OnEnded(LiveSession session, EndReason reason, string message) => _policy.RecordAllLeft(session.Id);
+    /// <summary>
+    /// The session ended: everyone still present leaves, and every input is attributed to its author in the audit —
+    /// one <c>session.input</c> event per person who typed (bytes forwarded to the device; never what they typed).
+    /// </summary>
+    private void OnEnded(LiveSession session, EndReason reason, string message)
+    {
+        _policy.RecordAllLeft(session.Id);
+        foreach (var (userId, bytes) in session.InputBytesByUser.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            string name, role;
+            lock (session.Sync)
+            {
+                (name, role) = session.Participants.TryGetValue(userId, out var p) ? (p.User.Name, p.AccountRole) : (_users.Find(userId)?.Name ?? userId, _users.Find(userId)?.Role ?? string.Empty);
+            }
+
+            _audit.Append(new AuditEvent("session.input", "allowed", userId, name, role, null, session.ApplianceId, session.EndpointId, session.Id, Detail: $"{bytes} bytes of input forwarded to the device"));
+        }
+    }
 
     // ---------------------------------------------------------------- input (cloud side)
 

@@ -222,6 +222,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         await session.Input.AcquireAsync(cost, cancellationToken);
         if (await _channel.SendInputAsync(session.ApplianceId, session.Id, userId, frame, cancellationToken))
         {
+            session.InputBytesByUser.AddOrUpdate(userId, frame.Length - FrameCodec.HeaderSize, (_, n) => n + frame.Length - FrameCodec.HeaderSize);
             return true;
         }
 

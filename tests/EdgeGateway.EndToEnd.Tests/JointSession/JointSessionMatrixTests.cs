@@ -220,6 +220,64 @@ public sealed class JointSessionMatrixTests(ITestOutputHelper output) : IAsyncLi
         await SendAsync(Controller, HttpMethod.Delete, $"/api/sessions/{session.Id}", null);
     }
 
+    [Fact]
+    public async Task Shared_control_lets_both_type_and_the_audit_attributes_every_input_to_its_author()
+    {
+        SetPolicy(EndpointPolicy.Default with { SharedControl = true });
+        var session = await CloudClient.StartSessionAsync(Controller.Http, _device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId);
+        await using var controller = await _stack.Client.OpenStreamAsync(Controller.Cookies, session.Id);
+        await controller.WaitForOutputAsync("$ ", Wait);
+        var tech = _people["technician with access"];
+        await using var helper = await OpenPageAsync("technician with access", tech, session.Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(Controller, HttpMethod.Put, $"/api/sessions/{session.Id}/control/grants/{tech.Id}", null)).Status);
+        await helper!.WaitUntilAsync(c => c.EventsOfType("control").Any(e => e.GetProperty("role").GetString() == "co-controller"), Wait, "input shared");
+        await helper.SendInputAsync("echo helper-$((20+22))\n");
+        await controller.WaitForOutputAsync("helper-42", Wait);
+        await controller.SendInputAsync("echo controller-$((20+22))\n");
+        await helper.WaitForOutputAsync("controller-42", Wait);
+
+        // Withdrawn: the helper's keys stop reaching the device.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(Controller, HttpMethod.Delete, $"/api/sessions/{session.Id}/control/grants/{tech.Id}", null)).Status);
+        await helper.WaitUntilAsync(c => c.EventsOfType("control").LastOrDefault() is { } e && e.GetProperty("role").GetString() == "viewer", Wait, "sharing withdrawn");
+        await helper.SendInputAsync("echo withdrawn-$((20+22))\n");
+        await controller.SendInputAsync("echo after-$((20+22))\n");
+        await controller.WaitForOutputAsync("after-42", Wait);
+        Assert.DoesNotContain("withdrawn-42", controller.Output, StringComparison.Ordinal);
+
+        await SendAsync(Controller, HttpMethod.Delete, $"/api/sessions/{session.Id}", null);
+        await Conditions.WaitUntilAsync(() => Audit.Read(new AuditQuery(SessionId: session.Id)).Count(e => e.Action == "session.input") == 2, Wait, "one input event per author");
+        var inputs = Audit.Read(new AuditQuery(SessionId: session.Id)).Where(e => e.Action == "session.input").ToList();
+        Assert.Equal(new[] { Controller.Id, tech.Id }.Order(StringComparer.Ordinal), inputs.Select(e => e.ActorId!).Order(StringComparer.Ordinal));
+        Assert.All(inputs, e => Assert.Matches("^[0-9]+ bytes of input forwarded to the device$", e.Detail!));
+        Assert.Contains(Audit.Read(new AuditQuery(SessionId: session.Id)), e => e.Action == "session.control-grant" && e.Outcome == "allowed" && e.Detail == tech.Label);
+    }
+
+    [Fact]
+    public async Task A_session_started_on_an_approved_request_ends_for_everyone_when_the_approval_runs_out()
+    {
+        SetPolicy(EndpointPolicy.Default with { RfaRequired = true });
+        var tech = _people["technician with access"];
+        var refused = await PostAsync(tech, "/api/sessions", new { applianceId = EdgeGatewayStack.ApplianceId, endpointId = EdgeGatewayStack.EndpointId, username = _device.UserName, password = _device.Password, columns = 80, rows = 24 });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+
+        // Approved for a window that closes in 4 s (the API allows minutes; the store takes any window).
+        var request = Policy.CreateRequest(tech.Id, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId, "replace a sensor", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(4));
+        Assert.True(Policy.DecideRequest(request.Id, approve: true, _people["domain admin"].Id, null));
+        var session = await CloudClient.StartSessionAsync(tech.Http, _device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId);
+        Assert.NotNull(session.EndsAt);
+        await using var controller = await _stack.Client.OpenStreamAsync(tech.Cookies, session.Id);
+        await using var viewer = await OpenPageAsync("operator", _people["operator"], session.Id);
+
+        foreach (var client in new[] { controller, viewer! })
+        {
+            await client.WaitUntilAsync(c => c.EventsOfType("ended").Count > 0, Wait, "the end when the approval runs out");
+            Assert.Equal("The approved access for this session ran out.", client.EventsOfType("ended")[0].GetProperty("message").GetString());
+        }
+
+        Assert.Contains(Audit.Read(new AuditQuery(SessionId: session.Id)), e => e.Action == "session.expire");
+    }
+
     // ------------------------------------------------------------------ cells
 
     private sealed record Cell(bool Allowed, HttpStatusCode Status, string Message, long? AuditSeq)
