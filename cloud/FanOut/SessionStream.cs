@@ -326,6 +326,24 @@ public sealed class SessionStream
         }
     }
 
+    /// <summary>Closes every connection of one user after <paramref name="finalJson"/> (their access was withdrawn); the session goes on.</summary>
+    public void Dismiss(string userId, string finalJson)
+    {
+        StreamViewer[] viewers;
+        lock (_gate)
+        {
+            viewers = _viewers;
+        }
+
+        foreach (var viewer in viewers)
+        {
+            if (viewer.UserId == userId)
+            {
+                viewer.Complete(finalJson);
+            }
+        }
+    }
+
     /// <summary>The users with a connection open now.</summary>
     public IReadOnlySet<string> ConnectedUsers
     {

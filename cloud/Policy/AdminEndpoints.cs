@@ -104,7 +104,7 @@ internal static class AdminEndpoints
             : TypedResults.Created($"/api/admin/users/{user.Id}", new CreatedUser(user, body.Password is null ? password : null));
     }
 
-    private static IResult UpdateUser(string id, UpdateUserRequest body, HttpContext context, Governed governed, UserStore users)
+    private static async Task<IResult> UpdateUser(string id, UpdateUserRequest body, HttpContext context, Governed governed, UserStore users, Sessions.SessionGovernance sessions)
     {
         if (users.Find(id) is not { } user)
         {
@@ -132,6 +132,12 @@ internal static class AdminEndpoints
         }
 
         users.Update(id, body?.Role, body?.Disabled);
+        if (body?.Disabled == true && !user.Disabled)
+        {
+            // Refused on every new request already (Actors reads the account each time); what they have open closes now.
+            await sessions.UserDisabledAsync(user, actor, context.RequestAborted);
+        }
+
         return TypedResults.Ok(users.Find(id));
     }
 

@@ -578,6 +578,28 @@ public sealed partial class SessionGovernance
     }
 
     /// <summary>
+    /// An administrator disabled <paramref name="user"/>: the sessions they control end ("Terminated: … account was
+    /// disabled by …"), and their pages in other sessions close with a sentence; the others' sessions go on.
+    /// </summary>
+    public async Task UserDisabledAsync(UserInfo user, Actor admin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(admin);
+        foreach (var session in _sessions.Running.ToList())
+        {
+            if (session.Controller.Id == user.Id)
+            {
+                _audit.Record(admin, "session.terminate", Decision.Allow, session.ApplianceId, session.EndpointId, session.Id, $"{user.Name}'s account was disabled");
+                await _sessions.StopAsync(session.Id, EndReason.Terminated, $"Terminated: {user.Name}'s account was disabled by {admin.Name}.", cancellationToken, admin.Id);
+            }
+            else if (IsIn(session, user.Id))
+            {
+                session.Stream.Dismiss(user.Id, Json(new StreamEvent("refused", Message: $"Your account was disabled by {admin.Name}.")));
+            }
+        }
+    }
+
+    /// <summary>
     /// The session ended: everyone still present leaves, and every input is attributed to its author in the audit —
     /// one <c>session.input</c> event per person who typed (bytes forwarded to the device; never what they typed).
     /// </summary>

@@ -278,6 +278,30 @@ public sealed class JointSessionMatrixTests(ITestOutputHelper output) : IAsyncLi
         Assert.Contains(Audit.Read(new AuditQuery(SessionId: session.Id)), e => e.Action == "session.expire");
     }
 
+    [Fact]
+    public async Task Disabling_a_user_closes_what_they_have_open_and_ends_the_sessions_they_control()
+    {
+        SetPolicy(EndpointPolicy.Default);
+        var admin = _people["domain admin"];
+        var tech = _people["technician with access"];
+        var watched = await CloudClient.StartSessionAsync(Controller.Http, _device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId);
+        await using var watching = await OpenPageAsync("technician with access", tech, watched.Id);
+        var owned = await CloudClient.StartSessionAsync(tech.Http, _device, EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId);
+        await using var owner = await _stack.Client.OpenStreamAsync(tech.Cookies, owned.Id);
+        await using var ownedViewer = await OpenPageAsync("operator", _people["operator"], owned.Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(admin, HttpMethod.Patch, $"/api/admin/users/{tech.Id}", new { disabled = true })).Status);
+
+        await watching!.WaitUntilAsync(c => c.Closed, Wait, "the disabled user's page to close");
+        Assert.Equal($"Your account was disabled by {admin.Label}.", watching.EventsOfType("refused").Single().GetProperty("message").GetString());
+        await ownedViewer!.WaitUntilAsync(c => c.EventsOfType("ended").Count > 0, Wait, "the end of the session the disabled user controlled");
+        Assert.Equal($"Terminated: {tech.Label}'s account was disabled by {admin.Label}.", ownedViewer.EventsOfType("ended")[0].GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(tech, $"/api/sessions/{watched.Id}/join", new { })).Status);
+
+        // The session they only watched goes on for its Controller.
+        Assert.NotNull(_stack.Cloud.Services.GetRequiredService<SessionService>().Find(watched.Id));
+    }
+
     // ------------------------------------------------------------------ cells
 
     private sealed record Cell(bool Allowed, HttpStatusCode Status, string Message, long? AuditSeq)
