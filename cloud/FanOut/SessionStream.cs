@@ -309,25 +309,12 @@ public sealed class SessionStream
     }
 
     /// <summary>Sends a text (JSON) message to every connection of one user.</summary>
-    public void SendTo(string userId, string json)
-    {
-        StreamViewer[] viewers;
-        lock (_gate)
-        {
-            viewers = _viewers;
-        }
-
-        foreach (var viewer in viewers)
-        {
-            if (viewer.UserId == userId)
-            {
-                viewer.OfferText(json);
-            }
-        }
-    }
+    public void SendTo(string userId, string json) => ForUser(userId, viewer => viewer.OfferText(json));
 
     /// <summary>Closes every connection of one user after <paramref name="finalJson"/> (their access was withdrawn); the session goes on.</summary>
-    public void Dismiss(string userId, string finalJson)
+    public void Dismiss(string userId, string finalJson) => ForUser(userId, viewer => viewer.Complete(finalJson));
+
+    private void ForUser(string userId, Action<StreamViewer> action)
     {
         StreamViewer[] viewers;
         lock (_gate)
@@ -339,7 +326,7 @@ public sealed class SessionStream
         {
             if (viewer.UserId == userId)
             {
-                viewer.Complete(finalJson);
+                action(viewer);
             }
         }
     }
