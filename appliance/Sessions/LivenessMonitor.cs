@@ -160,6 +160,7 @@ public sealed class LivenessMonitor : IDisposable
     private void Tick()
     {
         Liveness? change = null;
+        var doubtFirst = false;
         var probe = false;
         lock (_gate)
         {
@@ -173,6 +174,9 @@ public sealed class LivenessMonitor : IDisposable
             var unanswered = _firstUnanswered == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_firstUnanswered, now);
             if (_firstUnanswered != 0 && unanswered >= _options.DoubtAfter && silent >= LivenessTime)
             {
+                // A tick late enough (a busy appliance) can find the device dead without having seen it in doubt: the
+                // doubt is still reported first, so everyone sees "not responding" before the end, in that order.
+                doubtFirst = _state == Liveness.Responding;
                 _state = Liveness.Dead;
                 change = Liveness.Dead;
             }
@@ -191,6 +195,11 @@ public sealed class LivenessMonitor : IDisposable
                     probe = true;
                 }
             }
+        }
+
+        if (doubtFirst)
+        {
+            _changed(Liveness.NotResponding);
         }
 
         if (change is { } state)
