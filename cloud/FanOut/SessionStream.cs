@@ -363,6 +363,11 @@ public sealed class SessionStream
         {
             viewer.ExpectKeyframe();
         }
+
+        // The keyframe the appliance sends after its Hello may have arrived before this reset (the Hello goes on the
+        // control topic, the keyframe on the session's): without a keyframe after it, every viewer would skip all output
+        // from here on. One more is asked for; a second keyframe costs a repaint, a missing one a frozen screen.
+        _requestKeyframe();
     }
 
     /// <summary>Sends a text (JSON) message to every viewer.</summary>

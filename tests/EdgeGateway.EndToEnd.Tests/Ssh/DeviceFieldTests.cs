@@ -54,7 +54,14 @@ public sealed class DeviceFieldTests
     public async Task A_frozen_device_is_not_responding_refuses_input_and_then_ends()
     {
         await using var device = await SshServer.StartAsync();
-        await using var stack = await EdgeGatewayStack.StartAsync(device, FastLiveness);
+
+        // Doubt after 0.5 s, the end after 2 s × 3: the test types during the doubt, which a 2 s liveness time left too
+        // little room for on a busy CI box (the session could end between "not responding" and the keystroke).
+        await using var stack = await EdgeGatewayStack.StartAsync(device, new Dictionary<string, string?>(FastLiveness)
+        {
+            ["Appliance:Liveness:Interval"] = "00:00:02",
+            ["Appliance:Liveness:CountMax"] = "3",
+        });
         var (controller, viewer) = await OpenAsync(stack, device);
         await controller.SendInputAsync("echo ready-$((6*7))\r");
         await viewer.WaitForOutputAsync("ready-42", Wait);
