@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using EdgeGateway.Cloud.Broker;
 using EdgeGateway.Cloud.Configuration;
@@ -28,7 +27,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private readonly ConcurrentDictionary<string, LiveSession> _live = new(StringComparer.Ordinal);
     private readonly IApplianceChannel _channel;
     private readonly ApplianceRegistry _appliances;
-    private readonly CloudDatabase _database;
+    private readonly SessionRecords _records;
     private readonly CloudOptions _options;
     private readonly CloudMetrics _metrics;
     private readonly TimeProvider _time;
@@ -40,7 +39,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         ArgumentNullException.ThrowIfNull(metrics);
         _channel = channel;
         _appliances = appliances;
-        _database = database;
+        _records = new SessionRecords(database);
         _options = options.Value;
         _metrics = metrics;
         _time = time;
@@ -408,34 +407,15 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     /// </summary>
     private void EndRecordsOfEarlierRun()
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message WHERE ended_at IS NULL";
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$reason", nameof(EndReason.ConnectionLost));
-        command.Parameters.AddWithValue("$message", CloudRestartedMessage);
-        var ended = command.ExecuteNonQuery();
+        var ended = _records.EndAllOpen(_time.GetUtcNow(), nameof(EndReason.ConnectionLost), CloudRestartedMessage);
         if (ended > 0)
         {
             Log.EndedEarlierRun(_logger, ended);
         }
     }
 
-    private (EndReason Reason, string Message)? RecordedEnd(string applianceId, string sessionId)
-    {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT end_reason, end_message FROM sessions WHERE id = $id AND appliance_id = $appliance AND ended_at IS NOT NULL";
-        command.Parameters.AddWithValue("$id", sessionId);
-        command.Parameters.AddWithValue("$appliance", applianceId);
-        using var reader = command.ExecuteReader();
-        if (!reader.Read() || reader.IsDBNull(0) || !Enum.TryParse<EndReason>(reader.GetString(0), out var reason))
-        {
-            return null;
-        }
-
-        return (reason, reader.IsDBNull(1) ? string.Empty : reader.GetString(1));
-    }
+    private (EndReason Reason, string Message)? RecordedEnd(string applianceId, string sessionId) =>
+        _records.RecordedEnd(applianceId, sessionId) is { } end && Enum.TryParse<EndReason>(end.Reason, out var reason) ? (reason, end.Message) : null;
 
     private LiveSession? Owned(string applianceId, string sessionId) =>
         _live.TryGetValue(sessionId, out var session) && session.ApplianceId == applianceId ? session : null;
@@ -460,15 +440,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         session.OnEnded(new SessionEnded(session.Id, reason, message));
         var json = JsonSerializer.Serialize(new StreamEvent("ended", Reason: reason.ToString(), Message: message), StreamEventJson.Default.StreamEvent);
         session.Stream.Complete(json);
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, ended_by = $by WHERE id = $id";
-        command.Parameters.AddWithValue("$id", session.Id);
-        command.Parameters.AddWithValue("$by", (object?)session.EndedBy ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$reason", reason.ToString());
-        command.Parameters.AddWithValue("$message", message);
-        command.ExecuteNonQuery();
+        _records.Ended(session.Id, _time.GetUtcNow(), reason.ToString(), message, session.EndedBy);
         Log.Ended(_logger, session.Id, reason, message);
         Ended?.Invoke(session, reason, message);
     }
@@ -501,31 +473,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             return;
         }
 
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sessions SET details = $details WHERE id = $id";
-        command.Parameters.AddWithValue("$id", session.Id);
-        command.Parameters.AddWithValue("$details", JsonSerializer.Serialize(details, StreamEventJson.Default.SessionDetails));
-        command.ExecuteNonQuery();
+        _records.Details(session.Id, JsonSerializer.Serialize(details, StreamEventJson.Default.SessionDetails));
     }
 
-    private void Record(LiveSession session)
-    {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO sessions (id, code, appliance_id, endpoint_id, endpoint_name, controller_id, started_at)
-            VALUES ($id, $code, $appliance, $endpoint, $name, $controller, $started)
-            """;
-        command.Parameters.AddWithValue("$id", session.Id);
-        command.Parameters.AddWithValue("$code", session.Code);
-        command.Parameters.AddWithValue("$appliance", session.ApplianceId);
-        command.Parameters.AddWithValue("$endpoint", session.EndpointId);
-        command.Parameters.AddWithValue("$name", session.EndpointName);
-        command.Parameters.AddWithValue("$controller", session.Controller.Id);
-        command.Parameters.AddWithValue("$started", session.StartedAt.ToString("O", CultureInfo.InvariantCulture));
-        command.ExecuteNonQuery();
-    }
+    private void Record(LiveSession session) =>
+        _records.Started(session.Id, session.Code, session.ApplianceId, session.EndpointId, session.EndpointName, session.Controller.Id, session.StartedAt);
 
     private string NewUniqueCode()
     {
