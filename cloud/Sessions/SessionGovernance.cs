@@ -36,6 +36,9 @@ public sealed partial class SessionGovernance
     /// <summary>The window <see cref="MaxGuesses"/> counts in.</summary>
     public static readonly TimeSpan GuessWindow = TimeSpan.FromMinutes(10);
 
+    /// <summary>The refusal for a session that is not running (never was, or ended): its existence is not confirmed.</summary>
+    private static readonly Decision NoSession = Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+
     private readonly SessionService _sessions;
     private readonly PolicyStore _policy;
     private readonly UserStore _users;
@@ -172,7 +175,7 @@ public sealed partial class SessionGovernance
     public Governed<SessionView> View(Actor actor, string sessionId) =>
         Visible(actor).FirstOrDefault(s => s.Id == sessionId) is { } view
             ? new Governed<SessionView>(view, Decision.Allow)
-            : Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            : NoSession;
 
     /// <summary>Admits <paramref name="actor"/> to a session as a Viewer (from the list or the endpoint's page, <see cref="JoinVia.List"/>).</summary>
     public Governed<SessionView> Join(Actor actor, string sessionId, string via = JoinVia.List)
@@ -180,7 +183,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            var gone = Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            var gone = NoSession;
             _audit.Record(actor, "session.join", gone, sessionId: sessionId, detail: via);
             return gone;
         }
@@ -314,7 +317,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
@@ -342,7 +345,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
@@ -425,7 +428,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = Authorizer.Decide(actor, Act.HandOver, SessionTarget(actor, session, Act.HandOver, toUserId));
@@ -463,7 +466,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = Authorizer.Decide(actor, Act.RequestControl, SessionTarget(actor, session, Act.RequestControl));
@@ -487,7 +490,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         bool pending;
@@ -525,7 +528,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = granted
@@ -562,7 +565,7 @@ public sealed partial class SessionGovernance
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
         {
-            return Decision.Refuse(404, "no-session", "There is no such session, or it has ended.");
+            return NoSession;
         }
 
         var decision = Authorizer.Decide(actor, Act.End, SessionTarget(actor, session, Act.End));
