@@ -81,7 +81,7 @@ public sealed record Hello(string SoftwareVersion, IReadOnlyList<EndpointInfo> E
 /// <param name="SessionId">New session id.</param>
 /// <param name="EndpointId">Endpoint to connect to; must be one the appliance announced.</param>
 /// <param name="ControllerId">The user who controls the session; the only one whose input the appliance accepts.</param>
-/// <param name="Username">Device user name.</param>
+/// <param name="Username">Device user name (SSH: required, the device refuses an empty one; VNC: used only by VeNCrypt *Plain, may be empty).</param>
 /// <param name="Password">Device password. Lives in memory only for the connect call.</param>
 /// <param name="Columns">Initial terminal width.</param>
 /// <param name="Rows">Initial terminal height.</param>
@@ -92,7 +92,7 @@ public sealed record StartSession(string SessionId, string EndpointId, string Co
         CheckSession(SessionId)
         ?? (EndpointId is not null && Topics.TopicMap.IsValidApplianceId(EndpointId) ? null : "invalid endpoint id")
         ?? (string.IsNullOrEmpty(ControllerId) ? "missing controller" : null)
-        ?? (Username is null || Username.Length is 0 or > 256 ? "invalid user name" : null)
+        ?? (Username is null || Username.Length > 256 ? "invalid user name" : null)
         ?? (Password is null ? "missing password" : null)
         ?? (new TerminalSize(Columns, Rows).IsValid ? null : "invalid terminal size");
 }

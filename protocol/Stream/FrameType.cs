@@ -21,11 +21,39 @@ public enum FrameType : byte
     /// <summary>The session ended: <see cref="SessionEnd"/> payload. The last frame of every stream.</summary>
     End = 0x0F,
 
+    /// <summary>
+    /// A remote display's size and pixel format; the viewer clears its canvas and its inflate context. The first frame
+    /// of a display stream and of every display keyframe (then with <see cref="FrameFlags.Keyframe"/>). Payload: see
+    /// <c>Display.DisplayFrames</c>.
+    /// </summary>
+    DisplayInit = 0x10,
+
+    /// <summary>One batch of changed rectangles of a remote display (solid, copy-rect, pixel and palette tiles).</summary>
+    DisplayUpdate = 0x11,
+
+    /// <summary>The remote pointer's shape (hot spot, size, RGBA pixels).</summary>
+    DisplayCursor = 0x12,
+
+    /// <summary>Where the Controller's pointer is on the remote display, for viewers.</summary>
+    DisplayPointer = 0x13,
+
+    /// <summary>Text the device put on its clipboard (only when the endpoint's policy allows device → browser).</summary>
+    DisplayClipboard = 0x14,
+
     /// <summary>Keystrokes or pasted text for a terminal, as the terminal would send them to the host.</summary>
     TerminalInput = 0x80,
 
     /// <summary>The Controller's terminal was resized: <see cref="TerminalSize"/> payload.</summary>
     TerminalResizeRequest = 0x81,
+
+    /// <summary>A pointer event for a remote display: button mask (RFB bits) and position in framebuffer pixels.</summary>
+    PointerInput = 0x82,
+
+    /// <summary>A key press or release for a remote display, as an X keysym (RFB KeyEvent, RFC 6143 §7.5.4).</summary>
+    KeyInput = 0x83,
+
+    /// <summary>Clipboard text the Controller sends to the device (only when the endpoint's policy allows it).</summary>
+    ClipboardInput = 0x84,
 }
 
 /// <summary>Frame flags (16 bits, big-endian on the wire).</summary>

@@ -176,9 +176,9 @@ public sealed class FrameCodecTests
     [InlineData(0x00)]
     [InlineData(0x04)]
     [InlineData(0x0E)]
-    [InlineData(0x10)]
+    [InlineData(0x15)]
     [InlineData(0x7F)]
-    [InlineData(0x82)]
+    [InlineData(0x85)]
     [InlineData(0xFF)]
     public void Unknown_type_is_rejected_from_the_header(byte type)
     {
