@@ -1,26 +1,27 @@
 namespace EdgeGateway.Protocol.Rfb;
 
 /// <summary>
-/// The device broke the RFB protocol (RFC 6143) or exceeded a limit. <see cref="Exception.Message"/> is shown to
-/// the user as it is: it says what the device did.
+/// The VNC server sent something the RFB decoders refuse: malformed, out of bounds, over a limit in
+/// <see cref="RfbLimits"/>, or a feature the client did not ask for. <see cref="Exception.Message"/> is shown to the user
+/// as it is and says what the device sent. The session cannot continue after it.
 /// </summary>
 public sealed class RfbProtocolException : Exception
 {
-    /// <summary>Creates the exception with the sentence the user sees.</summary>
+    /// <summary>Creates the exception with the sentence shown to the user.</summary>
     public RfbProtocolException(string message)
         : base(message)
     {
     }
 
-    /// <summary>Creates the exception with the sentence the user sees and its cause.</summary>
+    /// <summary>Creates the exception with the sentence shown to the user and the failure beneath it.</summary>
     public RfbProtocolException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
 
-    /// <summary>Creates the exception with a generic message.</summary>
+    /// <summary>Creates the exception with a generic sentence.</summary>
     public RfbProtocolException()
-        : base("The device broke the RFB protocol.")
+        : base("The VNC server sent a malformed message.")
     {
     }
 }

@@ -1,0 +1,494 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using EdgeGateway.Protocol.Display;
+
+namespace EdgeGateway.Protocol.Rfb;
+
+/// <summary>
+/// Decodes the server-to-client messages of RFB (RFC 6143 §7.6; encodings §7.7 and rfbproto) into a
+/// <see cref="Framebuffer"/> and an <see cref="IRfbUpdateSink"/>. No I/O: the caller hands it whatever bytes arrived.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Resumable: <see cref="Decode"/> consumes whole messages or whole resumable parts of one (Raw rows, RRE subrectangles,
+/// Hextile tiles, a ZRLE rectangle's zlib data or a Tight chunk once all of it has arrived) and keeps its place between
+/// calls, so bytes dripping in one at a time decode to the same pixels as one big buffer. A part that has not fully
+/// arrived is left unconsumed and looked at again next call; no part is larger than one row, one tile, one cursor, a
+/// Tight header or a compressed block (bounded by <see cref="RfbLimits.MaxCompressedBytes"/>), so re-reading costs no more
+/// than that part.
+/// </para>
+/// <para>
+/// Pixel format: the client always sets 32 bpp, depth 24, little-endian, true colour, shifts R 16 G 8 B 0 (the
+/// handshake's SetPixelFormat), so a PIXEL is 4 bytes B,G,R,0, a ZRLE CPIXEL 3 bytes B,G,R and a Tight TPIXEL 3 bytes
+/// R,G,B. Framebuffer pixels are <c>0x00RRGGBB</c>.
+/// </para>
+/// <para>
+/// Allocation: buffers (a row, a tile, the zlib streams, the cursor) are made on first need and reused; decoding pixels
+/// allocates nothing after that. Not thread-safe: one session's reader owns it. After an
+/// <see cref="RfbProtocolException"/> every later call throws again.
+/// </para>
+/// </remarks>
+public sealed partial class RfbUpdateDecoder
+{
+    private const int BytesPerPixel = 4;
+
+    private readonly Framebuffer _framebuffer;
+    private readonly RfbLimits _limits;
+    private State _state;
+    private string? _fault;
+
+    // The FramebufferUpdate being read and its current rectangle.
+    private int _rectsLeft;
+    private PixelRect _rect;
+    private int _encoding;
+    private int _rowsDone;
+
+    // ServerCutText: what is left to read, what was kept.
+    private long _cutLeft;
+    private int _cutKept;
+    private bool _cutTruncated;
+    private byte[] _cutBuffer = [];
+
+    // Holds a unit (row, tile, header) that arrived split over buffer segments.
+    private byte[] _scratch = [];
+
+    /// <summary>Creates a decoder writing into <paramref name="framebuffer"/> (sized from ServerInit by the caller).</summary>
+    public RfbUpdateDecoder(Framebuffer framebuffer, RfbLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(framebuffer);
+        ArgumentNullException.ThrowIfNull(limits);
+        _framebuffer = framebuffer;
+        _limits = limits;
+    }
+
+    private enum State
+    {
+        MessageType,
+        RectHeader,
+        Raw,
+        CopyRect,
+        ExtendedDesktopSize,
+        Cursor,
+        RreHeader,
+        RreSubrects,
+        Hextile,
+        ZrleLength,
+        ZrleData,
+        TightHeader,
+        TightData,
+        CutText,
+    }
+
+    /// <summary>
+    /// The SetEncodings list this decoder understands, preferred first: Tight, ZRLE, Hextile, RRE, CopyRect, Raw, then the
+    /// pseudo-encodings ExtendedDesktopSize, DesktopSize, Cursor, LastRect. No JPEG quality level is listed, so a server
+    /// never sends Tight JPEG.
+    /// </summary>
+    public static IReadOnlyList<int> DefaultEncodings { get; } =
+    [
+        RfbEncoding.Rre, RfbEncoding.CopyRect, RfbEncoding.Raw,
+        RfbEncoding.ExtendedDesktopSize, RfbEncoding.DesktopSize, RfbEncoding.Cursor, RfbEncoding.LastRect,
+    ];
+
+    /// <summary>
+    /// Reads as many whole server-to-client messages, or resumable parts of one, as <paramref name="buffer"/> holds,
+    /// applying them to the framebuffer and <paramref name="sink"/>. Returns how many bytes it consumed; the caller keeps
+    /// the rest and calls again with it and more.
+    /// </summary>
+    /// <exception cref="RfbProtocolException">The server sent something malformed, out of bounds or over a limit; the message says what.</exception>
+    public long Decode(ReadOnlySequence<byte> buffer, IRfbUpdateSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (_fault is not null)
+        {
+            throw new RfbProtocolException(_fault);
+        }
+
+        var reader = new SequenceReader<byte>(buffer);
+        try
+        {
+            while (Step(ref reader, sink))
+            {
+            }
+        }
+        catch (RfbProtocolException e)
+        {
+            _fault = e.Message;
+            throw;
+        }
+
+        return reader.Consumed;
+    }
+
+    /// <summary>Reads one unit; false when the buffer does not hold the next whole unit.</summary>
+    private bool Step(ref SequenceReader<byte> reader, IRfbUpdateSink sink) => _state switch
+    {
+        State.MessageType => ReadMessage(ref reader, sink),
+        State.RectHeader => ReadRectHeader(ref reader, sink),
+        State.Raw => ReadRawRows(ref reader, sink),
+        State.CopyRect => ReadCopyRect(ref reader, sink),
+        State.ExtendedDesktopSize => ReadExtendedDesktopSize(ref reader, sink),
+        State.Cursor => ReadCursor(ref reader, sink),
+        State.RreHeader => ReadRreHeader(ref reader, sink),
+        State.RreSubrects => ReadRreSubrects(ref reader, sink),
+        State.Hextile => ReadHextileTiles(ref reader, sink),
+        State.ZrleLength => ReadZrleLength(ref reader),
+        State.ZrleData => ReadZrleData(ref reader, sink),
+        State.TightHeader => ReadTightHeader(ref reader, sink),
+        State.TightData => ReadTightData(ref reader, sink),
+        State.CutText => ReadCutText(ref reader, sink),
+        _ => throw new InvalidOperationException($"RFB decoder state {_state}."),
+    };
+
+    // RFC 6143 §7.6: every server message starts with a U8 message-type.
+    //   0 FramebufferUpdate: U8 0, pad 1, U16 number-of-rectangles
+    //   1 SetColourMapEntries: U8 1, pad 1, U16 first-colour, U16 number-of-colours, 6 bytes per colour
+    //   2 Bell: U8 2
+    //   3 ServerCutText: U8 3, pad 3, U32 length, length bytes ISO 8859-1
+    private bool ReadMessage(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        if (!reader.TryPeek(out var type))
+        {
+            return false;
+        }
+
+        switch (type)
+        {
+            case 0:
+                if (!TryTake(ref reader, 4, out var update))
+                {
+                    return false;
+                }
+
+                _rectsLeft = BinaryPrimitives.ReadUInt16BigEndian(update[2..]);
+                if (_rectsLeft == 0)
+                {
+                    sink.OnUpdateComplete();
+                }
+                else
+                {
+                    _state = State.RectHeader;
+                }
+
+                return true;
+            case 1:
+                if (!TryTake(ref reader, 6, out var colours))
+                {
+                    return false;
+                }
+
+                throw new RfbProtocolException(
+                    $"The VNC server sent a colour map (SetColourMapEntries: {BinaryPrimitives.ReadUInt16BigEndian(colours[4..])} colours from {BinaryPrimitives.ReadUInt16BigEndian(colours[2..])}) although the client asked for true colour; colour-mapped displays are not supported.");
+            case 2:
+                reader.Advance(1);
+                sink.OnBell();
+                return true;
+            case 3:
+                if (!TryTake(ref reader, 8, out var cut))
+                {
+                    return false;
+                }
+
+                _cutLeft = BinaryPrimitives.ReadUInt32BigEndian(cut[4..]);
+                _cutKept = 0;
+                _cutTruncated = _cutLeft > _limits.MaxCutTextBytes;
+                var keep = (int)Math.Min(_cutLeft, _limits.MaxCutTextBytes);
+                if (_cutBuffer.Length < keep)
+                {
+                    _cutBuffer = new byte[keep];
+                }
+
+                _state = State.CutText;
+                return true;
+            default:
+                throw new RfbProtocolException($"The VNC server sent an unknown message type {type}.");
+        }
+    }
+
+    private bool ReadCutText(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        while (_cutLeft > 0 && !reader.End)
+        {
+            var span = reader.UnreadSpan;
+            var count = (int)Math.Min(span.Length, _cutLeft);
+            var keep = Math.Min(count, _cutBuffer.Length - _cutKept);
+            span[..keep].CopyTo(_cutBuffer.AsSpan(_cutKept));
+            _cutKept += keep;
+            reader.Advance(count);
+            _cutLeft -= count;
+        }
+
+        if (_cutLeft > 0)
+        {
+            return false;
+        }
+
+        _state = State.MessageType;
+        sink.OnServerCutText(Encoding.Latin1.GetString(_cutBuffer, 0, _cutKept), _cutTruncated);
+        return true;
+    }
+
+    // RFC 6143 §7.6.1: each rectangle is U16 x, U16 y, U16 width, U16 height, S32 encoding-type, then its data.
+    private bool ReadRectHeader(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        if (!TryTake(ref reader, 12, out var header))
+        {
+            return false;
+        }
+
+        _rectsLeft--;
+        _rect = new PixelRect(
+            BinaryPrimitives.ReadUInt16BigEndian(header),
+            BinaryPrimitives.ReadUInt16BigEndian(header[2..]),
+            BinaryPrimitives.ReadUInt16BigEndian(header[4..]),
+            BinaryPrimitives.ReadUInt16BigEndian(header[6..]));
+        _encoding = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        switch (_encoding)
+        {
+            case RfbEncoding.Raw:
+                BeginPixels(State.Raw, sink);
+                break;
+            case RfbEncoding.CopyRect:
+                CheckRectInside();
+                _state = State.CopyRect;
+                break;
+            case RfbEncoding.Rre:
+                BeginPixels(State.RreHeader, sink);
+                break;
+            case RfbEncoding.Hextile:
+                BeginHextile(sink);
+                break;
+            case RfbEncoding.Zrle:
+                BeginPixels(State.ZrleLength, sink);
+                break;
+            case RfbEncoding.Tight:
+                BeginTight(sink);
+                break;
+            case RfbEncoding.DesktopSize:
+                ApplyResize(_rect.Width, _rect.Height, sink);
+                FinishRect(sink);
+                break;
+            case RfbEncoding.ExtendedDesktopSize:
+                _state = State.ExtendedDesktopSize;
+                break;
+            case RfbEncoding.Cursor:
+                if (_rect.Width > _limits.MaxCursorSide || _rect.Height > _limits.MaxCursorSide)
+                {
+                    throw new RfbProtocolException(
+                        $"The VNC server sent a {_rect.Width}×{_rect.Height} cursor; at most {_limits.MaxCursorSide}×{_limits.MaxCursorSide} is accepted.");
+                }
+
+                _state = State.Cursor;
+                break;
+            case RfbEncoding.LastRect:
+                _rectsLeft = 0;
+                FinishRect(sink);
+                break;
+            default:
+                throw new RfbProtocolException(
+                    $"The VNC server sent a rectangle in encoding {_encoding}, which the client did not ask for.");
+        }
+
+        return true;
+    }
+
+    /// <summary>Starts a pixel rectangle: checks it lies inside; an empty one has no data and ends at once.</summary>
+    private void BeginPixels(State state, IRfbUpdateSink sink)
+    {
+        CheckRectInside();
+        _rowsDone = 0;
+        if (_rect.IsEmpty && state == State.Raw)
+        {
+            FinishRect(sink);
+            return;
+        }
+
+        _state = state;
+    }
+
+    private void CheckRectInside()
+    {
+        if (!_rect.FitsIn(_framebuffer.Width, _framebuffer.Height))
+        {
+            throw new RfbProtocolException(
+                $"The VNC server sent a {RfbEncoding.Name(_encoding)} rectangle at {_rect.X},{_rect.Y} of {_rect.Width}×{_rect.Height} pixels, outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
+        }
+    }
+
+    /// <summary>Ends the current rectangle, and the update when it was the last.</summary>
+    private void FinishRect(IRfbUpdateSink sink)
+    {
+        if (_rectsLeft == 0)
+        {
+            _state = State.MessageType;
+            sink.OnUpdateComplete();
+        }
+        else
+        {
+            _state = State.RectHeader;
+        }
+    }
+
+    // Raw (RFC 6143 §7.7.1): width × height PIXELs, row by row; each whole row that has arrived is applied.
+    private bool ReadRawRows(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        var rowBytes = _rect.Width * BytesPerPixel;
+        var first = _rowsDone;
+        while (_rowsDone < _rect.Height && TryTake(ref reader, rowBytes, out var row))
+        {
+            RfbPixels.ReadPixels(row, _framebuffer.Row(_rect.Y + _rowsDone).Slice(_rect.X, _rect.Width));
+            _rowsDone++;
+        }
+
+        if (_rowsDone > first)
+        {
+            sink.OnPixels(_rect with { Y = _rect.Y + first, Height = _rowsDone - first });
+        }
+
+        if (_rowsDone < _rect.Height)
+        {
+            return false;
+        }
+
+        FinishRect(sink);
+        return true;
+    }
+
+    // CopyRect (RFC 6143 §7.7.2): U16 src-x-position, U16 src-y-position.
+    private bool ReadCopyRect(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        if (!TryTake(ref reader, 4, out var source))
+        {
+            return false;
+        }
+
+        int sourceX = BinaryPrimitives.ReadUInt16BigEndian(source);
+        int sourceY = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
+        if (!(_rect with { X = sourceX, Y = sourceY }).FitsIn(_framebuffer.Width, _framebuffer.Height))
+        {
+            throw new RfbProtocolException(
+                $"The VNC server sent a CopyRect from {sourceX},{sourceY} of {_rect.Width}×{_rect.Height} pixels, outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
+        }
+
+        if (!_rect.IsEmpty)
+        {
+            _framebuffer.Copy(sourceX, sourceY, _rect);
+            sink.OnCopyRect(sourceX, sourceY, _rect);
+        }
+
+        FinishRect(sink);
+        return true;
+    }
+
+    // DesktopSize (RFC 6143 §7.8.2): width and height of the rectangle are the new framebuffer size; no data.
+    private void ApplyResize(int width, int height, IRfbUpdateSink sink)
+    {
+        if (width < 1 || height < 1 || (long)width * height > _limits.MaxPixels)
+        {
+            throw new RfbProtocolException(
+                $"The VNC server resized its desktop to {width}×{height} pixels; sizes from 1×1 up to {_limits.MaxPixels} pixels are accepted.");
+        }
+
+        // Servers re-announce an unchanged size (ExtendedDesktopSize answers every full update request); clearing
+        // then would blank a screen the server does not intend to repaint.
+        if (width == _framebuffer.Width && height == _framebuffer.Height)
+        {
+            return;
+        }
+
+        _framebuffer.Resize(width, height);
+        sink.OnResize(width, height, null);
+    }
+
+    // ExtendedDesktopSize (rfbproto): x = reason, y = status, width/height = framebuffer size; data is U8
+    // number-of-screens, 3 padding, then 16 bytes per screen (U32 id, U16 x, y, width, height, U32 flags).
+    private bool ReadExtendedDesktopSize(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        if (!reader.TryPeek(out var screens) || !TryTake(ref reader, 4 + (screens * 16), out _))
+        {
+            return false;
+        }
+
+        // Reason 1 with a non-zero status answers a client's SetDesktopSize that failed: the size did not change.
+        var failedRequest = _rect.X == 1 && _rect.Y != 0;
+        if (!failedRequest)
+        {
+            ApplyResize(_rect.Width, _rect.Height, sink);
+        }
+
+        FinishRect(sink);
+        return true;
+    }
+
+    // Cursor (RFC 6143 §7.8.1): x, y = hotspot; width × height PIXELs, then a bitmask of floor((width + 7) / 8) bytes per
+    // row, most significant bit leftmost, 1 = the pixel is part of the cursor.
+    private bool ReadCursor(ref SequenceReader<byte> reader, IRfbUpdateSink sink)
+    {
+        var width = _rect.Width;
+        var height = _rect.Height;
+        var pixelBytes = width * height * BytesPerPixel;
+        var maskStride = (width + 7) / 8;
+        if (!TryTake(ref reader, pixelBytes + (maskStride * height), out var data))
+        {
+            return false;
+        }
+
+        var argb = Rent(ref _cursor, width * height);
+        RfbPixels.ReadPixels(data[..pixelBytes], argb);
+        var mask = data[pixelBytes..];
+        for (var y = 0; y < height; y++)
+        {
+            var maskRow = mask.Slice(y * maskStride, maskStride);
+            var row = argb.Slice(y * width, width);
+            for (var x = 0; x < width; x++)
+            {
+                row[x] = (maskRow[x >> 3] & (0x80 >> (x & 7))) != 0 ? row[x] | 0xFF000000u : 0;
+            }
+        }
+
+        sink.OnCursor(_rect.X, _rect.Y, width, height, argb);
+        FinishRect(sink);
+        return true;
+    }
+
+    private uint[] _cursor = [];
+
+    /// <summary>
+    /// Takes the next <paramref name="count"/> bytes when all of them have arrived: a slice of the buffer when they lie in
+    /// one segment, else a copy in the scratch buffer (valid until the next take).
+    /// </summary>
+    private bool TryTake(ref SequenceReader<byte> reader, int count, out ReadOnlySpan<byte> bytes)
+    {
+        var unread = reader.UnreadSpan;
+        if (unread.Length >= count)
+        {
+            bytes = unread[..count];
+            reader.Advance(count);
+            return true;
+        }
+
+        if (reader.Remaining < count)
+        {
+            bytes = default;
+            return false;
+        }
+
+        var copy = Rent(ref _scratch, count);
+        reader.TryCopyTo(copy);
+        reader.Advance(count);
+        bytes = copy;
+        return true;
+    }
+
+    /// <summary>The first <paramref name="length"/> items of a reused buffer, grown when too small.</summary>
+    private static Span<T> Rent<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new T[Math.Max(length, buffer.Length * 2)];
+        }
+
+        return buffer.AsSpan(0, length);
+    }
+}
