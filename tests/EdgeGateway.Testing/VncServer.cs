@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace EdgeGateway.Testing;
 
@@ -22,6 +21,9 @@ public enum VncSecurity
 
     /// <summary>VeNCrypt X509None: TLS with the server's certificate, no authentication (TigerVNC only).</summary>
     X509None,
+
+    /// <summary>VeNCrypt TLSVnc only: anonymous TLS, then VNC authentication (TigerVNC only; the appliance refuses it).</summary>
+    TlsVncOnly,
 }
 
 /// <summary>
@@ -111,8 +113,8 @@ public sealed class VncServer : IAsyncDisposable
         {
             Password = DefaultPassword;
             var passwd = Path.Combine(_directory, "passwd");
-            var result = await ProcessRunner.RunCheckedAsync("vncpasswd", ["-f"], Password + "\n");
-            await File.WriteAllBytesAsync(passwd, Encoding.Latin1.GetBytes(result.Output));
+            // vncpasswd -f writes 8 binary bytes: straight to the file (a text pipe would mangle them).
+            await ProcessRunner.RunCheckedAsync("sh", ["-c", "vncpasswd -f > \"$0\"", passwd], Password + "\n");
             arguments.AddRange(["-PasswordFile", passwd]);
         }
 
@@ -123,6 +125,9 @@ public sealed class VncServer : IAsyncDisposable
                 break;
             case VncSecurity.VncAuth:
                 arguments.AddRange(["-SecurityTypes", "VncAuth"]);
+                break;
+            case VncSecurity.TlsVncOnly:
+                arguments.AddRange(["-SecurityTypes", "TLSVnc"]);
                 break;
             default:
                 var (cert, key) = WriteCertificate();
