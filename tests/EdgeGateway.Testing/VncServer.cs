@@ -210,11 +210,25 @@ public sealed class VncServer : IAsyncDisposable
     /// <summary>The X server's pixels now.</summary>
     public Task<XwdImage> CaptureAsync() => XwdImage.CaptureAsync(Display);
 
+    /// <summary>True when a top-level window named (or of class) <paramref name="windowName"/> is mapped and viewable.</summary>
+    public async Task<bool> IsViewableAsync(string windowName)
+    {
+        var tree = await RunAsync("xwininfo", "-root", "-tree");
+        var line = tree.Output.Split('\n').FirstOrDefault(l => l.Contains($"\"{windowName}\"", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return false;
+        }
+
+        var info = await RunAsync("xwininfo", "-id", line.Trim().Split(' ')[0]);
+        return info.Output.Contains("Map State: IsViewable", StringComparison.Ordinal);
+    }
+
     /// <summary>
-    /// Where a window's smallest descendant is (for xmessage, its button): centre in root coordinates, from
-    /// <c>xwininfo -tree</c>. Null when the window has no children yet.
+    /// Where a window's lowest descendant is (for xmessage, its button row below the text): centre in root coordinates,
+    /// from <c>xwininfo -tree</c>. Null when the window has no children yet.
     /// </summary>
-    public async Task<(int X, int Y)?> FindSmallestChildCentreAsync(string windowName)
+    public async Task<(int X, int Y)?> FindLowestChildCentreAsync(string windowName)
     {
         var tree = await RunAsync("xwininfo", "-root", "-tree");
         var lines = tree.Output.Split('\n');
@@ -227,7 +241,7 @@ public sealed class VncServer : IAsyncDisposable
         var id = lines[index].Trim().Split(' ')[0];
         var sub = await RunAsync("xwininfo", "-id", id, "-tree");
         (int X, int Y)? best = null;
-        var bestArea = long.MaxValue;
+        var bestTop = -1;
         foreach (var line in sub.Output.Split('\n'))
         {
             // "     0x1234 (has no name): ()  60x25+87+52  +95+160"
@@ -247,13 +261,14 @@ public sealed class VncServer : IAsyncDisposable
             var size = geometry.Split('+')[0].Split('x');
             var at = absolute.Split('+', StringSplitOptions.RemoveEmptyEntries);
             var (w, h) = (int.Parse(size[0], CultureInfo.InvariantCulture), int.Parse(size[1], CultureInfo.InvariantCulture));
-            if (w < 8 || h < 8 || (long)w * h >= bestArea)
+            var (left, top) = (int.Parse(at[0], CultureInfo.InvariantCulture), int.Parse(at[1], CultureInfo.InvariantCulture));
+            if (w < 8 || h < 8 || top <= bestTop)
             {
                 continue;
             }
 
-            bestArea = (long)w * h;
-            best = (int.Parse(at[0], CultureInfo.InvariantCulture) + (w / 2), int.Parse(at[1], CultureInfo.InvariantCulture) + (h / 2));
+            bestTop = top;
+            best = (left + (w / 2), top + (h / 2));
         }
 
         return best;

@@ -56,6 +56,7 @@ public sealed class VncDeviceSessionTests : IDisposable
             _ => "VeNCrypt " + security,
         }, harness.Session.Details.KeyExchange);
 
+        Assert.True(await harness.PointerAsync(799, 599, 0)); // see the typing test: the client placed the pointer
         await server.RunAsync("xsetroot", "-solid", "#336699");
         await harness.WaitForScreenAsync(server, "the root window's colour");
         server.StartClient("xterm", "-geometry", "60x10+40+30", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", "echo ready; exec sleep 600");
@@ -86,6 +87,7 @@ public sealed class VncDeviceSessionTests : IDisposable
         await using var _ = harness;
         Assert.True(started);
 
+        Assert.True(await harness.PointerAsync(799, 599, 0)); // see the typing test: the client placed the pointer
         await server.RunAsync("xsetroot", "-solid", "#a03020");
         await harness.WaitForScreenAsync(server, $"the root colour with {RfbEncoding.Name(encoding)}");
         server.StartClient("xterm", "-geometry", "70x12+20+20", "-e", "sh", "-c", "seq 1 40; exec sleep 600");
@@ -156,12 +158,14 @@ public sealed class VncDeviceSessionTests : IDisposable
         await using var _ = harness;
         Assert.True(started);
 
+        // The pointer where the client put it: Xvnc draws the cursor into the framebuffer (and xwd has none) only when
+        // something else moved it. No window manager: the keyboard follows the pointer.
+        Assert.True(await harness.PointerAsync(200, 150, 0));
         var file = Path.Combine(_directory, "typed.txt");
         server.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
         await WaitForWindowAsync(server, "xterm");
+        await harness.WaitForScreenAsync(server, "the xterm drawn");
 
-        // No window manager: the keyboard follows the pointer.
-        Assert.True(await harness.PointerAsync(200, 150, 0));
         await harness.TypeAsync("Hello VNC 42!", enter: true);
 
         await Conditions.WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file) == "Hello VNC 42!\n", InputTimeout, "the typed line in the file");
@@ -177,10 +181,12 @@ public sealed class VncDeviceSessionTests : IDisposable
         await using var _ = harness;
         Assert.True(started);
 
+        Assert.True(await harness.PointerAsync(5, 5, 0)); // see the typing test: the client placed the pointer
         var message = server.StartClient("xmessage", "-geometry", "+120+90", "-buttons", "Acknowledge:7", "Pump 3 pressure low");
         await WaitForWindowAsync(server, "xmessage");
+        await harness.WaitForScreenAsync(server, "the xmessage drawn");
         (int X, int Y)? button = null;
-        await Conditions.WaitUntilAsync(() => (button = server.FindSmallestChildCentreAsync("xmessage").GetAwaiter().GetResult()) is not null, InputTimeout, "xmessage's button");
+        await Conditions.WaitUntilAsync(() => (button = server.FindLowestChildCentreAsync("xmessage").GetAwaiter().GetResult()) is not null, InputTimeout, "xmessage's button");
 
         Assert.True(await harness.PointerAsync(button!.Value.X, button.Value.Y, 0));
         Assert.True(await harness.PointerAsync(button.Value.X, button.Value.Y, 1));
@@ -191,7 +197,5 @@ public sealed class VncDeviceSessionTests : IDisposable
     }
 
     private static Task WaitForWindowAsync(VncServer server, string name) =>
-        Conditions.WaitUntilAsync(
-            () => server.RunAsync("xwininfo", "-root", "-tree").GetAwaiter().GetResult().Output.Contains($"\"{name}\"", StringComparison.Ordinal),
-            InputTimeout, $"the {name} window");
+        Conditions.WaitUntilAsync(() => server.IsViewableAsync(name).GetAwaiter().GetResult(), InputTimeout, $"the {name} window on the screen");
 }
