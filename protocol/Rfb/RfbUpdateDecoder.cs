@@ -26,10 +26,11 @@ namespace EdgeGateway.Protocol.Rfb;
 /// <para>
 /// Allocation: buffers (a row, a tile, the zlib streams, the cursor) are made on first need and reused; decoding pixels
 /// allocates nothing after that. Not thread-safe: one session's reader owns it. After an
-/// <see cref="RfbProtocolException"/> every later call throws again.
+/// <see cref="RfbProtocolException"/> every later call throws again. <see cref="Dispose"/> frees the zlib streams'
+/// native memory at once (the finalizers would, later).
 /// </para>
 /// </remarks>
-public sealed partial class RfbUpdateDecoder
+public sealed partial class RfbUpdateDecoder : IDisposable
 {
     private const int BytesPerPixel = 4;
 
@@ -87,7 +88,7 @@ public sealed partial class RfbUpdateDecoder
     /// </summary>
     public static IReadOnlyList<int> DefaultEncodings { get; } =
     [
-        RfbEncoding.Rre, RfbEncoding.CopyRect, RfbEncoding.Raw,
+        RfbEncoding.Tight, RfbEncoding.Zrle, RfbEncoding.Hextile, RfbEncoding.Rre, RfbEncoding.CopyRect, RfbEncoding.Raw,
         RfbEncoding.ExtendedDesktopSize, RfbEncoding.DesktopSize, RfbEncoding.Cursor, RfbEncoding.LastRect,
     ];
 
@@ -119,6 +120,16 @@ public sealed partial class RfbUpdateDecoder
         }
 
         return reader.Consumed;
+    }
+
+    /// <summary>Frees the zlib streams (ZRLE's and Tight's).</summary>
+    public void Dispose()
+    {
+        _zrleStream?.Dispose();
+        foreach (var stream in _tightStreams)
+        {
+            stream?.Dispose();
+        }
     }
 
     /// <summary>Reads one unit; false when the buffer does not hold the next whole unit.</summary>

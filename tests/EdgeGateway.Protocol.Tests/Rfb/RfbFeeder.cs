@@ -39,18 +39,45 @@ internal static class RfbFeeder
     {
         var framebuffer = new Framebuffer(width, height);
         var sink = new RecordingSink(framebuffer);
-        var decoder = new RfbUpdateDecoder(framebuffer, limits ?? RfbLimits.Default);
-        var pending = new List<ReadOnlyMemory<byte>>();
+        using var decoder = new RfbUpdateDecoder(framebuffer, limits ?? RfbLimits.Default);
+
+        // The unconsumed bytes: a chain of one segment per arrival, from (first, firstIndex) to the end of last.
+        Segment? first = null;
+        Segment? last = null;
+        var firstIndex = 0;
         var offset = 0;
+        var unconsumed = 0L;
         foreach (var size in arrivals)
         {
-            pending.Add(input.AsMemory(offset, size));
+            var piece = input.AsMemory(offset, size);
             offset += size;
-            var consumed = decoder.Decode(Sequence(pending), sink);
-            Drop(pending, consumed);
+            if (last is null)
+            {
+                first = last = new Segment(piece, 0);
+                firstIndex = 0;
+            }
+            else
+            {
+                last = last.Append(piece);
+            }
+
+            var pending = new ReadOnlySequence<byte>(first!, firstIndex, last, last.Memory.Length);
+            var consumed = decoder.Decode(pending, sink);
+            Assert.InRange(consumed, 0, pending.Length);
+            unconsumed = pending.Length - consumed;
+            if (unconsumed == 0)
+            {
+                first = last = null;
+            }
+            else
+            {
+                var position = pending.GetPosition(consumed);
+                first = (Segment)position.GetObject()!;
+                firstIndex = position.GetInteger();
+            }
         }
 
-        return new Result(framebuffer, sink, pending.Sum(p => p.Length));
+        return new Result(framebuffer, sink, (int)unconsumed);
     }
 
     /// <summary>Asserts the three ways of feeding <paramref name="input"/> give the same pixels and events; returns the whole-buffer result.</summary>
@@ -86,23 +113,6 @@ internal static class RfbFeeder
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private static void Drop(List<ReadOnlyMemory<byte>> pending, long consumed)
-    {
-        while (consumed > 0)
-        {
-            if (pending[0].Length <= consumed)
-            {
-                consumed -= pending[0].Length;
-                pending.RemoveAt(0);
-            }
-            else
-            {
-                pending[0] = pending[0][(int)consumed..];
-                consumed = 0;
-            }
-        }
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
