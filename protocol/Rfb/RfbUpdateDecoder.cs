@@ -323,7 +323,7 @@ public sealed partial class RfbUpdateDecoder : IDisposable
         if (!_rect.FitsIn(_framebuffer.Width, _framebuffer.Height))
         {
             throw new RfbProtocolException(
-                $"The VNC server sent a {RfbEncoding.Name(_encoding)} rectangle at {_rect.X},{_rect.Y} of {_rect.Width}×{_rect.Height} pixels, outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
+                $"The VNC server sent a rectangle at {_rect.X},{_rect.Y} of {_rect.Width}×{_rect.Height} pixels ({RfbEncoding.Name(_encoding)}), outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
         }
     }
 

@@ -12,7 +12,9 @@ namespace EdgeGateway.Protocol.Tests.Rfb;
 internal static class RfbFeeder
 {
     /// <summary>The outcome of decoding one input: the framebuffer, the sink, and how many bytes were left unconsumed.</summary>
-    internal sealed record Result(Framebuffer Framebuffer, RecordingSink Sink, int Unconsumed);
+    /// <param name="DecodeAllocatedBytes">Bytes allocated on this thread inside <see cref="RfbUpdateDecoder.Decode"/> calls, the sink's included.</param>
+    /// <param name="Error">With <c>keepError</c>: the protocol error that stopped decoding, else null.</param>
+    internal sealed record Result(Framebuffer Framebuffer, RecordingSink Sink, int Unconsumed, long DecodeAllocatedBytes, RfbProtocolException? Error = null);
 
     public static Result Whole(byte[] input, int width = 32, int height = 24, RfbLimits? limits = null) =>
         Run(input, [input.Length], width, height, limits);
@@ -35,10 +37,11 @@ internal static class RfbFeeder
     }
 
     /// <summary>Decodes <paramref name="input"/> arriving in pieces of the given sizes into a fresh black framebuffer.</summary>
-    public static Result Run(byte[] input, IReadOnlyList<int> arrivals, int width, int height, RfbLimits? limits)
+    public static Result Run(byte[] input, IReadOnlyList<int> arrivals, int width, int height, RfbLimits? limits, bool quiet = false, bool keepError = false)
     {
         var framebuffer = new Framebuffer(width, height);
-        var sink = new RecordingSink(framebuffer);
+        var sink = new RecordingSink(framebuffer, quiet);
+        var allocated = 0L;
         using var decoder = new RfbUpdateDecoder(framebuffer, limits ?? RfbLimits.Default);
 
         // The unconsumed bytes: a chain of one segment per arrival, from (first, firstIndex) to the end of last.
@@ -62,7 +65,22 @@ internal static class RfbFeeder
             }
 
             var pending = new ReadOnlySequence<byte>(first!, firstIndex, last, last.Memory.Length);
-            var consumed = decoder.Decode(pending, sink);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            long consumed;
+            try
+            {
+                consumed = decoder.Decode(pending, sink);
+            }
+            catch (RfbProtocolException error) when (keepError)
+            {
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                return new Result(framebuffer, sink, 0, allocated, error);
+            }
+            finally
+            {
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+
             Assert.InRange(consumed, 0, pending.Length);
             unconsumed = pending.Length - consumed;
             if (unconsumed == 0)
@@ -77,7 +95,7 @@ internal static class RfbFeeder
             }
         }
 
-        return new Result(framebuffer, sink, (int)unconsumed);
+        return new Result(framebuffer, sink, (int)unconsumed, allocated);
     }
 
     /// <summary>Asserts the three ways of feeding <paramref name="input"/> give the same pixels and events; returns the whole-buffer result.</summary>
