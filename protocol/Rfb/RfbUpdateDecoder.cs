@@ -55,10 +55,16 @@ public sealed partial class RfbUpdateDecoder : IDisposable
     private byte[] _scratch = [];
 
     /// <summary>Creates a decoder writing into <paramref name="framebuffer"/> (sized from ServerInit by the caller).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is below 1 (cut text: below 0), or the cursor side above 4096.</exception>
     public RfbUpdateDecoder(Framebuffer framebuffer, RfbLimits limits)
     {
         ArgumentNullException.ThrowIfNull(framebuffer);
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxPixels, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCutTextBytes, 0, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCompressedBytes, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCursorSide, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxCursorSide, 4096, nameof(limits));
         _framebuffer = framebuffer;
         _limits = limits;
     }
