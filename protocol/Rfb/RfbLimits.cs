@@ -13,7 +13,7 @@ public sealed class RfbLimits
     /// <summary>Largest framebuffer a resize may ask for, in pixels (width × height). Default 3840 × 2160.</summary>
     public int MaxPixels { get; init; } = 3840 * 2160;
 
-    /// <summary>Largest desktop name accepted, in bytes. Default 4096.</summary>
+    /// <summary>Largest desktop name accepted, in bytes (ServerInit, read by the handshake). Default 4096.</summary>
     public int MaxNameBytes { get; init; } = 4096;
 
     /// <summary>Longest ServerCutText kept, in bytes; the rest is read and dropped, and the text reported truncated. Default 256 KiB.</summary>
@@ -22,6 +22,6 @@ public sealed class RfbLimits
     /// <summary>Largest compressed block of one rectangle (ZRLE data, a Tight chunk), in bytes. Default 16 MiB.</summary>
     public int MaxCompressedBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Largest cursor side (Cursor pseudo-encoding), in pixels. Default 256.</summary>
+    /// <summary>Largest cursor side (Cursor pseudo-encoding), in pixels; 1 to 4096. Default 256 (the display stream's cursor limit).</summary>
     public int MaxCursorSide { get; init; } = 256;
 }

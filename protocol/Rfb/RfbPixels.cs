@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace EdgeGateway.Protocol.Rfb;
 
@@ -17,11 +19,32 @@ internal static class RfbPixels
     /// <summary>A Tight TPIXEL: R, G, B.</summary>
     public static uint TPixel(ReadOnlySpan<byte> bytes) => ((uint)bytes[0] << 16) | ((uint)bytes[1] << 8) | bytes[2];
 
-    /// <summary>Converts <c>destination.Length</c> 4-byte PIXELs.</summary>
+    /// <summary>Converts <c>destination.Length</c> 4-byte PIXELs (a Raw row: on little-endian hosts a masked copy).</summary>
     public static void ReadPixels(ReadOnlySpan<byte> source, Span<uint> destination)
     {
         source = source[..(destination.Length * 4)];
-        for (var i = 0; i < destination.Length; i++)
+        var i = 0;
+        if (BitConverter.IsLittleEndian)
+        {
+            var words = MemoryMarshal.Cast<byte, uint>(source);
+            if (Vector.IsHardwareAccelerated)
+            {
+                var mask = new Vector<uint>(0x00FFFFFF);
+                for (; i <= words.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+                {
+                    (new Vector<uint>(words[i..]) & mask).CopyTo(destination[i..]);
+                }
+            }
+
+            for (; i < words.Length; i++)
+            {
+                destination[i] = words[i] & 0x00FFFFFF;
+            }
+
+            return;
+        }
+
+        for (; i < destination.Length; i++)
         {
             destination[i] = BinaryPrimitives.ReadUInt32LittleEndian(source[(i * 4)..]) & 0x00FFFFFF;
         }

@@ -26,10 +26,11 @@ namespace EdgeGateway.Protocol.Rfb;
 /// <para>
 /// Allocation: buffers (a row, a tile, the zlib streams, the cursor) are made on first need and reused; decoding pixels
 /// allocates nothing after that. Not thread-safe: one session's reader owns it. After an
-/// <see cref="RfbProtocolException"/> every later call throws again.
+/// <see cref="RfbProtocolException"/> every later call throws again. <see cref="Dispose"/> frees the zlib streams'
+/// native memory at once (the finalizers would, later).
 /// </para>
 /// </remarks>
-public sealed partial class RfbUpdateDecoder
+public sealed partial class RfbUpdateDecoder : IDisposable
 {
     private const int BytesPerPixel = 4;
 
@@ -54,10 +55,16 @@ public sealed partial class RfbUpdateDecoder
     private byte[] _scratch = [];
 
     /// <summary>Creates a decoder writing into <paramref name="framebuffer"/> (sized from ServerInit by the caller).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is below 1 (cut text: below 0), or the cursor side above 4096.</exception>
     public RfbUpdateDecoder(Framebuffer framebuffer, RfbLimits limits)
     {
         ArgumentNullException.ThrowIfNull(framebuffer);
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxPixels, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCutTextBytes, 0, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCompressedBytes, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxCursorSide, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxCursorSide, 4096, nameof(limits));
         _framebuffer = framebuffer;
         _limits = limits;
     }
@@ -87,7 +94,7 @@ public sealed partial class RfbUpdateDecoder
     /// </summary>
     public static IReadOnlyList<int> DefaultEncodings { get; } =
     [
-        RfbEncoding.Rre, RfbEncoding.CopyRect, RfbEncoding.Raw,
+        RfbEncoding.Tight, RfbEncoding.Zrle, RfbEncoding.Hextile, RfbEncoding.Rre, RfbEncoding.CopyRect, RfbEncoding.Raw,
         RfbEncoding.ExtendedDesktopSize, RfbEncoding.DesktopSize, RfbEncoding.Cursor, RfbEncoding.LastRect,
     ];
 
@@ -119,6 +126,16 @@ public sealed partial class RfbUpdateDecoder
         }
 
         return reader.Consumed;
+    }
+
+    /// <summary>Frees the zlib streams (ZRLE's and Tight's).</summary>
+    public void Dispose()
+    {
+        _zrleStream?.Dispose();
+        foreach (var stream in _tightStreams)
+        {
+            stream?.Dispose();
+        }
     }
 
     /// <summary>Reads one unit; false when the buffer does not hold the next whole unit.</summary>
@@ -312,7 +329,7 @@ public sealed partial class RfbUpdateDecoder
         if (!_rect.FitsIn(_framebuffer.Width, _framebuffer.Height))
         {
             throw new RfbProtocolException(
-                $"The VNC server sent a {RfbEncoding.Name(_encoding)} rectangle at {_rect.X},{_rect.Y} of {_rect.Width}×{_rect.Height} pixels, outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
+                $"The VNC server sent a rectangle at {_rect.X},{_rect.Y} of {_rect.Width}×{_rect.Height} pixels ({RfbEncoding.Name(_encoding)}), outside its {_framebuffer.Width}×{_framebuffer.Height} framebuffer.");
         }
     }
 

@@ -72,5 +72,8 @@ internal sealed class RfbBytes
         return U8((length & 0x7F) | 0x80).U8(((length >> 7) & 0x7F) | 0x80).U8(length >> 14);
     }
 
+    /// <summary>A ZRLE block: U32 length, then the zlib bytes.</summary>
+    public RfbBytes Block(byte[] zlib) => U32((uint)zlib.Length).Bytes(zlib);
+
     public byte[] ToArray() => [.. _bytes];
 }

@@ -12,7 +12,9 @@ namespace EdgeGateway.Protocol.Tests.Rfb;
 internal static class RfbFeeder
 {
     /// <summary>The outcome of decoding one input: the framebuffer, the sink, and how many bytes were left unconsumed.</summary>
-    internal sealed record Result(Framebuffer Framebuffer, RecordingSink Sink, int Unconsumed);
+    /// <param name="DecodeAllocatedBytes">Bytes allocated on this thread inside <see cref="RfbUpdateDecoder.Decode"/> calls, the sink's included.</param>
+    /// <param name="Error">With <c>keepError</c>: the protocol error that stopped decoding, else null.</param>
+    internal sealed record Result(Framebuffer Framebuffer, RecordingSink Sink, int Unconsumed, long DecodeAllocatedBytes, RfbProtocolException? Error = null);
 
     public static Result Whole(byte[] input, int width = 32, int height = 24, RfbLimits? limits = null) =>
         Run(input, [input.Length], width, height, limits);
@@ -35,22 +37,65 @@ internal static class RfbFeeder
     }
 
     /// <summary>Decodes <paramref name="input"/> arriving in pieces of the given sizes into a fresh black framebuffer.</summary>
-    public static Result Run(byte[] input, IReadOnlyList<int> arrivals, int width, int height, RfbLimits? limits)
+    public static Result Run(byte[] input, IReadOnlyList<int> arrivals, int width, int height, RfbLimits? limits, bool quiet = false, bool keepError = false)
     {
         var framebuffer = new Framebuffer(width, height);
-        var sink = new RecordingSink(framebuffer);
-        var decoder = new RfbUpdateDecoder(framebuffer, limits ?? RfbLimits.Default);
-        var pending = new List<ReadOnlyMemory<byte>>();
+        var sink = new RecordingSink(framebuffer, quiet);
+        var allocated = 0L;
+        using var decoder = new RfbUpdateDecoder(framebuffer, limits ?? RfbLimits.Default);
+
+        // The unconsumed bytes: a chain of one segment per arrival, from (first, firstIndex) to the end of last.
+        Segment? first = null;
+        Segment? last = null;
+        var firstIndex = 0;
         var offset = 0;
+        var unconsumed = 0L;
         foreach (var size in arrivals)
         {
-            pending.Add(input.AsMemory(offset, size));
+            var piece = input.AsMemory(offset, size);
             offset += size;
-            var consumed = decoder.Decode(Sequence(pending), sink);
-            Drop(pending, consumed);
+            if (last is null)
+            {
+                first = last = new Segment(piece, 0);
+                firstIndex = 0;
+            }
+            else
+            {
+                last = last.Append(piece);
+            }
+
+            var pending = new ReadOnlySequence<byte>(first!, firstIndex, last, last.Memory.Length);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            long consumed;
+            try
+            {
+                consumed = decoder.Decode(pending, sink);
+            }
+            catch (RfbProtocolException error) when (keepError)
+            {
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                return new Result(framebuffer, sink, 0, allocated, error);
+            }
+            finally
+            {
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+
+            Assert.InRange(consumed, 0, pending.Length);
+            unconsumed = pending.Length - consumed;
+            if (unconsumed == 0)
+            {
+                first = last = null;
+            }
+            else
+            {
+                var position = pending.GetPosition(consumed);
+                first = (Segment)position.GetObject()!;
+                firstIndex = position.GetInteger();
+            }
         }
 
-        return new Result(framebuffer, sink, pending.Sum(p => p.Length));
+        return new Result(framebuffer, sink, (int)unconsumed, allocated);
     }
 
     /// <summary>Asserts the three ways of feeding <paramref name="input"/> give the same pixels and events; returns the whole-buffer result.</summary>
@@ -86,23 +131,6 @@ internal static class RfbFeeder
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private static void Drop(List<ReadOnlyMemory<byte>> pending, long consumed)
-    {
-        while (consumed > 0)
-        {
-            if (pending[0].Length <= consumed)
-            {
-                consumed -= pending[0].Length;
-                pending.RemoveAt(0);
-            }
-            else
-            {
-                pending[0] = pending[0][(int)consumed..];
-                consumed = 0;
-            }
-        }
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -195,7 +195,7 @@ public sealed class RfbUpdateDecoderTests
 
     [Theory]
     [InlineData(0, 0, 33, 1, 0, "outside its 32×24 framebuffer")]
-    [InlineData(30, 20, 3, 3, 0, "Raw rectangle at 30,20 of 3×3 pixels")]
+    [InlineData(30, 20, 3, 3, 0, "rectangle at 30,20 of 3×3 pixels (Raw), outside")]
     [InlineData(0, 0, 1, 1, 99, "encoding 99")]
     [InlineData(0, 0, 1, 1, -240, "encoding -240")]
     [InlineData(0, 0, 4000, 3000, -223, "resized its desktop to 4000×3000")]
