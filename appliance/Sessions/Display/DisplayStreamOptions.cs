@@ -35,9 +35,10 @@ public sealed class DisplayStreamOptions
             throw new ArgumentOutOfRangeException(nameof(BudgetBytesPerSecond), BudgetBytesPerSecond, "Must be 1 000 to 1 000 000 000 bytes per second.");
         }
 
-        if (BurstBytes is < 1_024 or > 64 * 1024 * 1024)
+        // A flush needs room for one whole 64 × 64 tile of raw pixels (12 KiB and a little).
+        if (BurstBytes is < 16 * 1024 or > 64 * 1024 * 1024)
         {
-            throw new ArgumentOutOfRangeException(nameof(BurstBytes), BurstBytes, "Must be 1 KiB to 64 MiB.");
+            throw new ArgumentOutOfRangeException(nameof(BurstBytes), BurstBytes, "Must be 16 KiB to 64 MiB.");
         }
 
         if (MaxFramesPerSecond is < 1 or > 120)

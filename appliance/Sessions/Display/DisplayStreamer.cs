@@ -27,9 +27,14 @@ internal sealed partial class DisplayStreamer : IDisposable
 
     // A frame's raw data goes up in chunks of at most this much (deflated, a frame stays far below the 1 MiB limit).
     private const int MaxRawChunk = 256 * 1024;
-    private const int MinRawChunk = 16 * 1024;
     private const int MaxRectsPerFrame = 4096;
     private const int MaxPendingCopies = 64;
+
+    // One tile's rect header and data at worst (Pixels), and what deflate may add to a frame (stored-block headers,
+    // the sync flush): a flush outside a keyframe starts only with this much in the bucket.
+    private const int WorstTileSize = DisplayFrames.MaxRectHeaderSize + (TileSize * TileSize * 3);
+    private const int DeflateSlack = 64;
+    private const int MinSendTokens = DisplayFrames.UpdateHeaderSize + WorstTileSize + DeflateSlack;
 
     private readonly Framebuffer _screen;
     private readonly IFrameSink _sink;
@@ -292,7 +297,7 @@ internal sealed partial class DisplayStreamer : IDisposable
             await SendAsync(FrameType.DisplayPointer, FrameFlags.None, length, cancellationToken);
         }
 
-        if (screenWork && _tokens > 0)
+        if (screenWork && _tokens >= MinSendTokens)
         {
             if (_cursorDirty)
             {
@@ -314,7 +319,8 @@ internal sealed partial class DisplayStreamer : IDisposable
             _lastFrameAt = _time.GetTimestamp();
         }
 
-        return _tokens >= 0 ? _frameInterval : Max(_frameInterval, TimeSpan.FromSeconds(-_tokens / _budgetPerSecond));
+        var pending = _dirtyCount > 0 || _copyCount > 0 || _cursorDirty || _clipboard is not null;
+        return !pending || _tokens >= MinSendTokens ? _frameInterval : Max(_frameInterval, TimeSpan.FromSeconds((MinSendTokens - _tokens) / _budgetPerSecond));
     }
 
     /// <inheritdoc />
@@ -390,12 +396,13 @@ internal sealed partial class DisplayStreamer : IDisposable
     }
 
     /// <summary>
-    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size. Outside a keyframe it stops
-    /// after the frame that empties the bucket; the tiles not reached stay dirty.
+    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size. Outside a keyframe a frame
+    /// never takes more than the bucket holds: before each tile, if the frame could outgrow what is left (deflate never
+    /// grows data by more than a few bytes), the frame goes first; when less than one worst-case tile is left, the flush
+    /// stops and the tiles not reached stay dirty for the next one.
     /// </summary>
     private async ValueTask SendTilesAsync(bool keyframe, CancellationToken cancellationToken)
     {
-        var chunk = keyframe ? MaxRawChunk : (int)Math.Clamp(_tokens * 2, MinRawChunk, MaxRawChunk);
         for (var i = 0; i < _copyCount; i++)
         {
             var (sx, sy, destination) = _copies[i];
@@ -411,17 +418,27 @@ internal sealed partial class DisplayStreamer : IDisposable
                 continue;
             }
 
+            if (!keyframe && WorstFrameSize(tiles: 1) > _tokens)
+            {
+                if (_rectCount > 0)
+                {
+                    await SendUpdateAsync(cancellationToken);
+                }
+
+                if (WorstFrameSize(tiles: 1) > _tokens)
+                {
+                    break;
+                }
+            }
+
+            if (_rawLength >= MaxRawChunk || _rectCount >= MaxRectsPerFrame - 2)
+            {
+                await SendUpdateAsync(cancellationToken);
+            }
+
             _dirty[tile] = false;
             _dirtyCount--;
             EncodeTile(tile % _tilesX, tile / _tilesX);
-            if (_rawLength >= chunk || _rectCount >= MaxRectsPerFrame - 2)
-            {
-                await SendUpdateAsync(cancellationToken);
-                if (!keyframe && _tokens <= 0)
-                {
-                    return;
-                }
-            }
         }
 
         if (_rectCount > 0)
@@ -429,6 +446,10 @@ internal sealed partial class DisplayStreamer : IDisposable
             await SendUpdateAsync(cancellationToken);
         }
     }
+
+    /// <summary>The most the frame being built can take once <paramref name="tiles"/> more tiles are in it.</summary>
+    private int WorstFrameSize(int tiles) =>
+        DisplayFrames.UpdateHeaderSize + _headerLength + _rawLength + (tiles * WorstTileSize) + DeflateSlack + (_rawLength / 16);
 
     /// <summary>Adds the part of one tile that differs from the viewers' copy, and brings the copy up to date.</summary>
     private void EncodeTile(int tx, int ty)
