@@ -27,6 +27,9 @@ public sealed class ApplianceOptions
     /// <summary>Terminal streaming under uplink pressure.</summary>
     public TerminalStreamOptions Terminal { get; set; } = new();
 
+    /// <summary>Remote-display (VNC) streaming: uplink budget, frame-rate cap, clipboard.</summary>
+    public DisplayStreamOptions Display { get; set; } = new();
+
     /// <summary>How a dead or frozen device is noticed.</summary>
     public LivenessOptions Liveness { get; set; } = new();
 
@@ -35,9 +38,6 @@ public sealed class ApplianceOptions
 
     /// <summary>VNC device sessions: time bounds, certificate pins, encodings.</summary>
     public VncOptions Vnc { get; set; } = new();
-
-    /// <summary>Display streaming (VNC) under uplink pressure.</summary>
-    public DisplayStreamOptions Display { get; set; } = new();
 
     /// <summary>
     /// Where VeNCrypt certificates are pinned: <see cref="VncOptions.CertificatePinsPath"/>, or
@@ -250,16 +250,22 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
 
         // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,
         // by its key, instead of failing every session later.
+        ValidateSection("Terminal", options.Terminal.Validate, errors);
+        ValidateSection("Display", options.Display.Validate, errors);
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSection(string section, Action validate, List<string> errors)
+    {
         try
         {
-            options.Terminal.Validate();
+            validate();
         }
         catch (ArgumentOutOfRangeException ex)
         {
             var reason = ex.Message.Split(" (Parameter", 2)[0];
-            errors.Add($"Appliance:Terminal:{ex.ParamName} {ex.ActualValue} is out of range. {reason}");
+            errors.Add($"Appliance:{section}:{ex.ParamName} {ex.ActualValue} is out of range. {reason}");
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

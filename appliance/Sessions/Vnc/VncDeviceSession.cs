@@ -213,9 +213,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
                 if (complete)
                 {
-                    if (delay > TimeSpan.Zero)
+                    // What the budget or the frame-rate cap held back is sent before the device is asked for more: an
+                    // idle device answers an incremental request only when something changes, maybe never.
+                    while (delay > TimeSpan.Zero)
                     {
                         await Task.Delay(delay, _time, token);
+                        delay = await FlushAsync(token);
                     }
 
                     await connection.RequestUpdateAsync(incremental: true, framebuffer.Width, framebuffer.Height, token);
@@ -243,6 +246,19 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
         connection.Abort();
         await FinishAsync(StopOutcome() ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
+    }
+
+    private async ValueTask<TimeSpan> FlushAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await _streamer!.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>

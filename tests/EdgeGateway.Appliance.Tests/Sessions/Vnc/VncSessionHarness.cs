@@ -4,6 +4,7 @@ using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions;
 using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
 using Microsoft.Extensions.Logging;
@@ -48,7 +49,10 @@ internal sealed class VncSessionHarness : IAsyncDisposable
         return (harness, await session.StartAsync(start, CancellationToken.None));
     }
 
-    /// <summary>Waits until the session's framebuffer equals the X server's own pixels (xwd), pixel for pixel.</summary>
+    /// <summary>
+    /// Waits until the session's framebuffer — and what a viewer rebuilds from the display frames the session sent —
+    /// equal the X server's own pixels (xwd), pixel for pixel.
+    /// </summary>
     public async Task WaitForScreenAsync(VncServer server, string what)
     {
         using var deadline = new CancellationTokenSource(ScreenTimeout);
@@ -66,7 +70,13 @@ internal sealed class VncSessionHarness : IAsyncDisposable
             difference = truth.Compare(width, height, pixels);
             if (difference is null)
             {
-                return;
+                difference = Sink.CompareViewer(truth);
+                if (difference is null)
+                {
+                    return;
+                }
+
+                difference = "the viewer's copy: " + difference;
             }
 
             await Task.Delay(20, CancellationToken.None);
@@ -115,15 +125,41 @@ internal sealed class VncSessionHarness : IAsyncDisposable
         _loggers.Dispose();
     }
 
-    /// <summary>Output frames the session sent, in order.</summary>
+    /// <summary>Output frames the session sent, in order, applied to a reference viewer (<see cref="DisplayCanvas"/>).</summary>
     internal sealed class RecordingSink : IFrameSink
     {
+        private readonly DisplayCanvas _viewer = new();
+        private readonly List<string> _faults = [];
+
         public ConcurrentQueue<(FrameType Type, FrameFlags Flags, byte[] Payload)> Frames { get; } = new();
 
         public ValueTask SendAsync(FrameType type, FrameFlags flags, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
         {
             Frames.Enqueue((type, flags, payload.ToArray()));
+            if (type != FrameType.End)
+            {
+                lock (_viewer)
+                {
+                    var status = _viewer.Apply(type, flags, payload.Span);
+                    if (status != DisplayReadStatus.Ok)
+                    {
+                        _faults.Add($"{type}: {status}");
+                    }
+                }
+            }
+
             return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Null when the viewer shows exactly the X server's pixels and every frame was well formed.</summary>
+        public string? CompareViewer(XwdImage truth)
+        {
+            lock (_viewer)
+            {
+                return _faults.Count > 0 ? "malformed frames: " + string.Join(", ", _faults)
+                    : _viewer.Width == 0 ? "no DisplayInit yet"
+                    : truth.Compare(_viewer.Width, _viewer.Height, _viewer.Pixels);
+            }
         }
     }
 }
