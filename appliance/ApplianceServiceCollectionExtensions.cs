@@ -14,9 +14,7 @@ public static class ApplianceServiceCollectionExtensions
     /// <summary>Adds the uplink, the session manager and the protocol terminators.</summary>
     public static IServiceCollection AddAppliance(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ApplianceOptions>().Bind(configuration.GetSection(ApplianceOptions.Section))
-            .PostConfigure(options => options.Endpoints.ForEach(e => e.Port = e.Port == 0 ? e.DefaultPort : e.Port))
-            .ValidateOnStart();
+        services.AddOptions<ApplianceOptions>().Bind(configuration.GetSection(ApplianceOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApplianceOptions>, ApplianceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MqttUplink>();

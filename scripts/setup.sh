@@ -13,12 +13,17 @@
 #   procps           ps and top in the device's shell (what a demo user types; the benchmarks run top -d 1)
 #   passwd           useradd, chpasswd, userdel for the throwaway device accounts (always present on Debian;
 #                    listed because the tests and the demo depend on it)
+#   tigervnc-standalone-server tigervnc-tools   Xvnc and vncpasswd: the VNC device in the tests (VncServer)
+#   x11vnc xvfb      a second VNC server implementation on a virtual X screen (RFB 3.3 forced in one test)
+#   x11-apps x11-utils x11-xserver-utils   xwd (ground-truth pixels), xwininfo, xsetroot, xmessage for the VNC tests
+#   xterm xdotool    X clients the VNC tests type into and query
 # Not from apt here: the .NET 10 SDK and Node.js >= 20 with npm come with the machine image; this script
 # only checks them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd)
+packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd
+  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

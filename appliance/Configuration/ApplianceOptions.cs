@@ -130,11 +130,14 @@ public sealed class EndpointOptions
     /// <summary>Address on the plant network.</summary>
     public string Host { get; set; } = string.Empty;
 
-    /// <summary>TCP port; 0 (not given) means the protocol's default, 22 for ssh and 5900 for vnc (set at start-up).</summary>
-    public int Port { get; set; }
+    private int? _port;
 
-    /// <summary>The protocol's well-known port: 5900 for "vnc", 22 otherwise.</summary>
-    internal int DefaultPort => Protocol == "vnc" ? 5900 : 22;
+    /// <summary>TCP port. When not given, the protocol's well-known port: 22 for ssh, 5900 for vnc.</summary>
+    public int Port
+    {
+        get => _port ?? (Protocol == "vnc" ? 5900 : 22);
+        set => _port = value;
+    }
 
     /// <summary>
     /// Allow legacy algorithms for this endpoint only: SHA-1 key exchange (<c>diffie-hellman-group1-sha1</c>, …),
@@ -221,7 +224,7 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
                 errors.Add($"{key}:Host is required.");
             }
 
-            if (e.Port is < 0 or > 65535)
+            if (e.Port is < 1 or > 65535)
             {
                 errors.Add($"{key}:Port must be 1-65535 (or left out: 22 for ssh, 5900 for vnc).");
             }

@@ -5,6 +5,7 @@ using EdgeGateway.Appliance.Sessions.Ssh;
 using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Appliance.Uplink;
 using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
 using Microsoft.Extensions.Options;
 
@@ -86,7 +87,10 @@ internal sealed partial class SessionManager(
             return ValueTask.CompletedTask;
         }
 
-        var status = FrameCodec.TryReadMessage(bytes.Span, InputFlow.MaxChunk, out var header, out _);
+        // Input frames are at most one paste slice, except a clipboard text for a remote display (contract §1: 256 KiB).
+        var limit = FrameCodec.TryReadHeader(bytes.Span, DisplayFrames.MaxClipboardBytes, out var peek) == FrameReadStatus.Complete
+            && peek.Type == FrameType.ClipboardInput ? DisplayFrames.MaxClipboardBytes : InputFlow.MaxChunk;
+        var status = FrameCodec.TryReadMessage(bytes.Span, limit, out var header, out _);
         if (status != FrameReadStatus.Complete || !header.IsInput)
         {
             Log.BadInput(logger, sessionId, status);

@@ -127,6 +127,33 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
     }
 
     [Fact]
+    [Trait("Area", "Vnc")]
+    public void A_vnc_endpoint_validates_and_defaults_to_port_5900()
+    {
+        var values = With("Appliance:Endpoints:0:Protocol", "vnc");
+        values["Appliance:Vnc:UpdateTimeout"] = "00:00:10";
+
+        Assert.True(Validate(values).Succeeded, Validate(values).FailureMessage);
+        var options = Bind(values);
+        Assert.Equal(5900, options.Endpoints[0].Port);
+        Assert.Equal(22, new EndpointOptions().Port);
+        Assert.Equal(2222, options.Endpoints[1].Port);
+    }
+
+    [Theory]
+    [Trait("Area", "Vnc")]
+    [InlineData("Appliance:Vnc:UpdateTimeout", "00:00:00.5")]
+    [InlineData("Appliance:Vnc:ConnectTimeout", "01:00:00")]
+    [InlineData("Appliance:Vnc:HandshakeTimeout", "00:00:00")]
+    public void Wrong_vnc_value_is_rejected_with_its_key(string key, string value)
+    {
+        var result = Validate(With(key, value));
+
+        Assert.True(result.Failed, $"{key}={value} was accepted");
+        Assert.Contains(result.Failures!, failure => failure.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void No_endpoints_is_allowed()
     {
         var values = new Dictionary<string, string?>(_valid.Where(pair => !pair.Key.StartsWith("Appliance:Endpoints", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
@@ -155,12 +182,15 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
 
     private Dictionary<string, string?> With(string key, string value) => new(_valid, StringComparer.OrdinalIgnoreCase) { [key] = value };
 
-    private static ValidateOptionsResult Validate(Dictionary<string, string?> values)
+    private static ValidateOptionsResult Validate(Dictionary<string, string?> values) =>
+        new ApplianceOptionsValidator().Validate(null, Bind(values));
+
+    private static ApplianceOptions Bind(Dictionary<string, string?> values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var options = new ApplianceOptions();
         configuration.GetSection(ApplianceOptions.Section).Bind(options);
-        return new ApplianceOptionsValidator().Validate(null, options);
+        return options;
     }
 
     private string Pem(string name)
