@@ -23,6 +23,13 @@ public enum Act
     /// <summary>Send keyboard or mouse input into a session.</summary>
     Input,
 
+    /// <summary>
+    /// Send clipboard text into a display session (VNC/RDP): only where the endpoint's policy allows browser → device
+    /// (<see cref="EndpointPolicy.ClipboardToDevice"/>). Who may type at a given moment is the session's control, checked
+    /// per input frame as for all input.
+    /// </summary>
+    SendClipboard,
+
     /// <summary>Hand control to another participant (the Controller only).</summary>
     HandOver,
 
@@ -197,6 +204,11 @@ public static class Authorizer
                 }
 
                 return Decision.Allow;
+
+            case Act.SendClipboard:
+                return target.Policy is { ClipboardToDevice: true }
+                    ? Decision.Allow
+                    : Decision.Refuse(403, "clipboard-off", "The endpoint's policy does not let clipboard text reach the device.");
 
             case Act.Input:
                 ArgumentNullException.ThrowIfNull(session);
