@@ -324,7 +324,7 @@ export class DisplayState {
       }
 
       position += rect.bytes ?? 0;
-      box = union(box, rect);
+      box = unionBox(box, { x: rect.x, y: rect.y, width: rect.w, height: rect.h });
     }
 
     return box;
@@ -472,16 +472,15 @@ export function formatRate(bytesPerSecond) {
   return bits >= 1e3 ? `${Math.round(bits / 1e3)} kbit/s` : `${Math.round(bits)} bit/s`;
 }
 
-function union(box, { x, y, w, h }) {
-  if (!box) {
-    return { x, y, width: w, height: h };
+/** The smallest box holding both boxes ({x, y, width, height}); `a` may be null. */
+export function unionBox(a, b) {
+  if (!a) {
+    return { ...b };
   }
 
-  const left = Math.min(box.x, x);
-  const top = Math.min(box.y, y);
-  const right = Math.max(box.x + box.width, x + w);
-  const bottom = Math.max(box.y + box.height, y + h);
-  return { x: left, y: top, width: right - left, height: bottom - top };
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 function viewOf(payload) {
