@@ -1,12 +1,14 @@
 // Plays a VNC session into the real session view (views/session.js) with a fake WebSocket: a hello, then a
 // DisplayInit, two DisplayUpdates (the second one deflate-compressed with the browser's own raw deflate), a cursor,
 // the Controller's pointer and a clipboard text. `?role=viewer` watches, `?broken=1` ends with a malformed update
-// (the page then says it is out of sync), `?scale=1` switches to 1:1. `window.sent` collects what the page sends.
+// (the page then says it is out of sync), `?scale=1` switches to 1:1, `?protocol=ssh` plays a terminal session
+// instead (the terminal surface). `window.sent` collects what the page sends.
 
 import { renderSession } from '../../wwwroot/js/views/session.js';
 
 const params = new URLSearchParams(location.search);
 const role = params.get('role') ?? 'controller';
+const protocol = params.get('protocol') ?? 'vnc';
 const WIDTH = 640;
 const HEIGHT = 400;
 window.sent = [];
@@ -31,7 +33,17 @@ async function deflateRaw(bytes) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+function terminalFrames() {
+  const text = (s) => [...new TextEncoder().encode(s)];
+  const screen = text('\x1b[1;32mtess@press\x1b[0m:~$ uptime\r\n 23:59:01 up 41 days,  2 users,  load average: 0.08\r\n\x1b[1;32mtess@press\x1b[0m:~$ ');
+  return [frame(0x03, [...be([[80, 2], [24, 2]]), ...screen], 1), frame(0x01, text('ls /etc | head -3\r\nadduser.conf\r\nalternatives\r\napt\r\n'))];
+}
+
 async function frames() {
+  if (protocol === 'ssh') {
+    return terminalFrames();
+  }
+
   const name = new TextEncoder().encode('plant-hmi:0 (Xvnc)');
   const init = frame(0x10, [...be([[WIDTH, 2], [HEIGHT, 2]]), 1, 0, ...be([[name.length, 2]]), ...name], 1);
   const rect = (kind, x, y, w, h) => [kind, ...be([[x, 2], [y, 2], [w, 2], [h, 2]])];
@@ -112,7 +124,7 @@ class FakeSocket extends EventTarget {
     this.dispatchEvent(new Event('open'));
     const you = role === 'controller' ? { id: 'u1', name: 'Tess Technician' } : { id: 'u2', name: 'Otto Operator' };
     this.#deliver(JSON.stringify({
-      type: 'hello', role, sessionId: 's1', controller: { id: 'u1', name: 'Tess Technician' }, you, protocol: 'vnc',
+      type: 'hello', role, sessionId: 's1', controller: { id: 'u1', name: 'Tess Technician' }, you, protocol,
       clipboard: 'both', maxPaste: 4194304, responding: true, jointSession: true, code: '123-456-7890',
       participants: [
         { id: 'u1', name: 'Tess Technician', role: 'controller', joinedVia: 'start', supervisor: false, connected: true, canControl: true },
@@ -124,7 +136,7 @@ class FakeSocket extends EventTarget {
       this.#deliver(data);
     }
 
-    if (params.get('scale')) {
+    if (params.get('scale') && protocol !== 'ssh') {
       document.querySelector('[data-testid="display-scale"]').click();
     }
 
