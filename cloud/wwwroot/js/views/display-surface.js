@@ -24,8 +24,9 @@ import { InputEncoder, formatBytes } from '../frames.js';
 import { CTRL_ALT_DEL, keysymFor } from '../keysyms.js';
 import { Inflate } from '../../lib/pako_inflate.mjs';
 
-/** The wheel sends one button press per this many pixels of scrolling (a mouse notch is about 100). */
-const WHEEL_STEP_PX = 50;
+/** The wheel sends one button press per this many pixels of scrolling: one per notch of a mouse wheel (Chromium and
+ * Firefox report 100 px for one); a touchpad's small deltas add up to it. */
+const WHEEL_STEP_PX = 100;
 
 /** While out of sync, the page asks for a keyframe again after this long without one. */
 const RESYNC_RETRY_MS = 3000;
