@@ -119,6 +119,8 @@ public readonly record struct Decision(bool Allowed, int Status, string Message,
 /// <item>Join: Joint Session on, fewer than the maximum participants, and access of one's own or an invite for this
 /// session (which grants view-only, for this session only). Operators join with access; field engineers never.</item>
 /// <item>Input: the Controller and granted co-controllers, not while input is paused for supervision.</item>
+/// <item>Clipboard text into a display session: only where the endpoint's policy says <c>both</c>; the device's clipboard
+/// reaches viewers only under <c>device-to-browser</c> or <c>both</c> (enforced by the fan-out).</item>
 /// <item>Handover and shared control: to a present participant holding access of their own who may control
 /// (technician or admin) — never to an invite-only guest.</item>
 /// </list>

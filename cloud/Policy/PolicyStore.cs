@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Cloud.Policy;
@@ -29,9 +30,11 @@ public sealed record EndpointPolicy(bool JointSession, int MaxParticipants, bool
     public static readonly EndpointPolicy Default = new(true, 10, false, null, false, false);
 
     /// <summary>The device's clipboard text may reach the session's participants.</summary>
+    [JsonIgnore]
     public bool ClipboardToBrowser => Clipboard is EndpointClipboard.DeviceToBrowser or EndpointClipboard.Both;
 
     /// <summary>The Controller's clipboard text may reach the device.</summary>
+    [JsonIgnore]
     public bool ClipboardToDevice => Clipboard is EndpointClipboard.Both;
 
     /// <summary>A sentence naming the first out-of-range field, or null.</summary>
