@@ -135,7 +135,9 @@ public sealed class SessionStream
         var delivered = 0;
         foreach (var viewer in viewers)
         {
-            switch (viewer.Offer(bytes, header.IsKeyframe))
+            // A display keyframe (DisplayInit) goes to viewers in sync too: the updates after it belong to the new deflate
+            // stream it starts (contract §1), and it may carry a new screen size. A terminal snapshot does not need to.
+            switch (viewer.Offer(bytes, header.IsKeyframe, resetsDecoder: header.Type == FrameType.DisplayInit))
             {
                 case OfferResult.Queued:
                     delivered++;
