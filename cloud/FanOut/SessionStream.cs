@@ -115,7 +115,11 @@ public sealed class SessionStream
                     _cache.Clear();
                     _cacheBytes = 0;
                     _cacheValid = false;
-                    requestKeyframe = true;
+
+                    // A terminal keyframe is a screenful of text and changes nothing for viewers in sync: ask for one
+                    // now, so the next joiner starts at once. A display keyframe restarts every viewer's screen and
+                    // costs the uplink a whole screen: asked for only when someone needs it (a join, a resync).
+                    requestKeyframe = !IsDisplayOutput(header.Type);
                 }
                 else
                 {
@@ -441,6 +445,8 @@ public sealed class SessionStream
             viewer.Complete(finalJson);
         }
     }
+
+    private static bool IsDisplayOutput(FrameType type) => type is >= FrameType.DisplayInit and <= FrameType.DisplayClipboard;
 
     /// <summary>
     /// A viewer's page lost track of the display (a frame it could not decode): it restarts from the cached keyframe

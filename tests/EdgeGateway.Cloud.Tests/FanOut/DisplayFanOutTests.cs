@@ -52,6 +52,29 @@ public sealed class DisplayFanOutTests
         Assert.Equal(requests, h.KeyframeRequests);
     }
 
+    [Fact]
+    public async Task Display_updates_past_the_cache_do_not_ask_for_a_keyframe_until_someone_needs_one()
+    {
+        using var h = new FanOutHarness(viewerQueueFrames: 64, viewerQueueBytes: 64 * 1024, keyframeCacheBytes: 256);
+        var viewer = h.Join();
+        var init = Init(h, 2, 2);
+        h.Send(init);
+        var requests = h.KeyframeRequests;
+        var updates = Enumerable.Range(0, 8).Select(i => h.Frame(FrameType.DisplayUpdate, FrameFlags.None, [0, 0, 1, 0, .. new byte[60]])).ToArray();
+
+        h.Send(updates);
+        Assert.False(h.Stream.HasKeyframe); // the tail outgrew the cache
+        Assert.Equal(requests, h.KeyframeRequests); // and nobody was made to repaint for it
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        var late = h.Join("late");
+        Assert.Equal(requests + 1, h.KeyframeRequests); // a joiner needs one
+        h.Stream.Complete(Ended);
+        await using var browser = await OpenAsync(viewer);
+        Assert.Equal([Binary(init), .. updates.Select(Binary), Text(Ended)], await browser.ReceiveUntilClosedAsync());
+        Assert.Equal(0, late.Skips);
+    }
+
     private static byte[] Init(FanOutHarness h, int width, int height) =>
         h.Frame(FrameType.DisplayInit, FrameFlags.Keyframe, [(byte)(width >> 8), (byte)width, (byte)(height >> 8), (byte)height, 1, 0, 0, 0]);
 }
