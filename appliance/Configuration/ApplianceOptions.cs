@@ -1,4 +1,6 @@
+using EdgeGateway.Appliance.Sessions.Display;
 using EdgeGateway.Appliance.Sessions.Terminal;
+using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Protocol.Topics;
 using Microsoft.Extensions.Options;
 
@@ -25,11 +27,24 @@ public sealed class ApplianceOptions
     /// <summary>Terminal streaming under uplink pressure.</summary>
     public TerminalStreamOptions Terminal { get; set; } = new();
 
+    /// <summary>Remote-display (VNC) streaming: uplink budget, frame-rate cap, clipboard.</summary>
+    public DisplayStreamOptions Display { get; set; } = new();
+
     /// <summary>How a dead or frozen device is noticed.</summary>
     public LivenessOptions Liveness { get; set; } = new();
 
     /// <summary>Logging in to devices.</summary>
     public LoginOptions Login { get; set; } = new();
+
+    /// <summary>VNC device sessions: time bounds, certificate pins, encodings.</summary>
+    public VncOptions Vnc { get; set; } = new();
+
+    /// <summary>
+    /// Where VeNCrypt certificates are pinned: <see cref="VncOptions.CertificatePinsPath"/>, or
+    /// <c>vnc-certificates.json</c> beside the appliance's certificate.
+    /// </summary>
+    internal string VncCertificatePinsPath => !string.IsNullOrWhiteSpace(Vnc.CertificatePinsPath) ? Vnc.CertificatePinsPath
+        : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Cloud.CertificatePath)) ?? ".", "vnc-certificates.json");
 }
 
 /// <summary>Logging in to a device (section <c>Appliance:Login</c>).</summary>
@@ -109,14 +124,17 @@ public sealed class EndpointOptions
     /// <summary>Display name.</summary>
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>"ssh" (VNC and RDP come later).</summary>
+    /// <summary>"ssh" or "vnc" (RDP comes later).</summary>
     public string Protocol { get; set; } = "ssh";
 
     /// <summary>Address on the plant network.</summary>
     public string Host { get; set; } = string.Empty;
 
-    /// <summary>TCP port.</summary>
-    public int Port { get; set; } = 22;
+    /// <summary>TCP port; 0 (not given) means the protocol's default, 22 for ssh and 5900 for vnc (set at start-up).</summary>
+    public int Port { get; set; }
+
+    /// <summary>The protocol's well-known port: 5900 for "vnc", 22 otherwise.</summary>
+    internal int DefaultPort => Protocol == "vnc" ? 5900 : 22;
 
     /// <summary>
     /// Allow legacy algorithms for this endpoint only: SHA-1 key exchange (<c>diffie-hellman-group1-sha1</c>, …),
@@ -193,9 +211,9 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
                 errors.Add($"{key}:Id must be unique, 1-64 lower-case letters, digits or '-'.");
             }
 
-            if (e.Protocol != "ssh")
+            if (e.Protocol is not ("ssh" or "vnc"))
             {
-                errors.Add($"{key}:Protocol '{e.Protocol}' is not supported (supported: ssh).");
+                errors.Add($"{key}:Protocol '{e.Protocol}' is not supported (supported: ssh, vnc).");
             }
 
             if (string.IsNullOrWhiteSpace(e.Host))
@@ -203,9 +221,9 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
                 errors.Add($"{key}:Host is required.");
             }
 
-            if (e.Port is < 1 or > 65535)
+            if (e.Port is < 0 or > 65535)
             {
-                errors.Add($"{key}:Port must be 1-65535.");
+                errors.Add($"{key}:Port must be 1-65535 (or left out: 22 for ssh, 5900 for vnc).");
             }
         }
 
@@ -228,18 +246,26 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
             errors.Add($"Appliance:Login:PromptTimeout must be 5 s to 30 min (got {options.Login.PromptTimeout}).");
         }
 
+        errors.AddRange(options.Vnc.Validate());
+
         // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,
         // by its key, instead of failing every session later.
+        ValidateSection("Terminal", options.Terminal.Validate, errors);
+        ValidateSection("Display", options.Display.Validate, errors);
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSection(string section, Action validate, List<string> errors)
+    {
         try
         {
-            options.Terminal.Validate();
+            validate();
         }
         catch (ArgumentOutOfRangeException ex)
         {
             var reason = ex.Message.Split(" (Parameter", 2)[0];
-            errors.Add($"Appliance:Terminal:{ex.ParamName} {ex.ActualValue} is out of range. {reason}");
+            errors.Add($"Appliance:{section}:{ex.ParamName} {ex.ActualValue} is out of range. {reason}");
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions.Ssh;
+using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Appliance.Uplink;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Stream;
@@ -20,6 +21,7 @@ internal sealed partial class SessionManager(
     IOptions<ApplianceOptions> options,
     IUplink uplink,
     SshSessionFactory sshSessions,
+    VncSessionFactory vncSessions,
     TimeProvider time,
     ILogger<SessionManager> logger) : IDownlinkHandler, IAsyncDisposable
 {
@@ -201,7 +203,7 @@ internal sealed partial class SessionManager(
             return;
         }
 
-        var session = sshSessions.Create(start, endpoint!);
+        IDeviceSession session = endpoint!.Protocol == "vnc" ? vncSessions.Create(start, endpoint) : sshSessions.Create(start, endpoint);
         _inputs[start.SessionId] = new InputPump(session, units => Acknowledge(start.SessionId, units), logger, cut => PasteCut(start.SessionId, cut));
         _sessions[start.SessionId] = session;
         Log.Starting(logger, start.SessionId, endpoint!.Id, endpoint.Host, endpoint.Port);

@@ -1,0 +1,483 @@
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using EdgeGateway.Appliance.Configuration;
+using EdgeGateway.Appliance.Sessions.Display;
+using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Display;
+using EdgeGateway.Protocol.Rfb;
+using EdgeGateway.Protocol.Stream;
+
+namespace EdgeGateway.Appliance.Sessions.Vnc;
+
+/// <summary>
+/// A VNC device's screen (RFB, RFC 6143) as a display stream. One read loop owns the connection's input: it decodes
+/// server messages into the <see cref="Framebuffer"/> (<see cref="RfbUpdateDecoder"/>), lets the
+/// <see cref="DisplayStreamer"/> send what changed after each complete FramebufferUpdate, waits the delay the streamer
+/// asks for (its uplink budget and frame-rate cap), then asks the device for the next incremental update — so a device
+/// never sends faster than the uplink carries, and an idle screen costs nothing. Decoding, flushing and keyframes take
+/// one gate; the Controller's input goes straight to the device (its own write lock in <see cref="VncConnection"/>).
+/// </summary>
+/// <remarks>
+/// Time bounds: connect and handshake (<see cref="VncOptions"/>), and every server message must arrive whole within
+/// <see cref="VncOptions.UpdateTimeout"/> of its first byte: a device that drips an update a byte at a time ends the
+/// session with that sentence instead of holding it.
+/// </remarks>
+internal sealed partial class VncDeviceSession : IDeviceSession
+{
+    private readonly EndpointOptions _endpoint;
+    private readonly IFrameSink _sink;
+    private readonly VncOptions _options;
+    private readonly DisplayStreamOptions _displayOptions;
+    private readonly VncCertificatePins _pins;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource<SessionOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly UpdateTracker _tracker = new();
+    private readonly Lock _outcomeGate = new();
+    private VncConnection? _connection;
+    private Framebuffer? _framebuffer;
+    private RfbUpdateDecoder? _decoder;
+    private DisplayStreamer? _streamer;
+    private Task? _readLoop;
+    private SessionOutcome? _stopRequest;
+    private bool _keyframeSent;
+    private long _updates;
+    private int _ended;
+
+    public VncDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, VncCertificatePins pins, TimeProvider time, ILoggerFactory loggers)
+    {
+        SessionId = sessionId;
+        ControllerId = controllerId;
+        _endpoint = endpoint;
+        _sink = sink;
+        _options = options.Vnc;
+        _displayOptions = options.Display;
+        _pins = pins;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<VncDeviceSession>();
+    }
+
+    public string SessionId { get; }
+
+    public string ControllerId { get; }
+
+    public SessionDetails? Details { get; private set; }
+
+    public Task<SessionOutcome> Completion => _completion.Task;
+
+    /// <summary>Complete FramebufferUpdates decoded so far.</summary>
+    public long UpdatesDecoded => Interlocked.Read(ref _updates);
+
+    /// <summary>The display streamer's counters (for the benchmark).</summary>
+    public DisplayStreamer? Streamer => _streamer;
+
+    /// <summary>
+    /// Connects, authenticates with the Controller's password (VNC authentication or VeNCrypt) and starts the read loop.
+    /// False, with <see cref="Completion"/> completed with the reason the user sees, when the device refuses or cannot
+    /// be reached.
+    /// </summary>
+    public async Task<bool> StartAsync(StartSession start, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        var encodings = _options.Encodings.Count > 0 ? (IReadOnlyList<int>)_options.Encodings : RfbUpdateDecoder.DefaultEncodings;
+        try
+        {
+            _connection = await VncConnection.ConnectAsync(_endpoint.Id, _endpoint.Host, _endpoint.Port, start.Username, start.Password, _options, _pins, encodings, _time, linked.Token);
+        }
+        catch (VncConnectException ex)
+        {
+            Log.ConnectFailed(_logger, SessionId, ex.Reason, ex.Message);
+            End(new SessionOutcome(ex.Reason, ex.Message));
+            return false;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            End(StopOutcome() ?? new SessionOutcome(EndReason.Error, "The appliance is shutting down."));
+            return false;
+        }
+
+        var init = _connection.ServerInit;
+        _framebuffer = new Framebuffer(init.Width, init.Height);
+        _decoder = new RfbUpdateDecoder(_framebuffer, RfbLimits.Default);
+        _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions, _time, _loggers.CreateLogger<DisplayStreamer>());
+        _tracker.Target = _streamer;
+        Details = new SessionDetails(
+            $"RFB 3.{(int)_connection.Version}",
+            _connection.Security,
+            _connection.CertificateFingerprint is { } fp ? "X.509 SHA-256 " + fp : null,
+            _connection.TlsCipher,
+            null,
+            LegacyCrypto: _connection.TlsCipher is null,
+            Terminal: false,
+            Banner: null);
+        Log.Connected(_logger, SessionId, _connection.Version.ToString(), _connection.Security, init.Width, init.Height);
+        _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>Copies the framebuffer as it is between two decoded pieces (tests compare it with the device's own pixels).</summary>
+    internal uint[] CopyPixels(out int width, out int height)
+    {
+        _gate.Wait();
+        try
+        {
+            var framebuffer = _framebuffer ?? throw new InvalidOperationException("Not connected.");
+            (width, height) = (framebuffer.Width, framebuffer.Height);
+            return framebuffer.Pixels.ToArray();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var connection = _connection!;
+        var framebuffer = _framebuffer!;
+        var input = connection.Input;
+        var token = _stopping.Token;
+        SessionOutcome? outcome = null;
+        long? unfinishedSince = null;
+        try
+        {
+            await connection.RequestUpdateAsync(incremental: false, framebuffer.Width, framebuffer.Height, token);
+            while (true)
+            {
+                ReadResult result;
+                if (unfinishedSince is { } since)
+                {
+                    var left = _options.UpdateTimeout - _time.GetElapsedTime(since);
+                    using var timeout = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+                    try
+                    {
+                        result = await input.ReadAsync(linked.Token);
+                    }
+                    catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        Log.UpdateTimedOut(_logger, SessionId, _options.UpdateTimeout.TotalSeconds);
+                        outcome = new SessionOutcome(EndReason.Error,
+                            $"The device did not finish sending a screen update within {_options.UpdateTimeout.TotalSeconds:0} s; the session was ended.");
+                        break;
+                    }
+                }
+                else
+                {
+                    result = await input.ReadAsync(token);
+                }
+
+                var buffer = result.Buffer;
+                long consumed;
+                var complete = false;
+                var delay = TimeSpan.Zero;
+                await _gate.WaitAsync(token);
+                try
+                {
+                    consumed = _decoder!.Decode(buffer, _tracker);
+                    if (_tracker.TakeCompleted())
+                    {
+                        complete = true;
+                        Interlocked.Increment(ref _updates);
+                        if (_keyframeSent)
+                        {
+                            delay = await _streamer!.FlushAsync(token);
+                        }
+                        else
+                        {
+                            // The first whole screen is the stream's first keyframe.
+                            await _streamer!.SendKeyframeAsync(token);
+                            _keyframeSent = true;
+                        }
+                    }
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                var unfinished = buffer.Length > consumed || _tracker.InUpdate;
+                unfinishedSince = !unfinished ? null : complete ? _time.GetTimestamp() : unfinishedSince ?? _time.GetTimestamp();
+                if (result.IsCompleted)
+                {
+                    outcome = new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection.");
+                    break;
+                }
+
+                if (complete)
+                {
+                    // What the budget or the frame-rate cap held back is sent before the device is asked for more: an
+                    // idle device answers an incremental request only when something changes, maybe never.
+                    while (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _time, token);
+                        delay = await FlushAsync(token);
+                    }
+
+                    await connection.RequestUpdateAsync(incremental: true, framebuffer.Width, framebuffer.Height, token);
+                }
+            }
+        }
+        catch (RfbProtocolException ex)
+        {
+            Log.ProtocolError(_logger, SessionId, ex.Message);
+            outcome = new SessionOutcome(EndReason.Error, ex.Message);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped: the stop request is the outcome.
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            outcome = new SessionOutcome(EndReason.DeviceClosed, "The connection to the device was lost.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ReadFailed(_logger, SessionId, ex);
+            outcome = new SessionOutcome(EndReason.Error, "The appliance hit an internal error.");
+        }
+
+        connection.Abort();
+        await FinishAsync(StopOutcome() ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
+    }
+
+    private async ValueTask<TimeSpan> FlushAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await _streamer!.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// PointerInput (u8 buttons, u16 x, u16 y), KeyInput (u8 down, u32 keysym) and ClipboardInput (UTF-8) from the
+    /// Controller become RFB PointerEvent, KeyEvent and ClientCutText. Anything else is refused.
+    /// </summary>
+    public async ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var connection = _connection;
+        var framebuffer = _framebuffer;
+        if (connection is null || framebuffer is null || Volatile.Read(ref _ended) != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            switch (header.Type)
+            {
+                case FrameType.PointerInput when payload.Length == 5:
+                    var buttons = payload.Span[0];
+                    var x = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[1..]), framebuffer.Width - 1);
+                    var y = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[3..]), framebuffer.Height - 1);
+                    _streamer?.NotePointer(x, y, buttons);
+                    await connection.SendAsync(b => RfbClientMessages.WritePointerEvent(b, buttons, x, y), cancellationToken);
+                    return true;
+                case FrameType.KeyInput when payload.Length == 5:
+                    var down = payload.Span[0] != 0;
+                    var keysym = BinaryPrimitives.ReadUInt32BigEndian(payload.Span[1..]);
+                    await connection.SendAsync(b => RfbClientMessages.WriteKeyEvent(b, down, keysym), cancellationToken);
+                    return true;
+                case FrameType.ClipboardInput when payload.Length <= RfbClientMessages.MaxCutTextBytes:
+                    var text = Encoding.UTF8.GetString(payload.Span);
+                    await connection.SendAsync(b => RfbClientMessages.WriteClientCutText(b, text), cancellationToken);
+                    return true;
+                default:
+                    Log.InputIgnored(_logger, SessionId, header.Type, payload.Length);
+                    return false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // The read loop notices the same failure and ends the session with the reason.
+            return false;
+        }
+    }
+
+    /// <summary>VNC asks nothing of the Controller while logging in: the password comes with the start.</summary>
+    public void OnAuthResponse(IReadOnlyList<Secret> answers) => Log.UnexpectedAnswer(_logger, SessionId);
+
+    public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
+    {
+        if (_streamer is not { } streamer || Volatile.Read(ref _ended) != 0)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (Volatile.Read(ref _ended) == 0)
+            {
+                await streamer.SendKeyframeAsync(cancellationToken);
+                _keyframeSent = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public ValueTask StopAsync(EndReason reason, string message)
+    {
+        lock (_outcomeGate)
+        {
+            _stopRequest ??= new SessionOutcome(reason, message);
+        }
+
+        _stopping.Cancel();
+        if (_readLoop is null)
+        {
+            // Never connected (or still connecting): StartAsync ends with the stop request.
+            return _connection is null ? ValueTask.CompletedTask : FinishAsync(StopOutcome()!.Value);
+        }
+
+        // Closing the connection ends the read loop, which sends the End frame with the stop's reason.
+        _connection?.Abort();
+        return ValueTask.CompletedTask;
+    }
+
+    private SessionOutcome? StopOutcome()
+    {
+        lock (_outcomeGate)
+        {
+            return _stopRequest;
+        }
+    }
+
+    private async ValueTask FinishAsync(SessionOutcome outcome)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _sink.SendAsync(FrameType.End, FrameFlags.None, SessionEnd.Encode(outcome.Reason, outcome.Message), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ReadFailed(_logger, SessionId, ex);
+        }
+
+        _completion.TrySetResult(outcome);
+    }
+
+    private void End(SessionOutcome outcome)
+    {
+        Interlocked.Exchange(ref _ended, 1);
+        _completion.TrySetResult(outcome);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(EndReason.Error, "The session was disposed.");
+        if (_readLoop is { } loop)
+        {
+            await loop;
+        }
+
+        if (_connection is { } connection)
+        {
+            await connection.DisposeAsync();
+        }
+
+        _streamer?.Dispose();
+        _stopping.Dispose();
+        _gate.Dispose();
+    }
+
+    /// <summary>
+    /// Passes the decoder's changes to the streamer and remembers, for the read loop, whether a FramebufferUpdate ended
+    /// and whether one is under way (for the update time bound).
+    /// </summary>
+    private sealed class UpdateTracker : IRfbUpdateSink
+    {
+        private bool _completed;
+
+        public IRfbUpdateSink? Target { get; set; }
+
+        /// <summary>A FramebufferUpdate's rectangles have started to arrive and its end has not.</summary>
+        public bool InUpdate { get; private set; }
+
+        public bool TakeCompleted()
+        {
+            var completed = _completed;
+            _completed = false;
+            return completed;
+        }
+
+        public void OnPixels(PixelRect rect)
+        {
+            InUpdate = true;
+            Target?.OnPixels(rect);
+        }
+
+        public void OnCopyRect(int sourceX, int sourceY, PixelRect destination)
+        {
+            InUpdate = true;
+            Target?.OnCopyRect(sourceX, sourceY, destination);
+        }
+
+        public void OnResize(int width, int height, string? name)
+        {
+            InUpdate = true;
+            Target?.OnResize(width, height, name);
+        }
+
+        public void OnCursor(int hotX, int hotY, int width, int height, ReadOnlySpan<uint> argb)
+        {
+            InUpdate = true;
+            Target?.OnCursor(hotX, hotY, width, height, argb);
+        }
+
+        public void OnUpdateComplete()
+        {
+            InUpdate = false;
+            _completed = true;
+            Target?.OnUpdateComplete();
+        }
+
+        public void OnBell() => Target?.OnBell();
+
+        public void OnServerCutText(string text, bool truncated) => Target?.OnServerCutText(text, truncated);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(460, LogLevel.Information, "Session {SessionId}: VNC connected (RFB {Version}, security {Security}, {Width}x{Height})")]
+        public static partial void Connected(ILogger logger, string sessionId, string version, string security, int width, int height);
+
+        [LoggerMessage(461, LogLevel.Warning, "Session {SessionId}: VNC connect failed: {Reason}: {Message}")]
+        public static partial void ConnectFailed(ILogger logger, string sessionId, EndReason reason, string message);
+
+        [LoggerMessage(462, LogLevel.Warning, "Session {SessionId}: the device broke the RFB protocol: {Message}")]
+        public static partial void ProtocolError(ILogger logger, string sessionId, string message);
+
+        [LoggerMessage(463, LogLevel.Warning, "Session {SessionId}: a server message did not complete within {Seconds} s: ending the session")]
+        public static partial void UpdateTimedOut(ILogger logger, string sessionId, double seconds);
+
+        [LoggerMessage(464, LogLevel.Error, "Session {SessionId}: VNC read loop failed")]
+        public static partial void ReadFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(465, LogLevel.Debug, "Session {SessionId}: input frame {Type} ({Length} bytes) ignored")]
+        public static partial void InputIgnored(ILogger logger, string sessionId, FrameType type, int length);
+
+        [LoggerMessage(466, LogLevel.Warning, "Session {SessionId}: an answer came though VNC asks no questions; dropped")]
+        public static partial void UnexpectedAnswer(ILogger logger, string sessionId);
+    }
+}
