@@ -21,11 +21,32 @@ namespace EdgeGateway.Cloud.FanOut;
 /// one read) is forwarded as it came, with no extra copy or wait. The slices of a paste carry
 /// <see cref="FrameFlags.Paste"/> (first: <see cref="FrameFlags.PasteStart"/>, last: <see cref="FrameFlags.PasteEnd"/>),
 /// so the appliance knows the paste's bounds: once it refuses one slice it refuses the rest of that paste.
+/// <para>
+/// Display sessions (VNC): <see cref="FrameType.PointerInput"/> and <see cref="FrameType.KeyInput"/> have fixed
+/// 5-byte payloads (DisplayFrames, contract §1); any other length is malformed, dropped and counted.
+/// <see cref="FrameType.ClipboardInput"/> (UTF-8, at most <see cref="MaxClipboardBytes"/>) passes only where the
+/// endpoint's policy lets clipboard text reach the device; past one read it goes down in slices flagged like a
+/// paste, so the appliance puts it together (and drops it whole if a slice is refused). A text message
+/// <c>{"type":"resync"}</c> from any page (it could not decode the display) restarts that page from a keyframe,
+/// at most once per <see cref="ResyncInterval"/>.
+/// </para>
 /// </remarks>
 internal sealed partial class InputReader
 {
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromSeconds(1);
     private const FrameFlags PasteFlags = FrameFlags.Paste | FrameFlags.PasteStart | FrameFlags.PasteEnd;
+
+    /// <summary>Payload bytes of a <see cref="FrameType.PointerInput"/> (mask, x, y) and a <see cref="FrameType.KeyInput"/> (down, keysym).</summary>
+    public const int DisplayInputBytes = 5;
+
+    /// <summary>Largest <see cref="FrameType.ClipboardInput"/> payload, in bytes (256 KiB; contract §1).</summary>
+    public const int MaxClipboardBytes = 256 * 1024;
+
+    /// <summary>A page's resync requests are honoured at most this often.</summary>
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The text message a page sends when it lost track of the display (longer text is not looked at).</summary>
+    private static ReadOnlySpan<byte> ResyncMessage => """{"type":"resync"}"""u8;
 
     private readonly WebSocket _socket;
     private readonly string _sessionId;
@@ -35,6 +56,9 @@ internal sealed partial class InputReader
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxPaste;
+    private readonly bool _clipboardToDevice;
+    private readonly Action? _resync;
+    private long _lastResync = long.MinValue;
     private readonly byte[] _buffer = new byte[FrameCodec.HeaderSize + InputFlow.MaxChunk];
     private ValueWebSocketReceiveResult _last;
     private long _lastUndeliveredNotice = long.MinValue;
@@ -50,8 +74,15 @@ internal sealed partial class InputReader
     /// <param name="maxPaste">Largest <see cref="FrameType.TerminalInput"/> payload accepted, in bytes.</param>
     /// <param name="time">Paces the "not delivered" notice.</param>
     /// <param name="logger">Refused and malformed input.</param>
-    public InputReader(WebSocket socket, string sessionId, StreamViewer viewer, Func<ReadOnlyMemory<byte>, CancellationToken, Task<bool>> forward, CloudMetrics metrics, int maxPaste, TimeProvider time, ILogger logger)
+    /// <param name="clipboardToDevice">
+    /// The endpoint's policy lets clipboard text reach the device (<c>SessionGovernance.MaySendClipboard</c>); otherwise
+    /// <see cref="FrameType.ClipboardInput"/> is dropped and counted.
+    /// </param>
+    /// <param name="resync">Restarts this connection from a keyframe (<see cref="SessionStream.ResyncViewer"/>); null: resync requests are ignored.</param>
+    public InputReader(WebSocket socket, string sessionId, StreamViewer viewer, Func<ReadOnlyMemory<byte>, CancellationToken, Task<bool>> forward, CloudMetrics metrics, int maxPaste, TimeProvider time, ILogger logger, bool clipboardToDevice = false, Action? resync = null)
     {
+        _clipboardToDevice = clipboardToDevice;
+        _resync = resync;
         _socket = socket;
         _sessionId = sessionId;
         _viewer = viewer;
@@ -82,6 +113,12 @@ internal sealed partial class InputReader
                 }
 
                 length += _last.Count;
+            }
+
+            if (_last.MessageType == WebSocketMessageType.Text && _last.EndOfMessage && _buffer.AsSpan(0, length).SequenceEqual(ResyncMessage))
+            {
+                Resync();
+                continue;
             }
 
             if (_last.MessageType != WebSocketMessageType.Binary || !_viewer.CanInput)
@@ -118,7 +155,30 @@ internal sealed partial class InputReader
             return await DiscardRestAsync(cancellationToken);
         }
 
-        if (header.Type != FrameType.TerminalInput && header.PayloadLength > InputFlow.MaxChunk)
+        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && header.PayloadLength != DisplayInputBytes)
+        {
+            Bad(header.PayloadLength > DisplayInputBytes ? FrameReadStatus.PayloadTooLarge : FrameReadStatus.Truncated);
+            return await DiscardRestAsync(cancellationToken);
+        }
+
+        if (header.Type == FrameType.ClipboardInput)
+        {
+            if (!_clipboardToDevice)
+            {
+                _metrics.DroppedInput.Add(1);
+                Log.ClipboardRefused(_logger, _sessionId, _viewer.UserName);
+                Notice("clipboard-off", "Clipboard text was not sent: this endpoint's policy does not allow it.");
+                return await DiscardRestAsync(cancellationToken);
+            }
+
+            if (header.PayloadLength > MaxClipboardBytes)
+            {
+                Notice("clipboard-too-large", string.Create(CultureInfo.InvariantCulture, $"The clipboard text was not sent: it has {header.PayloadLength:N0} bytes, and at most {MaxClipboardBytes:N0} bytes ({ByteSize.Format(MaxClipboardBytes)}) are sent."));
+                Bad(FrameReadStatus.PayloadTooLarge);
+                return await DiscardRestAsync(cancellationToken);
+            }
+        }
+        else if (header.Type != FrameType.TerminalInput && header.PayloadLength > InputFlow.MaxChunk)
         {
             Bad(FrameReadStatus.PayloadTooLarge); // a resize is 4 bytes; only typing and pastes may be large
             return await DiscardRestAsync(cancellationToken);
@@ -171,7 +231,7 @@ internal sealed partial class InputReader
 
         var delivered = true;
         long undelivered = 0;
-        var paste = header.Type == FrameType.TerminalInput ? FrameFlags.Paste | FrameFlags.PasteStart : FrameFlags.None;
+        var paste = header.Type is FrameType.TerminalInput or FrameType.ClipboardInput ? FrameFlags.Paste | FrameFlags.PasteStart : FrameFlags.None;
         var flags = header.Flags & ~PasteFlags;
         while (true)
         {
@@ -221,6 +281,20 @@ internal sealed partial class InputReader
         }
 
         return true;
+    }
+
+    private void Resync()
+    {
+        var now = _time.GetTimestamp();
+        if (_resync is null || (_lastResync != long.MinValue && _time.GetElapsedTime(_lastResync, now) < ResyncInterval))
+        {
+            _metrics.DroppedInput.Add(1);
+            return;
+        }
+
+        _lastResync = now;
+        Log.Resync(_logger, _sessionId, _viewer.UserName);
+        _resync();
     }
 
     private Task<bool> ForwardAsync(int length, CancellationToken cancellationToken) =>
@@ -295,6 +369,12 @@ internal sealed partial class InputReader
 
         [LoggerMessage(3011, LogLevel.Warning, "Session {SessionId}: malformed input from {User} dropped ({Status})")]
         public static partial void BadInput(ILogger logger, string sessionId, string user, FrameReadStatus status);
+
+        [LoggerMessage(3013, LogLevel.Information, "Session {SessionId}: {User}'s clipboard text dropped (the endpoint's policy keeps it from the device)")]
+        public static partial void ClipboardRefused(ILogger logger, string sessionId, string user);
+
+        [LoggerMessage(3014, LogLevel.Information, "Session {SessionId}: {User}'s page asked for a keyframe (it lost track of the display)")]
+        public static partial void Resync(ILogger logger, string sessionId, string user);
 
         [LoggerMessage(3012, LogLevel.Warning, "Session {SessionId}: {Bytes} bytes of input could not be queued to the appliance")]
         public static partial void Undelivered(ILogger logger, string sessionId, long bytes);

@@ -35,13 +35,25 @@ public sealed class SessionStream
     private string? _finalJson;
     private ITimer? _viewerCountTimer;
 
-    public SessionStream(SessionLimitsOptions options, CloudMetrics metrics, TimeProvider time, Action requestKeyframe)
+    /// <param name="options">Queue and keyframe-cache bounds.</param>
+    /// <param name="metrics">Deliveries, skips.</param>
+    /// <param name="time">Paces keyframe requests and the viewer count.</param>
+    /// <param name="requestKeyframe">Asks the appliance for a keyframe (rate-limited here).</param>
+    /// <param name="clipboardToViewers">
+    /// The endpoint's policy lets the device's clipboard text reach the session's participants
+    /// (<c>EndpointPolicy.ClipboardToBrowser</c>); otherwise <see cref="FrameType.DisplayClipboard"/> frames are dropped.
+    /// </param>
+    public SessionStream(SessionLimitsOptions options, CloudMetrics metrics, TimeProvider time, Action requestKeyframe, bool clipboardToViewers = false)
     {
         _options = options;
         _metrics = metrics;
         _time = time;
         _requestKeyframe = requestKeyframe;
+        ClipboardToViewers = clipboardToViewers;
     }
+
+    /// <summary>Whether <see cref="FrameType.DisplayClipboard"/> frames reach viewers (the endpoint's clipboard policy).</summary>
+    public bool ClipboardToViewers { get; }
 
     /// <summary>Viewers connected now (connections that are not the Controller's).</summary>
     public int ViewerCount
@@ -70,6 +82,15 @@ public sealed class SessionStream
     /// <summary>Takes one frame from the appliance. Never blocks on a viewer.</summary>
     public void OnFrame(ReadOnlySpan<byte> frame, in FrameHeader header)
     {
+        // The clipboard policy is enforced here, where every frame of the session enters the fan-out once: a device's
+        // clipboard text that the endpoint's policy keeps from browsers is neither cached for late joiners nor queued
+        // to any viewer. (The appliance is configured not to send it either; this does not rely on that.)
+        if (header.Type == FrameType.DisplayClipboard && !ClipboardToViewers)
+        {
+            _metrics.ClipboardDropped.Add(1);
+            return;
+        }
+
         var bytes = frame.ToArray();
         StreamViewer[] viewers;
         var requestKeyframe = false;
@@ -94,7 +115,11 @@ public sealed class SessionStream
                     _cache.Clear();
                     _cacheBytes = 0;
                     _cacheValid = false;
-                    requestKeyframe = true;
+
+                    // A terminal keyframe is a screenful of text and changes nothing for viewers in sync: ask for one
+                    // now, so the next joiner starts at once. A display keyframe restarts every viewer's screen and
+                    // costs the uplink a whole screen: asked for only when someone needs it (a join, a resync).
+                    requestKeyframe = !IsDisplayOutput(header.Type);
                 }
                 else
                 {
@@ -114,7 +139,9 @@ public sealed class SessionStream
         var delivered = 0;
         foreach (var viewer in viewers)
         {
-            switch (viewer.Offer(bytes, header.IsKeyframe))
+            // A display keyframe (DisplayInit) goes to viewers in sync too: the updates after it belong to the new deflate
+            // stream it starts (contract §1), and it may carry a new screen size. A terminal snapshot does not need to.
+            switch (viewer.Offer(bytes, header.IsKeyframe, resetsDecoder: header.Type == FrameType.DisplayInit))
             {
                 case OfferResult.Queued:
                     delivered++;
@@ -416,6 +443,21 @@ public sealed class SessionStream
         foreach (var viewer in viewers)
         {
             viewer.Complete(finalJson);
+        }
+    }
+
+    private static bool IsDisplayOutput(FrameType type) => type is >= FrameType.DisplayInit and <= FrameType.DisplayClipboard;
+
+    /// <summary>
+    /// A viewer's page lost track of the display (a frame it could not decode): it restarts from the cached keyframe
+    /// and tail at once, or waits for the next keyframe, which is then asked of the appliance (rate-limited).
+    /// </summary>
+    public void ResyncViewer(StreamViewer viewer)
+    {
+        ArgumentNullException.ThrowIfNull(viewer);
+        if (!Resync(viewer))
+        {
+            RequestKeyframe();
         }
     }
 

@@ -80,7 +80,9 @@ internal static partial class StreamEndpoint
                 CoControllers: [.. control.CoControllers],
                 EndsAt: view.EndsAt,
                 JointSession: view.JointSession,
-                SharedControl: view.SharedControl));
+                SharedControl: view.SharedControl,
+                Protocol: view.Protocol,
+                Clipboard: view.Clipboard));
         });
         if (session.ApplianceOffline)
         {
@@ -96,7 +98,8 @@ internal static partial class StreamEndpoint
         try
         {
             var pump = viewer.PumpAsync(socket, done.Token);
-            var input = new InputReader(socket, session.Id, viewer, (frame, ct) => sessions.SendInputAsync(session, userId, frame, ct), metrics, options.Value.Sessions.MaxPasteBytes, time, logger);
+            var input = new InputReader(socket, session.Id, viewer, (frame, ct) => sessions.SendInputAsync(session, userId, frame, ct), metrics, options.Value.Sessions.MaxPasteBytes, time, logger,
+                clipboardToDevice: governance.MaySendClipboard(actor, session), resync: () => session.Stream.ResyncViewer(viewer));
             var receive = input.RunAsync(done.Token);
             var first = await Task.WhenAny(pump, receive, viewer.Dropped);
             if (first == pump && pump.IsCompletedSuccessfully && !viewer.Dropped.IsCompleted && socket.State == WebSocketState.Open)

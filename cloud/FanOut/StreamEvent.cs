@@ -13,7 +13,9 @@ namespace EdgeGateway.Cloud.FanOut;
 /// <c>participants</c> (everyone in the session with their role), <c>control</c> (this connection's <see cref="Role"/>:
 /// controller, co-controller or viewer; the Controller, co-controllers, whether input is paused),
 /// <c>control-request</c> (to the Controller: <see cref="From"/> asks for control), <c>control-declined</c> and
-/// <c>refused</c> (the connection may not watch; it closes with 4403). <c>hello</c> also names <see cref="You"/>.
+/// <c>refused</c> (the connection may not watch; it closes with 4403). <c>hello</c> also names <see cref="You"/>, the endpoint's
+/// <see cref="Protocol"/> (<c>ssh</c>, <c>vnc</c>) and its <see cref="Clipboard"/> policy (<c>off</c>,
+/// <c>device-to-browser</c>, <c>both</c>).
 /// </summary>
 public sealed record StreamEvent(
     string Type,
@@ -36,7 +38,9 @@ public sealed record StreamEvent(
     UserRef? From = null,
     DateTimeOffset? EndsAt = null,
     bool? JointSession = null,
-    bool? SharedControl = null);
+    bool? SharedControl = null,
+    string? Protocol = null,
+    string? Clipboard = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

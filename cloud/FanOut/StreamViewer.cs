@@ -82,7 +82,12 @@ public sealed class StreamViewer
     /// <summary>Completes when the viewer was dropped for not reading: its connection should be aborted.</summary>
     public Task Dropped => _dropped.Task;
 
-    public OfferResult Offer(byte[] frame, bool isKeyframe)
+    /// <summary>
+    /// Queues one frame for this viewer. A keyframe is skipped by a viewer already in sync (it shows what the keyframe
+    /// shows), unless <paramref name="resetsDecoder"/>: a display's DisplayInit starts a new inflate context and is
+    /// followed by updates that only decode after it, so every viewer takes it, in sync or not.
+    /// </summary>
+    public OfferResult Offer(byte[] frame, bool isKeyframe, bool resetsDecoder = false)
     {
         ArgumentNullException.ThrowIfNull(frame);
         lock (_gate)
@@ -104,7 +109,7 @@ public sealed class StreamViewer
                 return OfferResult.Queued;
             }
 
-            if (isKeyframe)
+            if (isKeyframe && !resetsDecoder)
             {
                 return OfferResult.Skipped; // in sync already: the keyframe shows what it has
             }

@@ -19,6 +19,7 @@ public sealed class CloudMetrics : IDisposable
         ViewerSkips = _meter.CreateCounter<long>("edgegateway.stream.viewer_skips", "{event}", "Times a slow viewer was skipped forward to a keyframe");
         ViewerDrops = _meter.CreateCounter<long>("edgegateway.stream.viewer_drops", "{connection}", "Viewer connections dropped for not reading at all");
         DroppedInput = _meter.CreateCounter<long>("edgegateway.stream.input_dropped", "{frame}", "Input frames dropped (not from the Controller, or malformed)");
+        ClipboardDropped = _meter.CreateCounter<long>("edgegateway.stream.clipboard_dropped", "{frame}", "Device clipboard frames kept from viewers by the endpoint's clipboard policy");
         BadFrames = _meter.CreateCounter<long>("edgegateway.stream.bad_frames", "{frame}", "Malformed frames from appliances");
         RefusedPublishes = _meter.CreateCounter<long>("edgegateway.broker.refused_publishes", "{message}", "Publishes outside an appliance's own topics");
     }
@@ -34,6 +35,8 @@ public sealed class CloudMetrics : IDisposable
     public Counter<long> ViewerDrops { get; }
 
     public Counter<long> DroppedInput { get; }
+
+    public Counter<long> ClipboardDropped { get; }
 
     public Counter<long> BadFrames { get; }
 

@@ -35,7 +35,7 @@ internal static class AdminEndpoints
     public sealed record GrantView(string Id, string SubjectType, string SubjectId, string SubjectName, string ApplianceId, string EndpointId);
 
     /// <summary>Body of <c>PUT …/policy</c>; a field left out takes its default (<see cref="EndpointPolicy.Default"/>). <c>MaxSessionMinutes</c> null: no limit.</summary>
-    public sealed record EndpointPolicyRequest(bool? JointSession, int? MaxParticipants, bool? RfaRequired, int? MaxSessionMinutes, bool? SharedControl, bool? SupervisionRequired);
+    public sealed record EndpointPolicyRequest(bool? JointSession, int? MaxParticipants, bool? RfaRequired, int? MaxSessionMinutes, bool? SharedControl, bool? SupervisionRequired, string? Clipboard = null);
 
     /// <summary>An endpoint with its policy, for the admin page.</summary>
     public sealed record AdminEndpointView(string Id, string Name, string Protocol, string Host, int Port, EndpointPolicy Policy);
@@ -299,7 +299,7 @@ internal static class AdminEndpoints
         var d = EndpointPolicy.Default;
         var policy = new EndpointPolicy(
             body?.JointSession ?? d.JointSession, body?.MaxParticipants ?? d.MaxParticipants, body?.RfaRequired ?? d.RfaRequired,
-            body?.MaxSessionMinutes, body?.SharedControl ?? d.SharedControl, body?.SupervisionRequired ?? d.SupervisionRequired);
+            body?.MaxSessionMinutes, body?.SharedControl ?? d.SharedControl, body?.SupervisionRequired ?? d.SupervisionRequired, body?.Clipboard ?? d.Clipboard);
         var domain = policies.ApplianceDomain(applianceId);
         if (governed.Decide(context, "policy.endpoint", new Target(domain, applianceId, endpointId), out _, applianceId, endpointId, detail: Describe(policy)) is { } refused)
         {
@@ -321,7 +321,7 @@ internal static class AdminEndpoints
     }
 
     private static string Describe(EndpointPolicy p) =>
-        $"joint session {OnOff(p.JointSession)}, max {p.MaxParticipants} participants, RfA {OnOff(p.RfaRequired)}, max length {(p.MaxSessionMinutes is { } m ? $"{m} min" : "none")}, shared control {OnOff(p.SharedControl)}, supervision {OnOff(p.SupervisionRequired)}";
+        $"joint session {OnOff(p.JointSession)}, max {p.MaxParticipants} participants, RfA {OnOff(p.RfaRequired)}, max length {(p.MaxSessionMinutes is { } m ? $"{m} min" : "none")}, shared control {OnOff(p.SharedControl)}, supervision {OnOff(p.SupervisionRequired)}, clipboard {AuditText.Short(p.Clipboard, 20)}";
 
     private static string OnOff(bool value) => value ? "on" : "off";
 

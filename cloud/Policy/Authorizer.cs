@@ -23,6 +23,13 @@ public enum Act
     /// <summary>Send keyboard or mouse input into a session.</summary>
     Input,
 
+    /// <summary>
+    /// Send clipboard text into a display session (VNC/RDP): only where the endpoint's policy allows browser → device
+    /// (<see cref="EndpointPolicy.ClipboardToDevice"/>). Who may type at a given moment is the session's control, checked
+    /// per input frame as for all input.
+    /// </summary>
+    SendClipboard,
+
     /// <summary>Hand control to another participant (the Controller only).</summary>
     HandOver,
 
@@ -112,6 +119,8 @@ public readonly record struct Decision(bool Allowed, int Status, string Message,
 /// <item>Join: Joint Session on, fewer than the maximum participants, and access of one's own or an invite for this
 /// session (which grants view-only, for this session only). Operators join with access; field engineers never.</item>
 /// <item>Input: the Controller and granted co-controllers, not while input is paused for supervision.</item>
+/// <item>Clipboard text into a display session: only where the endpoint's policy says <c>both</c>; the device's clipboard
+/// reaches viewers only under <c>device-to-browser</c> or <c>both</c> (enforced by the fan-out).</item>
 /// <item>Handover and shared control: to a present participant holding access of their own who may control
 /// (technician or admin) — never to an invite-only guest.</item>
 /// </list>
@@ -197,6 +206,11 @@ public static class Authorizer
                 }
 
                 return Decision.Allow;
+
+            case Act.SendClipboard:
+                return target.Policy is { ClipboardToDevice: true }
+                    ? Decision.Allow
+                    : Decision.Refuse(403, "clipboard-off", "The endpoint's policy does not let clipboard text reach the device.");
 
             case Act.Input:
                 ArgumentNullException.ThrowIfNull(session);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Cloud.Policy;
@@ -18,15 +19,46 @@ public sealed record AccessGrant(string Id, string SubjectType, string SubjectId
 /// <param name="MaxSessionMinutes">A session ends after this long; null for no limit.</param>
 /// <param name="SharedControl">The Controller may grant input to a Viewer alongside themselves.</param>
 /// <param name="SupervisionRequired">The Controller's input is accepted only while a supervisor (an operator with access, or a domain admin) watches.</param>
-public sealed record EndpointPolicy(bool JointSession, int MaxParticipants, bool RfaRequired, int? MaxSessionMinutes, bool SharedControl, bool SupervisionRequired)
+/// <param name="Clipboard">
+/// Clipboard text of a display session (VNC/RDP), one of <see cref="EndpointClipboard"/>: <c>off</c> (the default),
+/// <c>device-to-browser</c> (participants see the device's clipboard) or <c>both</c> (the Controller may also send text
+/// to the device). Enforced in the cloud: <c>SessionStream</c> drops DisplayClipboard frames, <c>InputReader</c> drops
+/// ClipboardInput.
+/// </param>
+public sealed record EndpointPolicy(bool JointSession, int MaxParticipants, bool RfaRequired, int? MaxSessionMinutes, bool SharedControl, bool SupervisionRequired, string Clipboard = EndpointClipboard.Off)
 {
     public static readonly EndpointPolicy Default = new(true, 10, false, null, false, false);
+
+    /// <summary>The device's clipboard text may reach the session's participants.</summary>
+    [JsonIgnore]
+    public bool ClipboardToBrowser => Clipboard is EndpointClipboard.DeviceToBrowser or EndpointClipboard.Both;
+
+    /// <summary>The Controller's clipboard text may reach the device.</summary>
+    [JsonIgnore]
+    public bool ClipboardToDevice => Clipboard is EndpointClipboard.Both;
 
     /// <summary>A sentence naming the first out-of-range field, or null.</summary>
     public string? Validate() =>
         MaxParticipants is < 1 or > 100 ? "The maximum number of participants must be between 1 and 100."
         : MaxSessionMinutes is < 1 or > 7 * 24 * 60 ? "The maximum session length must be between 1 minute and 7 days."
+        : !EndpointClipboard.IsValid(Clipboard) ? "The clipboard setting must be off, device-to-browser or both."
         : null;
+}
+
+/// <summary>The values of <see cref="EndpointPolicy.Clipboard"/> (as stored and as the API carries them).</summary>
+public static class EndpointClipboard
+{
+    /// <summary>No clipboard text either way (the default).</summary>
+    public const string Off = "off";
+
+    /// <summary>The device's clipboard text is shown to the session's participants; nothing goes to the device.</summary>
+    public const string DeviceToBrowser = "device-to-browser";
+
+    /// <summary>Device → browser, and the Controller may send text to the device.</summary>
+    public const string Both = "both";
+
+    /// <summary>Whether <paramref name="value"/> is one of the three values (exact, lower case).</summary>
+    public static bool IsValid(string? value) => value is Off or DeviceToBrowser or Both;
 }
 
 /// <summary>A request for access (RfA): a user asks to use an endpoint during a time window. <c>Status</c>: <c>pending</c>, <c>approved</c> or <c>denied</c>.</summary>
@@ -193,8 +225,8 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
     {
         using var connection = database.Open();
         return connection.Query(
-            "SELECT joint_session, max_participants, rfa_required, max_session_minutes, shared_control, supervision_required FROM endpoint_policies WHERE appliance_id = $a AND endpoint_id = $e",
-            r => new EndpointPolicy(r.GetInt64(0) != 0, r.GetInt32(1), r.GetInt64(2) != 0, r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4) != 0, r.GetInt64(5) != 0),
+            "SELECT joint_session, max_participants, rfa_required, max_session_minutes, shared_control, supervision_required, clipboard FROM endpoint_policies WHERE appliance_id = $a AND endpoint_id = $e",
+            r => new EndpointPolicy(r.GetInt64(0) != 0, r.GetInt32(1), r.GetInt64(2) != 0, r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4) != 0, r.GetInt64(5) != 0, r.GetString(6)),
             ("$a", applianceId), ("$e", endpointId)).FirstOrDefault() ?? Policy.EndpointPolicy.Default;
     }
 
@@ -204,13 +236,13 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
         using var connection = database.Open();
         connection.Execute(
             """
-            INSERT INTO endpoint_policies (appliance_id, endpoint_id, joint_session, max_participants, rfa_required, max_session_minutes, shared_control, supervision_required)
-            VALUES ($a, $e, $joint, $max, $rfa, $minutes, $shared, $supervision)
+            INSERT INTO endpoint_policies (appliance_id, endpoint_id, joint_session, max_participants, rfa_required, max_session_minutes, shared_control, supervision_required, clipboard)
+            VALUES ($a, $e, $joint, $max, $rfa, $minutes, $shared, $supervision, $clipboard)
             ON CONFLICT (appliance_id, endpoint_id) DO UPDATE SET joint_session = $joint, max_participants = $max, rfa_required = $rfa,
-                max_session_minutes = $minutes, shared_control = $shared, supervision_required = $supervision
+                max_session_minutes = $minutes, shared_control = $shared, supervision_required = $supervision, clipboard = $clipboard
             """,
             ("$a", applianceId), ("$e", endpointId), ("$joint", policy.JointSession ? 1 : 0), ("$max", policy.MaxParticipants), ("$rfa", policy.RfaRequired ? 1 : 0),
-            ("$minutes", policy.MaxSessionMinutes), ("$shared", policy.SharedControl ? 1 : 0), ("$supervision", policy.SupervisionRequired ? 1 : 0));
+            ("$minutes", policy.MaxSessionMinutes), ("$shared", policy.SharedControl ? 1 : 0), ("$supervision", policy.SupervisionRequired ? 1 : 0), ("$clipboard", policy.Clipboard));
     }
 
     // ---- requests for access

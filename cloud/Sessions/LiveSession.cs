@@ -6,7 +6,11 @@ using EdgeGateway.Protocol.Stream;
 
 namespace EdgeGateway.Cloud.Sessions;
 
-/// <summary>A session as the API shows it.</summary>
+/// <summary>
+/// A session as the API shows it. <see cref="Protocol"/>: the endpoint's protocol (<c>ssh</c>, <c>vnc</c>), which
+/// tells the page whether to show a terminal or a display; <see cref="Clipboard"/>: the policy's clipboard setting
+/// (<see cref="EndpointClipboard"/>) the session runs under.
+/// </summary>
 public sealed record SessionView(
     string Id,
     string Code,
@@ -24,7 +28,9 @@ public sealed record SessionView(
     int MaxParticipants = 10,
     bool InputPaused = false,
     DateTimeOffset? EndsAt = null,
-    bool SharedControl = false);
+    bool SharedControl = false,
+    string Protocol = "ssh",
+    string Clipboard = EndpointClipboard.Off);
 
 /// <summary>
 /// A person in a session as everyone sees them. <see cref="Role"/>: <c>controller</c>, <c>co-controller</c> or
@@ -55,8 +61,9 @@ public sealed class LiveSession
     private ITimer? _graceTimer; // under _gate: set while the appliance is offline
     private UserRef _controller;
 
-    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream, SessionTerms? terms = null)
+    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream, SessionTerms? terms = null, string protocol = "ssh")
     {
+        Protocol = protocol;
         Terms = terms ?? SessionTerms.Unrestricted;
         Id = id;
         Code = code;
@@ -77,6 +84,9 @@ public sealed class LiveSession
     public string EndpointId { get; }
 
     public string EndpointName { get; }
+
+    /// <summary>The endpoint's protocol when the session started: <c>ssh</c> or <c>vnc</c>.</summary>
+    public string Protocol { get; }
 
     /// <summary>The user in control now; changes with a handover.</summary>
     public UserRef Controller
@@ -307,7 +317,7 @@ public sealed class LiveSession
             return new(
                 Id, policy.JointSession ? Code : string.Empty, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount,
                 ApplianceOffline ? "appliance-offline" : "in-session", Details, DeviceResponding,
-                participants, policy.JointSession, policy.MaxParticipants, InputPaused, EndsAt, policy.SharedControl);
+                participants, policy.JointSession, policy.MaxParticipants, InputPaused, EndsAt, policy.SharedControl, Protocol, policy.Clipboard);
         }
     }
 }

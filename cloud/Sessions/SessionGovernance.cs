@@ -271,6 +271,18 @@ public sealed partial class SessionGovernance
         return Admit(actor, session, actor.IsGuest ? JoinVia.Link : JoinVia.List).Decision;
     }
 
+    /// <summary>
+    /// Whether clipboard text from <paramref name="actor"/>'s page may go to the device (<see cref="Act.SendClipboard"/>:
+    /// the endpoint's policy the session started under). Asked once per connection; not audited (it is a standing
+    /// setting, not an act): the input reader drops and counts refused clipboard frames.
+    /// </summary>
+    public bool MaySendClipboard(Actor actor, LiveSession session)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(session);
+        return Authorizer.Decide(actor, Act.SendClipboard, new Target(session.Terms.DomainId, session.ApplianceId, session.EndpointId, session.Terms.Policy)).Allowed;
+    }
+
     /// <summary>A page joined the session's stream: supervision may now be satisfied, and everyone sees who is connected.</summary>
     public void Connected(LiveSession session)
     {

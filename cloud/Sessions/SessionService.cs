@@ -70,15 +70,16 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             return (null, new StartFailure(400, "The terminal size is out of range."), null);
         }
 
-        if (string.IsNullOrEmpty(request.Username))
-        {
-            return (null, new StartFailure(400, "Enter the device user name."), null);
-        }
-
         var endpoint = _appliances.FindEndpoint(request.ApplianceId, request.EndpointId);
         if (endpoint is null)
         {
             return (null, new StartFailure(404, "There is no such endpoint."), null);
+        }
+
+        // A VNC server asks for a password only (RFC 6143 §7.2.2); an SSH login always names a user.
+        if (string.IsNullOrEmpty(request.Username) && !IsDisplayProtocol(endpoint.Protocol))
+        {
+            return (null, new StartFailure(400, "Enter the device user name."), null);
         }
 
         if (!_appliances.IsOnline(request.ApplianceId))
@@ -87,9 +88,10 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         }
 
         var id = TopicMap.NewSessionId();
-        var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(request.ApplianceId, id));
+        terms ??= SessionTerms.Unrestricted;
+        var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(request.ApplianceId, id), terms.Policy.ClipboardToBrowser);
         var controllerRef = new UserRef(controller.Id, controller.Name);
-        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, controllerRef, _time.GetUtcNow(), stream, terms);
+        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, controllerRef, _time.GetUtcNow(), stream, terms, endpoint.Protocol);
         session.Participants[controller.Id] = new Participant(controllerRef, controller.Role, JoinVia.Start, session.StartedAt, CanControl: true, SupervisorEligible: controller.Role == Roles.DomainAdmin);
         stream.SetControl(new StreamControl(controller.Id, new HashSet<string>(StringComparer.Ordinal), false));
         _live[id] = session;
@@ -419,6 +421,10 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
     private LiveSession? Owned(string applianceId, string sessionId) =>
         _live.TryGetValue(sessionId, out var session) && session.ApplianceId == applianceId ? session : null;
+
+    /// <summary>Whether an endpoint's protocol shows a remote display (<c>vnc</c>; <c>rdp</c> later) rather than a terminal.</summary>
+    internal static bool IsDisplayProtocol(string? protocol) =>
+        string.Equals(protocol, "vnc", StringComparison.OrdinalIgnoreCase) || string.Equals(protocol, "rdp", StringComparison.OrdinalIgnoreCase);
 
     private void RequestKeyframe(string applianceId, string sessionId) =>
         _ = _channel.SendControlAsync(applianceId, new KeyframeRequest(sessionId), CancellationToken.None);

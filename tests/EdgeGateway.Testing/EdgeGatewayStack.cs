@@ -52,9 +52,21 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     /// <param name="device">The sshd the appliance's endpoint points at.</param>
     /// <param name="applianceOverrides">Appliance settings by key (<c>Appliance:Cloud:SessionGrace</c>).</param>
     /// <param name="cloudOverrides">Cloud settings by key (<c>Cloud:Sessions:ApplianceGrace</c>).</param>
-    public static async Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
+    public static Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
     {
         ArgumentNullException.ThrowIfNull(device);
+        return StartForEndpointAsync("ssh", device.Host, device.Port, new Dictionary<string, string?> { ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint }, applianceOverrides, cloudOverrides);
+    }
+
+    /// <summary>A stack whose one endpoint (<see cref="EndpointId"/>) speaks <paramref name="protocol"/> to host:port.</summary>
+    /// <param name="protocol">"ssh" or "vnc".</param>
+    /// <param name="host">The device's address (127.0.0.1 in tests).</param>
+    /// <param name="port">The device's TCP port.</param>
+    /// <param name="endpoint">More endpoint settings by key (<c>Appliance:Endpoints:0:HostKeySha256</c>).</param>
+    /// <param name="applianceOverrides">Appliance settings by key, applied last.</param>
+    /// <param name="cloudOverrides">Cloud settings by key.</param>
+    public static async Task<EdgeGatewayStack> StartForEndpointAsync(string protocol, string host, int port, IDictionary<string, string?>? endpoint = null, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
+    {
         var directory = Directory.CreateTempSubdirectory("eg-e2e-").FullName;
         var logs = new LogCollector();
         var data = Path.Combine(directory, "cloud");
@@ -92,12 +104,11 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
             ["Appliance:Cloud:ReconnectMinDelay"] = "00:00:00.200",
             ["Appliance:Endpoints:0:Id"] = EndpointId,
             ["Appliance:Endpoints:0:Name"] = "Test device",
-            ["Appliance:Endpoints:0:Protocol"] = "ssh",
-            ["Appliance:Endpoints:0:Host"] = device.Host,
-            ["Appliance:Endpoints:0:Port"] = device.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint,
+            ["Appliance:Endpoints:0:Protocol"] = protocol,
+            ["Appliance:Endpoints:0:Host"] = host,
+            ["Appliance:Endpoints:0:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var (k, v) in applianceOverrides ?? new Dictionary<string, string?>())
+        foreach (var (k, v) in (endpoint ?? new Dictionary<string, string?>()).Concat(applianceOverrides ?? new Dictionary<string, string?>()))
         {
             settings[k] = v;
         }

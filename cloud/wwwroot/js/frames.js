@@ -190,6 +190,11 @@ export class InputEncoder {
     return this.#next(FrameType.TerminalInput, bytes);
   }
 
+  /** Any input frame (a remote display's pointer, key or clipboard input), numbered like the rest. */
+  frame(type, payload) {
+    return this.#next(type, payload);
+  }
+
   /** A request that the device's terminal take this size. */
   resize(cols, rows) {
     return this.#next(FrameType.TerminalResizeRequest, encodeSize(cols, rows));

@@ -21,8 +21,10 @@ internal sealed class FanOutHarness : IDisposable
     private int _keyframeRequests;
     private long _skips;
     private long _deliveries;
+    private long _droppedInput;
+    private long _clipboardDropped;
 
-    public FanOutHarness(int viewerQueueFrames = 8, int viewerQueueBytes = 64 * 1024, int keyframeCacheBytes = 64 * 1024)
+    public FanOutHarness(int viewerQueueFrames = 8, int viewerQueueBytes = 64 * 1024, int keyframeCacheBytes = 64 * 1024, bool clipboardToViewers = false)
     {
         Options = new SessionLimitsOptions
         {
@@ -52,10 +54,18 @@ internal sealed class FanOutHarness : IDisposable
             {
                 Interlocked.Add(ref _deliveries, value);
             }
+            else if (instrument == Metrics.DroppedInput)
+            {
+                Interlocked.Add(ref _droppedInput, value);
+            }
+            else if (instrument == Metrics.ClipboardDropped)
+            {
+                Interlocked.Add(ref _clipboardDropped, value);
+            }
         });
         _listener.Start();
 
-        Stream = new SessionStream(Options, Metrics, Time, () => Interlocked.Increment(ref _keyframeRequests));
+        Stream = new SessionStream(Options, Metrics, Time, () => Interlocked.Increment(ref _keyframeRequests), clipboardToViewers);
     }
 
     public SessionLimitsOptions Options { get; }
@@ -74,6 +84,12 @@ internal sealed class FanOutHarness : IDisposable
 
     /// <summary>The <c>edgegateway.stream.deliveries</c> counter.</summary>
     public long DeliveriesMetric => Interlocked.Read(ref _deliveries);
+
+    /// <summary>The <c>edgegateway.stream.input_dropped</c> counter.</summary>
+    public long DroppedInputMetric => Interlocked.Read(ref _droppedInput);
+
+    /// <summary>The <c>edgegateway.stream.clipboard_dropped</c> counter.</summary>
+    public long ClipboardDroppedMetric => Interlocked.Read(ref _clipboardDropped);
 
     public StreamViewer NewViewer(string name = "viewer") =>
         new(name, name, isController: false, Options.ViewerQueueFrames, Options.ViewerQueueBytes);
@@ -116,5 +132,6 @@ internal sealed class FanOutHarness : IDisposable
         _services.Dispose();
     }
 
-    private byte[] Frame(FrameType type, FrameFlags flags, byte[] payload) => FrameCodec.Encode(type, flags, ++_sequence, payload);
+    /// <summary>A frame of any type with the next sequence number.</summary>
+    public byte[] Frame(FrameType type, FrameFlags flags, byte[] payload) => FrameCodec.Encode(type, flags, ++_sequence, payload);
 }

@@ -17,7 +17,7 @@ namespace EdgeGateway.Cloud.Tests.FanOut;
 /// the limit is refused whole with a notice, nothing else reaches the appliance, and the browser's close is answered.
 /// </summary>
 [Trait("Area", "SshField")]
-public sealed class InputReaderTests : IAsyncDisposable
+public sealed partial class InputReaderTests : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private const int MaxPaste = 256 * 1024;
@@ -197,7 +197,7 @@ public sealed class InputReaderTests : IAsyncDisposable
         await _reader!.WaitAsync(Patience);
     }
 
-    private async Task ConnectAsync(bool isController)
+    private async Task ConnectAsync(bool isController, bool clipboardToDevice = false, Action? resync = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -209,7 +209,7 @@ public sealed class InputReaderTests : IAsyncDisposable
         _browser = WebSocket.CreateFromStream(_browserSide.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan });
 
         var viewer = new StreamViewer("user", "user", isController, _harness.Options.ViewerQueueFrames, _harness.Options.ViewerQueueBytes);
-        var reader = new InputReader(_server, "session", viewer, ForwardAsync, _harness.Metrics, MaxPaste, _harness.Time, NullLogger.Instance);
+        var reader = new InputReader(_server, "session", viewer, ForwardAsync, _harness.Metrics, MaxPaste, _harness.Time, NullLogger.Instance, clipboardToDevice, resync);
         _reader = reader.RunAsync(_stop.Token);
         _pump = viewer.PumpAsync(_server, _stop.Token);
     }

@@ -13,7 +13,7 @@ namespace EdgeGateway.Protocol.Tests.Rfb;
 public sealed class RfbDecoderFuzzTests(ITestOutputHelper output)
 {
     private const int Seed = 20261130;
-    private const int Iterations = 15_000;
+    private const int Iterations = 10_000;
 
     // Everything the decoder may hold for one connection with FuzzLimits: five zlib streams (32 KiB output buffer and
     // zlib's 8 KiB input buffer each), the scratch and cursor buffers (a 32×32 cursor), cut text (4 KiB, and its string),

@@ -180,6 +180,7 @@ export function renderAdmin(root, { user }) {
       act(() => api.setEndpointPolicy(appliance.id, endpoint.id, {
         jointSession: f.jointSession.checked, maxParticipants: Number(f.maxParticipants.value), rfaRequired: f.rfaRequired.checked,
         maxSessionMinutes: minutes === '' ? null : Number(minutes), sharedControl: f.sharedControl.checked, supervisionRequired: f.supervisionRequired.checked,
+        clipboard: f.clipboard.value,
       }), () => say(`Saved the policy of ${endpoint.name}.`));
     } },
     h('h3', {}, `${endpoint.name}`, h('span', { class: 'muted small' }, ` on ${appliance.name}`)),
@@ -189,7 +190,12 @@ export function renderAdmin(root, { user }) {
       check('rfaRequired', 'Request for access required', p.rfaRequired),
       number('maxSessionMinutes', 'Max session minutes', p.maxSessionMinutes, 1, 10080),
       check('sharedControl', 'Shared control', p.sharedControl),
-      check('supervisionRequired', 'Supervision required', p.supervisionRequired)),
+      check('supervisionRequired', 'Supervision required', p.supervisionRequired),
+      // Clipboard text of remote-display (VNC) sessions; off by default, enforced by the cloud.
+      h('label', { class: 'number' }, 'Clipboard (VNC) ',
+        h('select', { name: 'clipboard', testid: `policy-clipboard-${id}` },
+          [['off', 'Off'], ['device-to-browser', 'Device → browser'], ['both', 'Both ways']].map(([value, label]) =>
+            h('option', { value, selected: (p.clipboard ?? 'off') === value }, label))))),
     h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: `policy-save-${id}` }, 'Save policy'));
     return form;
   }

@@ -1,4 +1,5 @@
-// The dialog that asks for the device's credentials and starts a session.
+// The dialog that asks for the device's credentials and starts a session. A VNC endpoint asks for a password only
+// (which may be empty: a device without one); an SSH endpoint for a user name and a password.
 //
 // The password goes from the field straight into the request body and the field is cleared as soon as
 // the request is on its way: no variable of ours holds it, and a failed attempt needs it typed again.
@@ -23,13 +24,14 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   let busy = false;
 
   let pending = null; // { sessionId, inputs } while the device's question is shown
+  const display = isDisplayProtocol(endpoint.protocol);
 
   const username = h('input', {
     id: `${id}-username`, name: 'username', type: 'text', autocomplete: 'off', autocapitalize: 'off',
     spellcheck: 'false', required: true, testid: 'connect-username',
   });
   const password = h('input', {
-    id: `${id}-password`, name: 'password', type: 'password', autocomplete: 'off', required: true,
+    id: `${id}-password`, name: 'password', type: 'password', autocomplete: 'off', required: !display,
     testid: 'connect-password',
   });
   const error = h('p', { class: 'form-error', role: 'alert', testid: 'connect-error', hidden: true });
@@ -39,8 +41,9 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   const promptFields = h('fieldset', { class: 'form-fields', testid: 'connect-prompt', hidden: true });
   const fields = h('fieldset', { class: 'form-fields' },
     h('legend', { class: 'visually-hidden' }, 'Device credentials'),
-    h('div', { class: 'field' }, h('label', { for: username.id }, 'Device user name'), username),
-    h('div', { class: 'field' }, h('label', { for: password.id }, 'Device password'), password));
+    display ? null : h('div', { class: 'field' }, h('label', { for: username.id }, 'Device user name'), username),
+    h('div', { class: 'field' }, h('label', { for: password.id }, display ? 'VNC password' : 'Device password'), password),
+    display ? h('p', { class: 'field-hint', testid: 'connect-password-hint' }, 'Leave it empty if the device has no password.') : null);
 
   const address = [endpoint.protocol?.toUpperCase(), endpoint.host && `${endpoint.host}:${endpoint.port}`].filter(Boolean).join(' · ');
   const form = h('form', { class: 'dialog-form', novalidate: true, onsubmit: onSubmit },
@@ -76,7 +79,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
 
   document.body.appendChild(dialog);
   dialog.showModal();
-  username.focus();
+  (display ? password : username).focus();
 
   async function onSubmit(event) {
     event.preventDefault();
@@ -89,7 +92,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
       return;
     }
 
-    if (!username.value.trim() || !password.value) {
+    if (!display && (!username.value.trim() || !password.value)) {
       showError('Enter the device user name and password.');
       (username.value.trim() ? password : username).focus();
       return;
@@ -100,7 +103,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
     const started = startSession({
       applianceId: appliance.id,
       endpointId: endpoint.id,
-      username: username.value.trim(),
+      username: display ? '' : username.value.trim(),
       password: password.value,
       columns: cols,
       rows,
@@ -206,4 +209,9 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
   }
 
   return { close };
+}
+
+/** Endpoints whose sessions show a remote display (VNC; RDP later) rather than a terminal. */
+export function isDisplayProtocol(protocol) {
+  return /^(vnc|rdp)$/i.test(protocol ?? '');
 }

@@ -1,32 +1,22 @@
-// One session: its terminal, who controls it, who watches, and how it ended.
+// One session: its terminal or remote display, who controls it, who watches, and how it ended.
 //
 // Roles are per page (per connection): the Controller's page types and sets the terminal's size; a co-controller's
 // page types (shared control) but keeps the session's size as a Viewer's does; a Viewer's page only watches. The
 // cloud says which in `hello` and again in `control` whenever it changes (handover, shared control, supervision).
 // The people panel (people.js) shows who is in the session and holds the acts on it.
 //
-// The Controller's terminal fits the window and asks the device to follow its size (like any SSH client,
-// the local size is the truth and the remote catches up). A Viewer's terminal never fits: it takes the
-// session's size from TerminalResize and TerminalSnapshot frames, and when the window is too small for
-// that many columns and rows it shrinks its font rather than showing part of the screen.
-//
-// On a touch screen the Controller gets a row of the keys a touch keyboard lacks (extra-keys.js) below the
-// terminal, and a Viewer a plain "view only" line in its place. Rotating the device or opening the touch
-// keyboard resizes the terminal's box like a window resize does, and the device follows.
+// What shows the device is a *surface*: the terminal (terminal-surface.js) for SSH, the canvas display
+// (display-surface.js) for VNC. The page starts with the terminal and swaps in the display when `hello` names a
+// display protocol; everything else here (toolbar, banners, people, control, the end) is the same for both.
 
-import { Terminal } from '../../lib/xterm.mjs';
-import { FitAddon } from '../../lib/addon-fit.mjs';
-import { Unicode11Addon } from '../../lib/addon-unicode11.mjs';
 import { endSession, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
-import {
-  FrameType, HEADER_SIZE, InputEncoder, MAX_DIMENSION, decodeEnd, decodeFrame, decodeSize, decodeSnapshot, describeEnd,
-  formatBytes, pasteRefusal,
-} from '../frames.js';
-import { terminalOptions } from '../terminal.js';
+import { FrameType, HEADER_SIZE, decodeEnd, decodeFrame, describeEnd, formatBytes, pasteRefusal } from '../frames.js';
 import { confirmDialog } from './confirm-dialog.js';
-import { createExtraKeys } from './extra-keys.js';
+import { isDisplayProtocol } from './connect-dialog.js';
+import { createDisplaySurface } from './display-surface.js';
 import { createPeoplePanel } from './people.js';
+import { createTerminalSurface } from './terminal-surface.js';
 
 const ROLE_CONTROLLER = 'controller';
 const ROLE_CO_CONTROLLER = 'co-controller';
@@ -34,15 +24,6 @@ const ROLE_VIEWER = 'viewer';
 
 /** The close code of a connection the cloud refused at open (not admitted, full, joint sessions off). */
 const REFUSED_CLOSE_CODE = 4403;
-
-/** A Viewer's font shrinks down to this size so that the whole session screen fits the window. */
-const MIN_VIEWER_FONT_SIZE = 7;
-
-/** Width xterm's scroll bar covers at the right of the terminal (addon-fit reserves the same). */
-const SCROLLBAR_WIDTH = 14;
-
-/** A touch screen is the primary pointer: phones and tablets (not a laptop that also has one). */
-const TOUCH_QUERY = '(pointer: coarse)';
 
 /** How long to wait for the server's own "ended" after a successful DELETE before saying so ourselves. */
 const END_CONFIRMATION_MS = 3000;
@@ -65,10 +46,6 @@ export function renderSession(root, { sessionId, user }) {
   let disposed = false;
   let socket = null;
   let socketOpened = false;
-  let fitAddon = null;
-  let controlling = false;
-  let resizeObserver = null;
-  let layoutScheduled = 0;
   let endTimer = 0;
   let deviceResponding = true;
   let noticeTimer = 0;
@@ -77,8 +54,6 @@ export function renderSession(root, { sessionId, user }) {
   let applianceOffline = false;
   let inputPaused = false;
   let you = null;
-  const inputSubscriptions = [];
-  let input = new InputEncoder();
 
   // --- DOM -------------------------------------------------------------------------------------------
   const title = h('h1', { id: 'session-heading', class: 'session-title', tabindex: '-1' }, 'Remote session');
@@ -116,10 +91,9 @@ export function renderSession(root, { sessionId, user }) {
     h('p', {}, h('strong', { class: 'banner-title' }, 'Input paused:'), ' ',
       'the device takes no input until a supervisor joins the session.'));
 
-  const host = h('div', { class: 'terminal-host', testid: 'terminal', role: 'region', 'aria-label': 'Remote terminal' });
   const viewOnlyController = h('strong', {}, 'the Controller');
-  const viewOnly = h('p', { class: 'view-only', testid: 'view-only', hidden: true },
-    h('strong', {}, 'View only'), ' — ', viewOnlyController, ' is in control; nothing you type is sent.');
+  const surfaceTools = h('div', { class: 'toolbar-group surface-tools' });
+  const frame = h('div', { class: 'terminal-frame' }, noticeText, people.prompts);
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
@@ -131,63 +105,45 @@ export function renderSession(root, { sessionId, user }) {
         legacyBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
+      surfaceTools,
       h('div', { class: 'toolbar-actions' }, errorText, people.toggle, endButton, terminateButton)),
     banner,
     offlineBanner,
     pausedBanner,
-    h('div', { class: 'session-body' },
-      h('div', { class: 'terminal-frame' }, host, noticeText, people.prompts),
-      people.element));
+    h('div', { class: 'session-body' }, frame, people.element));
   root.replaceChildren(view);
-  const touch = window.matchMedia(TOUCH_QUERY);
-  touch.addEventListener('change', showTouchRow);
   document.title = 'Remote session — EdgeGateway';
 
-  // --- Terminal --------------------------------------------------------------------------------------
-  // allowProposedApi: the Unicode version is a proposed API. Unicode 11 widths are what the appliance lays its
-  // screen out with (keyframes and screen updates): with xterm's default (Unicode 6) an emoji would be narrow here
-  // and wide there.
-  const term = new Terminal({
-    ...terminalOptions, theme: { ...terminalOptions.theme }, disableStdin: true, cursorBlink: false, allowProposedApi: true,
-  });
-  term.loadAddon(new Unicode11Addon());
-  term.unicode.activeVersion = '11';
-  term.open(host);
-  const extraKeys = createExtraKeys(term);
-  view.append(extraKeys.element, viewOnly);
-  resizeObserver = new ResizeObserver(() => scheduleLayout());
-  resizeObserver.observe(host);
+  // --- Surface ---------------------------------------------------------------------------------------
+  const shell = {
+    send,
+    sendInput,
+    sendText,
+    showNotice: (text, duration) => showNotice(text, duration),
+    isEnded: () => ended,
+    viewOnlyController,
+  };
+  let surface = null;
+  let surfaceBelow = [];
+  useSurface(createTerminalSurface(shell));
 
-  // A reset or a resize must not overtake bytes xterm has been given but not parsed yet (write() is
-  // asynchronous): such operations wait for an empty write's callback, and frames that arrive meanwhile
-  // queue behind them. Plain output goes straight to xterm.
-  const pending = [];
-  let waiting = false;
-  function enqueue(operation) {
-    pending.push(operation);
-    if (!waiting) {
-      drain();
-    }
-  }
-
-  function drain() {
-    while (pending.length > 0 && !disposed) {
-      const operation = pending.shift();
-      if (operation.bytes) {
-        term.write(operation.bytes);
-        continue;
+  /** Puts `next` in the frame, toolbar and below the body, in place of the current surface. */
+  function useSurface(next) {
+    if (surface) {
+      surface.dispose();
+      surface.element.remove();
+      for (const element of surfaceBelow) {
+        element.remove();
       }
-
-      waiting = true;
-      term.write('', () => {
-        waiting = false;
-        if (!disposed) {
-          operation.run();
-          drain();
-        }
-      });
-      return;
     }
+
+    surface = next;
+    surfaceBelow = next.below;
+    frame.prepend(next.element);
+    view.append(...next.below);
+    surfaceTools.replaceChildren(...next.toolbar);
+    surfaceTools.hidden = next.toolbar.length === 0;
+    next.mount();
   }
 
   // --- Stream ----------------------------------------------------------------------------------------
@@ -196,7 +152,7 @@ export function renderSession(root, { sessionId, user }) {
 
   function connect() {
     socketOpened = false;
-    input = new InputEncoder(); // input sequence numbers count from 0 on every stream
+    surface.onConnect(); // input sequence numbers count from 0 on every stream
     socket = new WebSocket(streamUrl(sessionId));
     socket.binaryType = 'arraybuffer';
     const current = socket;
@@ -291,54 +247,20 @@ export function renderSession(root, { sessionId, user }) {
       return;
     }
 
-    switch (frame.type) {
-      case FrameType.TerminalOutput:
-        if (frame.payload.byteLength > 0) {
-          enqueue({ bytes: frame.payload });
-        }
-        break;
-      case FrameType.TerminalResize: {
-        const size = decodeSize(frame.payload);
-        if (!size) {
-          console.warn('EdgeGateway: ignored a TerminalResize frame with an invalid size.');
-        } else if (role !== ROLE_CONTROLLER) {
-          enqueue({
-            run: () => {
-              resizeTo(size.cols, size.rows);
-              scheduleLayout();
-            },
-          });
-        }
-        break;
-      }
-      case FrameType.TerminalSnapshot: {
-        const snapshot = decodeSnapshot(frame.payload);
-        if (!snapshot) {
-          console.warn('EdgeGateway: ignored a TerminalSnapshot frame with an invalid size.');
-          break;
-        }
-
-        enqueue({
-          run: () => {
-            term.reset();
-            resizeTo(snapshot.cols, snapshot.rows);
-            term.write(snapshot.screen);
-            scheduleLayout();
-          },
-        });
-        break;
-      }
-      case FrameType.End: {
-        const { reason, message } = decodeEnd(frame.payload);
-        showEnded('Session ended:', describeEnd(reason, message));
-        break;
-      }
-      default:
-        console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
+    if (frame.type === FrameType.End) {
+      const { reason, message } = decodeEnd(frame.payload);
+      showEnded('Session ended:', describeEnd(reason, message));
+    } else if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
+      console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
     }
   }
 
   function onHello(message) {
+    if (isDisplayProtocol(message.protocol) && !surface.display) {
+      useSurface(createDisplaySurface(shell));
+    }
+
+    surface.onHello(message);
     you = message.you ?? null;
     setResponding(message.responding !== false);
     showDetails(message.details);
@@ -383,12 +305,7 @@ export function renderSession(root, { sessionId, user }) {
     endButton.hidden = ended || role !== ROLE_CONTROLLER;
     terminateButton.hidden = ended || !isAdmin || role === ROLE_CONTROLLER;
     people.update({ role, ended });
-    if (role === ROLE_VIEWER) {
-      stopInput();
-      scheduleLayout();
-    } else {
-      startControlling();
-    }
+    surface.setRole(role);
   }
 
   function setController(controller) {
@@ -408,135 +325,16 @@ export function renderSession(root, { sessionId, user }) {
     pausedBanner.hidden = !inputPaused;
   }
 
-  /** The extra keys for a page that types, the view-only line for a Viewer; on touch screens only. */
-  function showTouchRow() {
-    const onTouch = touch.matches && !ended && !disposed;
-    extraKeys.element.hidden = !(onTouch && controlling);
-    viewOnly.hidden = !(onTouch && role !== null && !controlling);
-    if (extraKeys.element.hidden) {
-      extraKeys.release();
-    }
-  }
-
-  function startControlling() {
-    if (ended) {
-      return;
-    }
-
-    if (!controlling) {
-      controlling = true;
-      term.options.disableStdin = applianceOffline;
-      term.options.cursorBlink = true;
-      inputSubscriptions.push(
-        term.onData((data) => {
-          if (!extraKeys.consume(data)) {
-            sendInput(input.text(data));
-          }
-        }),
-        term.onBinary((data) => sendInput(input.binary(data))));
-    }
-
-    if (role === ROLE_CONTROLLER) {
-      if (!fitAddon) {
-        fitAddon = new FitAddon();
-        term.loadAddon(fitAddon);
-      }
-
-      if (term.options.fontSize !== terminalOptions.fontSize) {
-        term.options.fontSize = terminalOptions.fontSize;
-      }
-
-      fitNow(true);
-    } else {
-      scheduleLayout();
-    }
-
-    showTouchRow();
-    term.focus();
-  }
-
-  /** Fits the Controller's terminal to its box; asks the device to follow when the size changed. */
-  function fitNow(always = false) {
-    if (role !== ROLE_CONTROLLER || !fitAddon || ended || disposed) {
-      return;
-    }
-
-    const proposed = fitAddon.proposeDimensions();
-    if (!proposed || !Number.isFinite(proposed.cols) || !Number.isFinite(proposed.rows)) {
-      return; // not laid out (hidden, zero size)
-    }
-
-    const cols = Math.min(MAX_DIMENSION, Math.max(2, proposed.cols));
-    const rows = Math.min(MAX_DIMENSION, Math.max(1, proposed.rows));
-    const changed = cols !== term.cols || rows !== term.rows;
-    if (changed) {
-      term.resize(cols, rows);
-    }
-
-    if (changed || always) {
-      send(input.resize(cols, rows));
-    }
-  }
-
-  /**
-   * Shrinks (or grows back, up to the normal size) a Viewer's font so the session's columns and rows fit
-   * the window. Cell size follows font size closely enough that one step lands on the right size; a
-   * second pass corrects rounding.
-   */
-  function scaleToHost(pass = 0) {
-    if (role === ROLE_CONTROLLER || disposed) {
-      return;
-    }
-
-    const screen = term.element?.querySelector('.xterm-screen');
-    const width = screen?.offsetWidth ?? 0;
-    const height = screen?.offsetHeight ?? 0;
-    const availableWidth = host.clientWidth - SCROLLBAR_WIDTH;
-    const availableHeight = host.clientHeight;
-    if (!width || !height || availableWidth <= 0 || availableHeight <= 0) {
-      return;
-    }
-
-    const current = term.options.fontSize;
-    const ratio = Math.min(availableWidth / width, availableHeight / height);
-    let next = Math.floor(current * ratio);
-    if (pass > 0 && ratio < 1 && next >= current) {
-      next = current - 1;
-    }
-
-    next = Math.min(terminalOptions.fontSize, Math.max(MIN_VIEWER_FONT_SIZE, next));
-    if (next !== current) {
-      term.options.fontSize = next;
-      if (pass < 2) {
-        requestAnimationFrame(() => scaleToHost(pass + 1));
-      }
-    }
-  }
-
-  function scheduleLayout() {
-    if (layoutScheduled || disposed) {
-      return;
-    }
-
-    layoutScheduled = requestAnimationFrame(() => {
-      layoutScheduled = 0;
-      if (role === ROLE_CONTROLLER) {
-        fitNow();
-      } else if (role !== null) {
-        scaleToHost();
-      }
-    });
-  }
-
-  function resizeTo(cols, rows) {
-    if (cols !== term.cols || rows !== term.rows) {
-      term.resize(cols, rows);
-    }
-  }
-
   function send(frame) {
-    if (controlling && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
+    if (surface.controlling && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
+    }
+  }
+
+  /** Sends a text (JSON) message on the stream; any page may (a display that lost track asks for a keyframe). */
+  function sendText(json) {
+    if (!ended && socket?.readyState === WebSocket.OPEN) {
+      socket.send(json);
     }
   }
 
@@ -605,7 +403,7 @@ export function renderSession(root, { sessionId, user }) {
   function setResponding(responding) {
     deviceResponding = responding;
     deviceBadge.hidden = responding;
-    host.classList.toggle('terminal-stale', !responding);
+    surface.setStale(!responding);
     if (responding) {
       noticeText.hidden = true;
     }
@@ -634,9 +432,7 @@ export function renderSession(root, { sessionId, user }) {
     offlineMessage.textContent = applianceOffline
       ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
       : '';
-    if (controlling) {
-      term.options.disableStdin = applianceOffline;
-    }
+    surface.setOffline(applianceOffline);
   }
 
   function setViewers(count) {
@@ -672,7 +468,7 @@ export function renderSession(root, { sessionId, user }) {
     clearTimeout(noticeTimer);
     noticeText.hidden = true;
     setApplianceOffline(false);
-    stopInput();
+    surface.stopInput();
     bannerTitle.textContent = heading;
     bannerMessage.textContent = message;
     reconnectButton.hidden = !canReconnect;
@@ -694,18 +490,6 @@ export function renderSession(root, { sessionId, user }) {
     view.classList.add('session-refused');
   }
 
-  function stopInput() {
-    controlling = false;
-    term.options.disableStdin = true;
-    term.options.cursorBlink = false;
-    for (const subscription of inputSubscriptions.splice(0)) {
-      subscription.dispose();
-    }
-
-    showTouchRow();
-    term.blur();
-  }
-
   function reconnect() {
     if (disposed) {
       return;
@@ -719,8 +503,6 @@ export function renderSession(root, { sessionId, user }) {
     errorText.hidden = true;
     roleBadge.className = 'badge badge-pending';
     roleBadge.textContent = 'Connecting…';
-    showTouchRow();
-    pending.length = 0;
     connect();
   }
 
@@ -789,18 +571,11 @@ export function renderSession(root, { sessionId, user }) {
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     clearTimeout(progressTimer);
-    cancelAnimationFrame(layoutScheduled);
-    resizeObserver?.disconnect();
-    touch.removeEventListener('change', showTouchRow);
-    for (const subscription of inputSubscriptions.splice(0)) {
-      subscription.dispose();
-    }
-
     if (socket && socket.readyState <= WebSocket.OPEN) {
       socket.close(1000);
     }
 
-    term.dispose();
+    surface.dispose();
   };
 }
 
