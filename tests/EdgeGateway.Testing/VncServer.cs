@@ -24,6 +24,9 @@ public enum VncSecurity
 
     /// <summary>VeNCrypt TLSVnc only: anonymous TLS, then VNC authentication (TigerVNC only; the appliance refuses it).</summary>
     TlsVncOnly,
+
+    /// <summary>VeNCrypt TLSVnc, then plain VncAuth: TigerVNC's default without a certificate.</summary>
+    TlsVncOrVncAuth,
 }
 
 /// <summary>
@@ -128,6 +131,9 @@ public sealed class VncServer : IAsyncDisposable
                 break;
             case VncSecurity.TlsVncOnly:
                 arguments.AddRange(["-SecurityTypes", "TLSVnc"]);
+                break;
+            case VncSecurity.TlsVncOrVncAuth:
+                arguments.AddRange(["-SecurityTypes", "TLSVnc,VncAuth"]);
                 break;
             default:
                 var (cert, key) = WriteCertificate();

@@ -148,6 +148,17 @@ public sealed class VncDeviceSessionTests : IDisposable
         Assert.Contains("offers only anonymous TLS (TLSVnc)", outcome.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_device_whose_VeNCrypt_is_anonymous_only_is_dialled_again_with_VNC_authentication()
+    {
+        await using var server = await VncServer.StartTigerVncAsync(VncSecurity.TlsVncOrVncAuth);
+        var (harness, started) = await VncSessionHarness.StartAsync(server.Port, server.Password, PinsPath);
+        await using var _ = harness;
+        Assert.True(started, harness.Session.Completion.IsCompleted ? (await harness.Session.Completion).Message : "not started");
+        Assert.Equal("VNC authentication", harness.Session.Details!.KeyExchange);
+        Assert.True(harness.Session.Details.LegacyCrypto);
+    }
+
     [Theory]
     [InlineData("Xvnc")]
     [InlineData("x11vnc")]
