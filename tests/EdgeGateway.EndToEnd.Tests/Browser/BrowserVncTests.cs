@@ -1,50 +1,41 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeGateway.Testing;
+using EdgeGateway.EndToEnd.Tests.Vnc;
 using Microsoft.Playwright;
 
 namespace EdgeGateway.EndToEnd.Tests.Browser;
 
 /// <summary>A VNC session as a technician uses it, in Debian's Chromium against TigerVNC's Xvnc: connect, see, click, type.</summary>
 [Trait("Area", "Vnc")]
-public sealed class BrowserVncTests : IAsyncLifetime
+[Collection(VncCollection.Name)]
+public sealed class BrowserVncTests(VncStackFixture fixture)
 {
     private const float Timeout = 30_000;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
-    private VncServer _device = null!;
-    private EdgeGatewayStack _stack = null!;
+    private VncServer Device => fixture.Device;
 
-    public async Task InitializeAsync()
-    {
-        _device = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth);
-        _stack = await EdgeGatewayStack.StartForEndpointAsync("vnc", "127.0.0.1", _device.Port);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        await _device.DisposeAsync();
-    }
+    private EdgeGatewayStack Stack => fixture.Stack;
 
     [Fact]
     public async Task Connect_with_the_password_see_the_screen_click_and_type_into_an_xterm()
     {
-        await _device.RunAsync("xsetroot", "-solid", "#336699");
+        await Device.RunAsync("xsetroot", "-solid", "#336699");
         var file = Path.Combine(Path.GetTempPath(), $"eg-vnc-browser-{Guid.NewGuid():N}.txt");
-        _device.StartClient("xterm", "-geometry", "70x16+60+40", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", $"echo ready; read line; echo \"$line\" > '{file}'; exec sleep 600");
-        await Conditions.WaitUntilAsync(() => _device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the device's screen");
+        Device.StartClient("xterm", "-geometry", "70x16+60+40", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", $"echo ready; read line; echo \"$line\" > '{file}'; exec sleep 600");
+        await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the device's screen");
 
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         page.SetDefaultTimeout(Timeout);
         var consoleErrors = SessionPage.CollectConsoleErrors(page);
-        await SessionPage.LogInAsync(page, _stack);
+        await SessionPage.LogInAsync(page, Stack);
 
         // VNC asks for the device password only.
         await page.GetByTestId($"connect-{EdgeGatewayStack.EndpointId}").ClickAsync();
         await Assertions.Expect(page.GetByTestId("connect-username")).ToBeHiddenAsync();
-        await page.GetByTestId("connect-password").FillAsync(_device.Password);
+        await page.GetByTestId("connect-password").FillAsync(Device.Password);
         await page.GetByTestId("connect-submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", new() { Timeout = Timeout });
         var canvas = page.GetByTestId("display-canvas");
@@ -64,7 +55,7 @@ public sealed class BrowserVncTests : IAsyncLifetime
         Assert.Equal("typed-42\n", File.ReadAllText(file));
 
         // The page shows the live screen: the typed text is in the X server's pixels and, a moment later, in the canvas.
-        var truth = await _device.CaptureAsync();
+        var truth = await Device.CaptureAsync();
         await Conditions.WaitUntilAsync(() => CanvasPixel(page, 300, 150).GetAwaiter().GetResult() == truth.Pixels[(150 * truth.Width) + 300].ToString("X6", CultureInfo.InvariantCulture), Wait, "the xterm's pixels in the canvas");
         await Assertions.Expect(page.GetByTestId("display-stats")).Not.ToContainTextAsync("0 fps · 0 bit/s");
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-vnc-typed.png"), FullPage = true });
