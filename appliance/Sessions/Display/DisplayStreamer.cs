@@ -448,7 +448,7 @@ internal sealed partial class DisplayStreamer : IDisposable
                 }
             }
 
-            if (_rawLength >= MaxRawChunk || _rectCount >= MaxRectsPerFrame - 2)
+            if (_rawLength >= MaxRawChunk || _rectCount > MaxRectsPerFrame - MaxBands - 1)
             {
                 await SendUpdateAsync(cancellationToken);
             }
