@@ -68,22 +68,39 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
 
     // One frame being built: rect headers, raw data, then the assembled payload.
     private readonly byte[] _headers = new byte[MaxRectsPerFrame * DisplayFrames.MaxRectHeaderSize];
-    private readonly byte[] _raw = new byte[MaxRawChunk + (TileSize * TileSize * 3) + 1024];
+    private readonly byte[] _raw = new byte[MaxRawChunk + (MaxJoinedPixelsArea * 3) + 1024];
     private readonly byte[] _payload = new byte[FrameCodec.DefaultMaxPayload];
     private readonly OutputBuffer _deflated = new(MaxRawChunk + (64 * 1024));
     private DeflateStream? _deflate;
     private int _rectCount;
     private int _headerLength;
     private int _rawLength;
-    private int _lastRectOffset = -1;
-    private DisplayRect _lastRect;
+    private readonly (int Offset, DisplayRect Rect)[] _solids = new (int, DisplayRect)[MaxRectsPerFrame];
+    private int _solidCount;
+    private int _lastSolid = -1;
 
     // Tile analysis: the region's palette (open addressing, stamped so it needs no clearing) and its indices.
     private readonly uint[] _slotColour = new uint[1024];
     private readonly int[] _slotStamp = new int[1024];
     private readonly byte[] _slotIndex = new byte[1024];
     private readonly uint[] _palette = new uint[256];
-    private readonly byte[] _indices = new byte[TileSize * TileSize];
+    private readonly uint[] _unsorted = new uint[256];
+    private readonly byte[] _remap = new byte[256];
+    private readonly byte[] _indices = new byte[MaxJoinedArea];
+
+    // The last Palette or Pixels rect of the frame (header offset, -1 for none; data offset), which the next region may join.
+    private const int MaxJoinedArea = 4 * TileSize * TileSize;
+    private const int MaxJoinedPixelsArea = 16 * TileSize * TileSize;
+    private int _lastData = -1;
+    private int _lastDataRaw;
+    private DisplayRect _lastDataRect;
+
+    // Rows of one tile that differ, grouped by column span; more than MaxBands and the tile's bounding box goes instead.
+    private const int MaxBands = 3;
+
+    // Below this many pixels the box's palette costs no more than a Solid header per band.
+    private const int MinBandsBox = 512;
+    private readonly PixelRect[] _bands = new PixelRect[MaxBands + 1];
     private int _stamp;
 
     private double _tokens;
@@ -432,7 +449,7 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
                 }
             }
 
-            if (_rawLength >= MaxRawChunk || _rectCount >= MaxRectsPerFrame - 2)
+            if (_rawLength >= MaxRawChunk || _rectCount > MaxRectsPerFrame - MaxBands - 1)
             {
                 await SendUpdateAsync(cancellationToken);
             }
@@ -452,7 +469,11 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
     private int WorstFrameSize(int tiles) =>
         DisplayFrames.UpdateHeaderSize + _headerLength + _rawLength + (tiles * WorstTileSize) + DeflateSlack + (_rawLength / 16);
 
-    /// <summary>Adds the part of one tile that differs from the viewers' copy, and brings the copy up to date.</summary>
+    /// <summary>
+    /// Adds the part of one tile that differs from the viewers' copy, and brings the copy up to date. The differing
+    /// rows are grouped into bands of the same column span; a few bands of one colour each (an exposed L-shaped strip
+    /// of wallpaper) go as Solid rectangles, anything else (text) as the bounding box.
+    /// </summary>
     private void EncodeTile(int tx, int ty)
     {
         var x0 = tx * TileSize;
@@ -460,6 +481,7 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         var w = Math.Min(TileSize, _screen.Width - x0);
         var h = Math.Min(TileSize, _screen.Height - y0);
         int minX = w, maxX = -1, minY = -1, maxY = -1;
+        var bands = 0;
         for (var y = y0; y < y0 + h; y++)
         {
             var now = _screen.Row(y).Slice(x0, w);
@@ -476,6 +498,20 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
                 last--;
             }
 
+            if (bands <= MaxBands)
+            {
+                ref var band = ref _bands[Math.Min(bands, MaxBands)];
+                if (bands > 0 && _bands[bands - 1] is var previous && previous.Bottom == y && previous.X == x0 + first && previous.Right == x0 + last + 1)
+                {
+                    _bands[bands - 1] = previous with { Height = previous.Height + 1 };
+                }
+                else
+                {
+                    band = new PixelRect(x0 + first, y, last - first + 1, 1);
+                    bands++;
+                }
+            }
+
             minX = Math.Min(minX, first);
             maxX = Math.Max(maxX, last);
             minY = minY < 0 ? y : minY;
@@ -487,17 +523,56 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
             return;
         }
 
-        var region = new PixelRect(x0 + minX, minY, maxX - minX + 1, maxY - minY + 1);
-        EncodeRegion(region);
+        var box = new PixelRect(x0 + minX, minY, maxX - minX + 1, maxY - minY + 1);
+        if (bands <= MaxBands && box.Area >= MinBandsBox && BandsAreSolid(bands))
+        {
+            for (var i = 0; i < bands; i++)
+            {
+                EncodeRegion(_bands[i]);
+            }
+        }
+        else
+        {
+            EncodeRegion(box);
+        }
+    }
+
+    /// <summary>Separate bands pay when each is one colour: a header each and no data (measured: mixed bands cost more than their box).</summary>
+    private bool BandsAreSolid(int bands)
+    {
+        for (var i = 0; i < bands; i++)
+        {
+            var band = _bands[i];
+            var colour = _screen.Row(band.Y)[band.X];
+            for (var y = band.Y; y < band.Bottom; y++)
+            {
+                if (_screen.Row(y).Slice(band.X, band.Width).ContainsAnyExcept(colour))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Solid for one colour, Palette when it is smaller than the pixels, else Pixels; a region right of the last
+    /// Palette or Pixels rect, on the same rows, joins it when that does not widen its indices (fewer headers and
+    /// palettes, longer runs for deflate).
+    /// </summary>
+    private void EncodeRegion(PixelRect region)
+    {
         for (var y = region.Y; y < region.Bottom; y++)
         {
             _screen.Row(y).Slice(region.X, region.Width).CopyTo(_sent.Row(y).Slice(region.X, region.Width));
         }
-    }
 
-    /// <summary>Solid for one colour, Palette when it is smaller than the pixels, else Pixels.</summary>
-    private void EncodeRegion(PixelRect region)
-    {
+        if (TryJoinLast(region))
+        {
+            return;
+        }
+
         var colours = CountColours(region);
         if (colours == 1)
         {
@@ -505,11 +580,65 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
             return;
         }
 
+        AddData(region, PalettePays(colours, region) ? colours : 0);
+    }
+
+    private static bool PalettePays(int colours, PixelRect region) =>
+        colours > 1 && DisplayFrames.PaletteDataLength(colours, region.Width, region.Height) < DisplayFrames.PixelDataLength(region.Width, region.Height);
+
+    private bool TryJoinLast(PixelRect region)
+    {
+        if (_lastData < 0 || _lastData + DisplayFrames.RectHeaderSize(_lastDataRect.Kind) != _headerLength)
+        {
+            return false;
+        }
+
+        var last = _lastDataRect.Area;
+        var union = last with { Width = last.Width + region.Width };
+        var limit = _lastDataRect.Kind == DisplayRectKind.Palette ? MaxJoinedArea : MaxJoinedPixelsArea;
+        if (last.Y != region.Y || last.Height != region.Height || last.Right != region.X || union.Area > limit)
+        {
+            return false;
+        }
+
+        var own = CountColours(region);
+        var colours = 0;
+        if (_lastDataRect.Kind == DisplayRectKind.Palette)
+        {
+            if (!PalettePays(own, region))
+            {
+                return false;
+            }
+
+            colours = CountColours(union);
+            if (!PalettePays(colours, union) || DisplayFrames.PaletteIndexBits(colours) > Math.Max(DisplayFrames.PaletteIndexBits(_lastDataRect.PaletteSize), DisplayFrames.PaletteIndexBits(own)))
+            {
+                return false;
+            }
+        }
+        else if (own == 1 || PalettePays(own, region))
+        {
+            return false;
+        }
+
+        // Take the last rect and its data back; the union goes instead.
+        _headerLength = _lastData;
+        _rectCount--;
+        _rawLength = _lastDataRaw;
+        AddData(union, colours);
+        return true;
+    }
+
+    /// <summary>Appends a Palette rect of <paramref name="colours"/> (counted for this region) or, for 0, a Pixels rect.</summary>
+    private void AddData(PixelRect region, int colours)
+    {
+        var offset = _headerLength;
         var raw = _raw.AsSpan(_rawLength);
         var written = 0;
-        if (colours > 0 && DisplayFrames.PaletteDataLength(colours, region.Width, region.Height) < DisplayFrames.PixelDataLength(region.Width, region.Height))
+        DisplayRect rect;
+        if (colours > 0)
         {
-            AddRect(new DisplayRect(DisplayRectKind.Palette, region, PaletteSize: colours));
+            rect = new DisplayRect(DisplayRectKind.Palette, region, PaletteSize: colours);
             written += DisplayFrames.WritePixelRow(raw, _palette.AsSpan(0, colours));
             for (var y = 0; y < region.Height; y++)
             {
@@ -518,18 +647,22 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         }
         else
         {
-            AddRect(new DisplayRect(DisplayRectKind.Pixels, region));
+            rect = new DisplayRect(DisplayRectKind.Pixels, region);
             for (var y = region.Y; y < region.Bottom; y++)
             {
                 written += DisplayFrames.WritePixelRow(raw[written..], _screen.Row(y).Slice(region.X, region.Width));
             }
         }
 
+        AddRect(rect);
+        _lastData = offset;
+        _lastDataRect = rect;
+        _lastDataRaw = _rawLength;
         _rawLength += written;
     }
 
     /// <summary>
-    /// The region's distinct colours into <see cref="_palette"/> (first seen first) and each pixel's index into
+    /// The region's distinct colours into <see cref="_palette"/> (sorted by value) and each pixel's index into
     /// <see cref="_indices"/>; 0 when there are more than 255.
     /// </summary>
     private int CountColours(PixelRect region)
@@ -580,23 +713,72 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
             }
         }
 
+        if (count > 1)
+        {
+            // Sorted by colour, the same colours get the same indices in every tile: deflate finds more repeats.
+            var palette = _palette.AsSpan(0, count);
+            palette.CopyTo(_unsorted);
+            palette.Sort();
+            for (var k = 0; k < count; k++)
+            {
+                _remap[k] = (byte)palette.BinarySearch(_unsorted[k]);
+            }
+
+            foreach (ref var index in _indices.AsSpan(0, i))
+            {
+                index = _remap[index];
+            }
+        }
+
         return count;
     }
 
-    /// <summary>Appends a rectangle header; a Solid right next to the previous one of the same colour and rows widens it instead.</summary>
+    /// <summary>
+    /// Appends a rectangle header. A Solid of the colour of a Solid just left of it (the last rect) or just above it
+    /// (a recent one) widens or lengthens that one instead: the frame's tile rects never overlap, so their order
+    /// does not matter and a wallpaper strip costs one rect.
+    /// </summary>
     private void AddRect(in DisplayRect rect)
     {
-        if (rect.Kind == DisplayRectKind.Solid && _lastRectOffset >= 0 && _lastRect.Kind == DisplayRectKind.Solid
-            && _lastRect.Colour == rect.Colour && _lastRect.Area.Y == rect.Area.Y && _lastRect.Area.Height == rect.Area.Height
-            && _lastRect.Area.Right == rect.Area.X && _lastRect.Area.Width + rect.Area.Width <= ushort.MaxValue)
+        if (rect.Kind != DisplayRectKind.Solid)
         {
-            _lastRect = _lastRect with { Area = _lastRect.Area with { Width = _lastRect.Area.Width + rect.Area.Width } };
-            DisplayFrames.WriteRect(_headers.AsSpan(_lastRectOffset), _lastRect);
+            AppendRect(rect);
+            _lastSolid = -1;
             return;
         }
 
-        _lastRectOffset = _headerLength;
-        _lastRect = rect;
+        var area = rect.Area;
+        if (_lastSolid >= 0 && _lastSolid == _solidCount - 1 && _solids[_lastSolid].Rect is var left
+            && left.Colour == rect.Colour && left.Area.Y == area.Y && left.Area.Height == area.Height && left.Area.Right == area.X
+            && left.Area.Width + area.Width <= ushort.MaxValue && _solids[_lastSolid].Offset + DisplayFrames.RectHeaderSize(DisplayRectKind.Solid) == _headerLength)
+        {
+            // Take the last rect back and add the union, which may now lengthen one above.
+            _headerLength = _solids[_lastSolid].Offset;
+            _rectCount--;
+            _solidCount--;
+            area = left.Area with { Width = left.Area.Width + area.Width };
+        }
+
+        for (var i = _solidCount - 1; i >= Math.Max(0, _solidCount - 64); i--)
+        {
+            var above = _solids[i].Rect;
+            if (above.Colour == rect.Colour && above.Area.X == area.X && above.Area.Width == area.Width && above.Area.Bottom == area.Y
+                && above.Area.Height + area.Height <= ushort.MaxValue)
+            {
+                _solids[i].Rect = above with { Area = above.Area with { Height = above.Area.Height + area.Height } };
+                DisplayFrames.WriteRect(_headers.AsSpan(_solids[i].Offset), _solids[i].Rect);
+                _lastSolid = -1;
+                return;
+            }
+        }
+
+        _solids[_solidCount] = (_headerLength, rect with { Area = area });
+        _lastSolid = _solidCount++;
+        AppendRect(_solids[_lastSolid].Rect);
+    }
+
+    private void AppendRect(in DisplayRect rect)
+    {
         _headerLength += DisplayFrames.WriteRect(_headers.AsSpan(_headerLength), rect);
         _rectCount++;
     }
@@ -631,7 +813,9 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         _rectCount = 0;
         _headerLength = 0;
         _rawLength = 0;
-        _lastRectOffset = -1;
+        _solidCount = 0;
+        _lastSolid = -1;
+        _lastData = -1;
     }
 
     private async ValueTask SendCursorAsync(CancellationToken cancellationToken)

@@ -13,36 +13,26 @@ namespace EdgeGateway.EndToEnd.Tests.Vnc;
 /// log nor a viewer.
 /// </summary>
 [Trait("Area", "Vnc")]
-public sealed class VncStackTests : IAsyncLifetime
+[Collection(VncCollection.Name)]
+public sealed class VncStackTests(VncStackFixture fixture)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
-    private VncServer _device = null!;
-    private EdgeGatewayStack _stack = null!;
+    private VncServer Device => fixture.Device;
 
-    public async Task InitializeAsync()
-    {
-        _device = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth);
-        _stack = await EdgeGatewayStack.StartForEndpointAsync("vnc", "127.0.0.1", _device.Port);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        await _device.DisposeAsync();
-    }
+    private EdgeGatewayStack Stack => fixture.Stack;
 
     private Task<HttpResponseMessage> PostStartAsync(HttpClient client, string password) =>
         client.PostAsJsonAsync("/api/sessions", new { applianceId = EdgeGatewayStack.ApplianceId, endpointId = EdgeGatewayStack.EndpointId, username = "", password, columns = 80, rows = 24 });
 
     private async Task<(string Id, HttpClient Client, StreamClient Controller)> StartAsync()
     {
-        var (client, cookies) = await _stack.LoginAsync("admin", _stack.AdminPassword);
-        var response = await PostStartAsync(client, _device.Password);
+        var (client, cookies) = await Stack.LoginAsync("admin", Stack.AdminPassword);
+        var response = await PostStartAsync(client, Device.Password);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
         var id = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
-        var controller = await _stack.OpenStreamAsync(cookies, id);
+        var controller = await Stack.OpenStreamAsync(cookies, id);
         return (id, client, controller);
     }
 
@@ -55,27 +45,27 @@ public sealed class VncStackTests : IAsyncLifetime
 
         // The pointer first: Xvnc draws its cursor into the framebuffer once something moves it (xwd has none).
         await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 799, 599));
-        await _device.RunAsync("xsetroot", "-solid", "#336699");
-        await controllerScreen.WaitForAsync(_device, Wait, "the root window's colour in the Controller's page");
-        _device.StartClient("xterm", "-geometry", "60x12+40+30", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", "seq 1 30; exec sleep 600");
-        await controllerScreen.WaitForAsync(_device, Wait, "an xterm in the Controller's page");
+        await Device.RunAsync("xsetroot", "-solid", "#336699");
+        await controllerScreen.WaitForAsync(Device, Wait, "the root window's colour in the Controller's page");
+        Device.StartClient("xterm", "-geometry", "60x12+40+30", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", "seq 1 30; exec sleep 600");
+        await controllerScreen.WaitForAsync(Device, Wait, "an xterm in the Controller's page");
 
         // A viewer joins late: the cloud's cached keyframe (or a new one from the appliance) paints the same screen.
-        var (_, viewerCookies) = await _stack.LoginNewViewerAsync();
-        await using var viewer = await _stack.OpenStreamAsync(viewerCookies, id);
+        var (_, viewerCookies) = await Stack.LoginNewViewerAsync();
+        await using var viewer = await Stack.OpenStreamAsync(viewerCookies, id);
         await viewer.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the viewer's first frame");
         Assert.Equal(FrameType.DisplayInit, viewer.Frames[0].Header.Type);
         Assert.True(viewer.Frames[0].Header.IsKeyframe);
         using var viewerScreen = new DisplayScreen(viewer);
-        await viewerScreen.WaitForAsync(_device, Wait, "the same screen in the late viewer's page");
+        await viewerScreen.WaitForAsync(Device, Wait, "the same screen in the late viewer's page");
 
         // Both keep up with a change made after the join.
-        await _device.RunAsync("xsetroot", "-solid", "#a03020");
-        await viewerScreen.WaitForAsync(_device, Wait, "the new root colour in the viewer's page");
-        await controllerScreen.WaitForAsync(_device, Wait, "the new root colour in the Controller's page");
+        await Device.RunAsync("xsetroot", "-solid", "#a03020");
+        await viewerScreen.WaitForAsync(Device, Wait, "the new root colour in the viewer's page");
+        await controllerScreen.WaitForAsync(Device, Wait, "the new root colour in the Controller's page");
 
-        var password = Encoding.UTF8.GetBytes(_device.Password);
-        Assert.DoesNotContain(_device.Password, _stack.Logs.AllText(), StringComparison.Ordinal);
+        var password = Encoding.UTF8.GetBytes(Device.Password);
+        Assert.DoesNotContain(Device.Password, Stack.Logs.AllText(), StringComparison.Ordinal);
         Assert.All(viewer.RawMessages.Concat(controller.RawMessages), m => Assert.Equal(-1, m.AsSpan().IndexOf(password)));
         await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
     }
@@ -86,17 +76,17 @@ public sealed class VncStackTests : IAsyncLifetime
         var (id, client, controller) = await StartAsync();
         await using var _ = controller;
         using var screen = new DisplayScreen(controller);
-        var (_, viewerCookies) = await _stack.LoginNewViewerAsync();
-        await using var viewer = await _stack.OpenStreamAsync(viewerCookies, id);
+        var (_, viewerCookies) = await Stack.LoginNewViewerAsync();
+        await using var viewer = await Stack.OpenStreamAsync(viewerCookies, id);
 
         var file = Path.Combine(Path.GetTempPath(), $"eg-vnc-typed-{Guid.NewGuid():N}.txt");
         try
         {
             // No window manager: the keyboard follows the pointer, so it goes over the xterm first.
             await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 200, 150));
-            _device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
-            await Conditions.WaitUntilAsync(() => _device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
-            await screen.WaitForAsync(_device, Wait, "the xterm in the Controller's page");
+            Device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
+            await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
+            await screen.WaitForAsync(Device, Wait, "the xterm in the Controller's page");
 
             await DisplayScreen.TypeAsync(viewer, "viewer-typed", enter: false); // dropped by the cloud (and by the appliance)
             await DisplayScreen.TypeAsync(controller, $"typed-{6 * 7}", enter: true);
@@ -114,12 +104,12 @@ public sealed class VncStackTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_is_refused_with_the_devices_reason()
     {
-        var (client, _) = await _stack.LoginAsync("admin", _stack.AdminPassword);
+        var (client, _) = await Stack.LoginAsync("admin", Stack.AdminPassword);
         var response = await PostStartAsync(client, "not-the-password");
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.NotEqual(HttpStatusCode.Created, response.StatusCode);
         Assert.Contains("refused the VNC password", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("not-the-password", _stack.Logs.AllText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password", Stack.Logs.AllText(), StringComparison.Ordinal);
     }
 }

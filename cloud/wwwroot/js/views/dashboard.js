@@ -13,8 +13,8 @@ import { joinByCodeForm } from './join.js';
 const REFRESH_MS = 5000;
 const TICK_MS = 1000;
 
-/** Protocols whose sessions this client cannot render yet (display frames). */
-const DISPLAY_PROTOCOLS = new Set(['vnc', 'rdp']);
+// What this client can show: a terminal (ssh) or a remote display (vnc). RDP sessions come later.
+const SUPPORTED_PROTOCOLS = new Set(['ssh', 'vnc']);
 
 /**
  * @param {HTMLElement} root
@@ -144,13 +144,13 @@ export function renderDashboard(root, { user }) {
 
   function endpointRow(appliance, endpoint) {
     const protocol = String(endpoint.protocol ?? '').toLowerCase();
-    const supported = !DISPLAY_PROTOCOLS.has(protocol);
+    const supported = SUPPORTED_PROTOCOLS.has(protocol);
     // Older clouds sent no `access`: treat a missing one as allowed.
     const access = endpoint.access !== false;
     const request = requests.get(`${appliance.id}|${endpoint.id}`);
     const needsApproval = access && endpoint.policy?.rfaRequired && user?.role !== 'domain-admin';
     const approved = request?.active === true;
-    const title = !supported ? 'This browser client shows terminal sessions only for now.'
+    const title = !supported ? `This browser client does not show ${protocol ? protocol.toUpperCase() : 'these'} sessions yet.`
       : !access ? 'You have no access to this endpoint. A domain administrator can grant it.'
       : needsApproval && !approved ? 'This endpoint needs an approved request for access.'
       : null;

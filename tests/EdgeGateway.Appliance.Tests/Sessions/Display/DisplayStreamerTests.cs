@@ -324,3 +324,49 @@ public sealed class DisplayStreamerTests
         }
     }
 }
+
+/// <summary>The flush path does not allocate: buffers are the streamer's own and reused.</summary>
+[Trait("Area", "Vnc")]
+public sealed class DisplayStreamerAllocationTests
+{
+    [Fact]
+    public async Task Flushing_changes_allocates_nothing()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var screen = new Framebuffer(640, 480);
+        var sink = new CountingSink();
+        using var streamer = new DisplayStreamer(screen, "alloc", sink, new DisplayStreamOptions(), time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var desktop = new SyntheticDesktop(screen, new Random(3));
+        desktop.PaintDesktop(_ => { });
+        await streamer.SendKeyframeAsync(default);
+        var changes = new PixelRect[200];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            changes[i] = desktop.Text(8 * (i % 70), 100 + (18 * (i / 70)), 1); // painted before measuring: only the flush is measured
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var change in changes)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(40));
+            streamer.OnPixels(change);
+            streamer.NotePointer(change.X, change.Y, 0);
+            await streamer.FlushAsync(default);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(sink.Frames >= changes.Length, $"{sink.Frames} frames");
+        Assert.InRange(allocated, 0, 1024);
+    }
+
+    private sealed class CountingSink : EdgeGateway.Appliance.Sessions.IFrameSink
+    {
+        public int Frames { get; private set; }
+
+        public ValueTask SendAsync(FrameType type, FrameFlags flags, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        {
+            Frames++;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
