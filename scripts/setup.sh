@@ -17,13 +17,14 @@
 #   x11vnc xvfb      a second VNC server implementation on a virtual X screen (RFB 3.3 forced in one test)
 #   x11-apps x11-utils x11-xserver-utils   xwd (ground-truth pixels), xwininfo, xsetroot, xmessage for the VNC tests
 #   xterm xdotool    X clients the VNC tests type into and query
+#   xclip            reads and sets the device's clipboard in the VNC clipboard test
 # Not from apt here: the .NET 10 SDK and Node.js >= 20 with npm come with the machine image; this script
 # only checks them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd
-  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool)
+  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

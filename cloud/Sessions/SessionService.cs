@@ -98,7 +98,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         Record(session);
         Log.Starting(_logger, id, controller.Name, request.ApplianceId, endpoint.Id);
 
-        if (!await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows), cancellationToken))
+        if (!await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows, terms.Policy.ClipboardToBrowser, terms.Policy.ClipboardToDevice), cancellationToken))
         {
             End(session, EndReason.Unreachable, "The appliance went offline.");
             return (null, new StartFailure(409, "The appliance is offline."), null);

@@ -85,7 +85,12 @@ public sealed record Hello(string SoftwareVersion, IReadOnlyList<EndpointInfo> E
 /// <param name="Password">Device password. Lives in memory only for the connect call.</param>
 /// <param name="Columns">Initial terminal width.</param>
 /// <param name="Rows">Initial terminal height.</param>
-public sealed record StartSession(string SessionId, string EndpointId, string ControllerId, string Username, Secret Password, int Columns, int Rows) : ControlMessage
+/// <param name="ClipboardToBrowser">
+/// Display sessions: the endpoint's policy lets the device's clipboard text reach the session's participants. When false
+/// the appliance does not send it upstream at all. Off by default (and from clouds that do not send it).
+/// </param>
+/// <param name="ClipboardToDevice">Display sessions: the Controller's clipboard text may reach the device. Off by default.</param>
+public sealed record StartSession(string SessionId, string EndpointId, string ControllerId, string Username, Secret Password, int Columns, int Rows, bool ClipboardToBrowser = false, bool ClipboardToDevice = false) : ControlMessage
 {
     /// <inheritdoc/>
     public override string? Validate() =>

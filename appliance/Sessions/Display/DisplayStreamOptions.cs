@@ -19,10 +19,19 @@ public sealed class DisplayStreamOptions
     public int MaxFramesPerSecond { get; set; } = 30;
 
     /// <summary>
-    /// Whether text the device puts on its clipboard is sent to viewers (default false). The cloud still applies the
-    /// endpoint's clipboard policy.
+    /// Whether text the device puts on its clipboard is sent to viewers (default false). A VNC session sets it from the
+    /// endpoint's clipboard policy that comes with its start (<c>StartSession.ClipboardToBrowser</c>), whatever is
+    /// configured: the cloud's policy is the one place that decides; the cloud also drops such text when it says no.
     /// </summary>
     public bool ClipboardToBrowser { get; set; }
+
+    /// <summary>A copy of these options with <see cref="ClipboardToBrowser"/> set to <paramref name="allowed"/>.</summary>
+    public DisplayStreamOptions WithClipboardToBrowser(bool allowed)
+    {
+        var copy = (DisplayStreamOptions)MemberwiseClone();
+        copy.ClipboardToBrowser = allowed;
+        return copy;
+    }
 
     /// <summary>
     /// Deflate effort, 1 (fastest) to 9 (smallest). Default 9: on desktop-like content a keyframe is about 15 %

@@ -48,6 +48,10 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private bool _keyframeSent;
     private long _updates;
     private int _ended;
+    private int _flushPending;
+    private bool _clipboardToDevice;
+    private byte[]? _clipboard;
+    private int _clipboardLength = -1; // -1: no sliced clipboard text is being gathered
 
     public VncDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, VncCertificatePins pins, TimeProvider time, ILoggerFactory loggers)
     {
@@ -105,7 +109,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var init = _connection.ServerInit;
         _framebuffer = new Framebuffer(init.Width, init.Height);
         _decoder = new RfbUpdateDecoder(_framebuffer, RfbLimits.Default);
-        _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions, _time, _loggers.CreateLogger<DisplayStreamer>());
+        // The device's clipboard text goes upstream only when the endpoint's policy (sent with the start) lets it reach viewers.
+        _clipboardToDevice = start.ClipboardToDevice;
+        _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = _streamer;
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
@@ -202,6 +208,11 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                     _gate.Release();
                 }
 
+                if (_tracker.TakeCutText())
+                {
+                    FlushSoon(); // clipboard text changes no pixel: no update would carry it to viewers
+                }
+
                 input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
                 var unfinished = buffer.Length > consumed || _tracker.InUpdate;
                 unfinishedSince = !unfinished ? null : complete ? _time.GetTimestamp() : unfinishedSince ?? _time.GetTimestamp();
@@ -284,12 +295,18 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                     var y = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[3..]), framebuffer.Height - 1);
                     _streamer?.NotePointer(x, y, buttons);
                     await connection.SendAsync(b => RfbClientMessages.WritePointerEvent(b, buttons, x, y), cancellationToken);
+                    FlushSoon();
                     return true;
                 case FrameType.KeyInput when payload.Length == 5:
                     var down = payload.Span[0] != 0;
                     var keysym = BinaryPrimitives.ReadUInt32BigEndian(payload.Span[1..]);
                     await connection.SendAsync(b => RfbClientMessages.WriteKeyEvent(b, down, keysym), cancellationToken);
                     return true;
+                case FrameType.ClipboardInput when !_clipboardToDevice:
+                    Log.InputIgnored(_logger, SessionId, header.Type, payload.Length); // the cloud drops it first; policy says no
+                    return false;
+                case FrameType.ClipboardInput when (header.Flags & FrameFlags.Paste) != 0:
+                    return await GatherClipboardAsync(connection, header.Flags, payload, cancellationToken);
                 case FrameType.ClipboardInput when payload.Length <= RfbClientMessages.MaxCutTextBytes:
                     var text = Encoding.UTF8.GetString(payload.Span);
                     await connection.SendAsync(b => RfbClientMessages.WriteClientCutText(b, text), cancellationToken);
@@ -303,6 +320,76 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         {
             // The read loop notices the same failure and ends the session with the reason.
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Clipboard text over one input slice arrives as a paste (<see cref="FrameFlags.Paste"/>, first slice
+    /// <see cref="FrameFlags.PasteStart"/>, last <see cref="FrameFlags.PasteEnd"/>): it is gathered, at most
+    /// <see cref="RfbClientMessages.MaxCutTextBytes"/>, and goes to the device as one ClientCutText with the last slice —
+    /// a device's clipboard takes whole texts only. A slice out of order or over the bound drops the whole text.
+    /// Called by the session's one input pump, in order.
+    /// </summary>
+    private async ValueTask<bool> GatherClipboardAsync(VncConnection connection, FrameFlags flags, ReadOnlyMemory<byte> slice, CancellationToken cancellationToken)
+    {
+        if ((flags & FrameFlags.PasteStart) != 0)
+        {
+            _clipboard ??= new byte[RfbClientMessages.MaxCutTextBytes];
+            _clipboardLength = 0;
+        }
+
+        if (_clipboardLength < 0 || _clipboardLength + slice.Length > RfbClientMessages.MaxCutTextBytes)
+        {
+            Log.InputIgnored(_logger, SessionId, FrameType.ClipboardInput, slice.Length);
+            _clipboardLength = -1;
+            return false;
+        }
+
+        slice.Span.CopyTo(_clipboard.AsSpan(_clipboardLength));
+        _clipboardLength += slice.Length;
+        if ((flags & FrameFlags.PasteEnd) == 0)
+        {
+            return true;
+        }
+
+        var text = Encoding.UTF8.GetString(_clipboard!, 0, _clipboardLength);
+        _clipboardLength = -1;
+        await connection.SendAsync(b => RfbClientMessages.WriteClientCutText(b, text), cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// A flush outside the update loop, for what changes no pixel and so rides on no update: where the Controller points
+    /// (the device draws its cursor on the client side, Cursor pseudo-encoding) and the device's clipboard text. One such
+    /// flush at a time is pending; it waits what the frame-rate cap or the budget asks, then sends the newest state.
+    /// </summary>
+    private void FlushSoon()
+    {
+        if (_streamer is null || !Volatile.Read(ref _keyframeSent) || Interlocked.Exchange(ref _flushPending, 1) != 0)
+        {
+            return;
+        }
+
+        _ = FlushSoonAsync();
+    }
+
+    private async Task FlushSoonAsync()
+    {
+        try
+        {
+            var token = _stopping.Token;
+            for (var delay = await FlushAsync(token); delay > TimeSpan.Zero; delay = await FlushAsync(token))
+            {
+                await Task.Delay(delay, _time, token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The session is ending; its read loop reports why.
+        }
+        finally
+        {
+            Volatile.Write(ref _flushPending, 0);
         }
     }
 
@@ -408,6 +495,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private sealed class UpdateTracker : IRfbUpdateSink
     {
         private bool _completed;
+        private bool _cutText;
 
         public IRfbUpdateSink? Target { get; set; }
 
@@ -419,6 +507,14 @@ internal sealed partial class VncDeviceSession : IDeviceSession
             var completed = _completed;
             _completed = false;
             return completed;
+        }
+
+        /// <summary>The device sent clipboard text since the last call (it waits in the streamer for a flush).</summary>
+        public bool TakeCutText()
+        {
+            var cutText = _cutText;
+            _cutText = false;
+            return cutText;
         }
 
         public void OnPixels(PixelRect rect)
@@ -454,7 +550,11 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
         public void OnBell() => Target?.OnBell();
 
-        public void OnServerCutText(string text, bool truncated) => Target?.OnServerCutText(text, truncated);
+        public void OnServerCutText(string text, bool truncated)
+        {
+            _cutText = true;
+            Target?.OnServerCutText(text, truncated);
+        }
     }
 
     private static partial class Log

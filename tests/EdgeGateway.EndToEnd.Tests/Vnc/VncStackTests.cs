@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using EdgeGateway.Cloud.Policy;
+using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.EndToEnd.Tests.Vnc;
 
@@ -100,6 +103,62 @@ public sealed class VncStackTests(VncStackFixture fixture)
             await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
         }
     }
+
+    [Fact]
+    public async Task Clipboard_text_crosses_only_as_the_endpoints_policy_says()
+    {
+        var policies = Stack.Cloud.Services.GetRequiredService<PolicyStore>();
+        try
+        {
+            // Off (the default): the device's clipboard reaches nobody, and the Controller's text never reaches the device.
+            var (offId, offClient, off) = await StartAsync();
+            await using (off)
+            {
+                await SetDeviceClipboardAsync("secret-recipe-1");
+                await off.SendFrameAsync(FrameType.ClipboardInput, Encoding.UTF8.GetBytes("from-browser-1"));
+                await Device.RunAsync("xsetroot", "-solid", "#204060"); // a later change: the clipboard would have come before it
+                using var screen = new DisplayScreen(off);
+                await screen.WaitForAsync(Device, Wait, "the later change with the clipboard policy off");
+                Assert.DoesNotContain(off.Frames, f => f.Header.Type == FrameType.DisplayClipboard);
+                Assert.Equal("secret-recipe-1", await DeviceClipboardAsync());
+                await offClient.DeleteAsync(new Uri($"/api/sessions/{offId}", UriKind.Relative));
+            }
+
+            // Both ways: device text reaches the Controller and a viewer; a 40 KiB text from the Controller reaches the
+            // device whole (the cloud sends it in slices, the appliance hands it to the device as one ClientCutText).
+            policies.SetEndpointPolicy(EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId, EndpointPolicy.Default with { Clipboard = EndpointClipboard.Both });
+            var (id, client, controller) = await StartAsync();
+            await using var _ = controller;
+            var (_, viewerCookies) = await Stack.LoginNewViewerAsync();
+            await using var viewer = await Stack.OpenStreamAsync(viewerCookies, id);
+            await viewer.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the viewer's first frame");
+
+            await SetDeviceClipboardAsync("pump-3-setpoint=42");
+            foreach (var stream in new[] { controller, viewer })
+            {
+                await stream.WaitUntilAsync(c => c.Frames.Any(f => IsClipboard(f, "pump-3-setpoint=42")), Wait, "the device's clipboard text in the page");
+            }
+
+            var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $"line{i:D5}\n"))[..(40 * 1024)];
+            await controller.SendFrameAsync(FrameType.ClipboardInput, Encoding.UTF8.GetBytes(text));
+            string? onDevice = null;
+            await Conditions.WaitUntilAsync(() => (onDevice = DeviceClipboardAsync().GetAwaiter().GetResult()) == text, Wait, "the Controller's 40 KiB text on the device's clipboard");
+            await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
+        }
+        finally
+        {
+            policies.SetEndpointPolicy(EdgeGatewayStack.ApplianceId, EdgeGatewayStack.EndpointId, EndpointPolicy.Default);
+        }
+
+        static bool IsClipboard(StreamClient.ReceivedFrame frame, string text) =>
+            frame.Header.Type == FrameType.DisplayClipboard && DisplayFrames.TryReadClipboard(frame.Payload, out var got) == DisplayReadStatus.Ok && got == text;
+    }
+
+    private Task SetDeviceClipboardAsync(string text) =>
+        Device.RunAsync("sh", "-c", $"printf %s '{text}' | xclip -selection clipboard >/dev/null 2>&1");
+
+    private async Task<string> DeviceClipboardAsync() =>
+        (await ProcessRunner.RunAsync("env", [$"DISPLAY={Device.Display}", "xclip", "-o", "-selection", "clipboard"])).Output;
 
     [Fact]
     public async Task A_wrong_password_is_refused_with_the_devices_reason()
