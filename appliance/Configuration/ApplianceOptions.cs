@@ -142,8 +142,9 @@ public sealed class EndpointOptions
     /// <summary>
     /// Allow legacy algorithms for this endpoint only: SHA-1 key exchange (<c>diffie-hellman-group1-sha1</c>, …),
     /// CBC and 3DES ciphers, SHA-1 and MD5 MACs, <c>ssh-rsa</c> (SHA-1) signatures and DSA (<c>ssh-dss</c>) host
-    /// keys. Off by default: a device that offers nothing better is refused with a message naming what it offered.
-    /// Sessions that use one are marked "legacy crypto" on the session page.
+    /// keys. VNC: unencrypted RFB security (VNC authentication, None) instead of VeNCrypt/TLS. Off by default: a device
+    /// that offers nothing better is refused with a message naming what it offered. Sessions that use one are marked
+    /// "legacy crypto" on the session page.
     /// </summary>
     public bool AllowLegacyAlgorithms { get; set; }
 

@@ -23,7 +23,9 @@ internal sealed class VncConnectException(EndReason reason, string message) : Ex
 /// </summary>
 /// <remarks>
 /// Security, most preferred first: VeNCrypt with an X.509 sub-type (TLS; the device's certificate pinned per endpoint
-/// on first use), VNC authentication, None (when the password is empty, or the device offers nothing else). The
+/// on first use), VNC authentication, None (when the password is empty, or the device offers nothing else). The last two
+/// are unencrypted (VNC authentication is a DES challenge–response, the screen and keys cross in clear): they are
+/// refused unless the endpoint allows legacy security (<c>AllowLegacyAlgorithms</c>), and the session is marked legacy. The
 /// anonymous-TLS VeNCrypt sub-types need anonymous Diffie-Hellman cipher suites that .NET does not offer: when a device
 /// offers only those, the connection is made again with the device's other types, or refused with that explanation.
 /// The password is used for the DES response or the Plain credentials and nowhere else.
@@ -73,7 +75,7 @@ internal sealed class VncConnection : IAsyncDisposable
     /// <exception cref="VncConnectException">The device is unreachable, refused, broke the protocol or took too long.</exception>
     public static async Task<VncConnection> ConnectAsync(
         string endpointId, string host, int port, string username, Secret password, VncOptions options, VncCertificatePins pins,
-        IReadOnlyList<int> encodings, TimeProvider time, CancellationToken cancellationToken)
+        bool allowUnencrypted, IReadOnlyList<int> encodings, TimeProvider time, CancellationToken cancellationToken)
     {
         var where = $"{host}:{port}";
         var avoidVeNCrypt = false;
@@ -103,7 +105,7 @@ internal sealed class VncConnection : IAsyncDisposable
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handshakeTimeout.Token);
                 try
                 {
-                    var handshake = new Handshake(tcp, endpointId, host, username, password, pins, avoidVeNCrypt);
+                    var handshake = new Handshake(tcp, endpointId, host, username, password, pins, avoidVeNCrypt, allowUnencrypted);
                     return await handshake.RunAsync(encodings, linked.Token);
                 }
                 catch (OperationCanceledException) when (handshakeTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -181,7 +183,7 @@ internal sealed class VncConnection : IAsyncDisposable
     private sealed class RetryWithoutVeNCrypt : Exception;
 
     /// <summary>The client side of RFC 6143 §7.1–7.3 on one TCP connection.</summary>
-    private sealed class Handshake(TcpClient tcp, string endpointId, string host, string username, Secret password, VncCertificatePins pins, bool avoidVeNCrypt)
+    private sealed class Handshake(TcpClient tcp, string endpointId, string host, string username, Secret password, VncCertificatePins pins, bool avoidVeNCrypt, bool allowUnencrypted)
     {
         private Stream _stream = tcp.GetStream();
         private PipeReader _input = PipeReader.Create(tcp.GetStream(), new StreamPipeReaderOptions(leaveOpen: true));
@@ -200,6 +202,14 @@ internal sealed class VncConnection : IAsyncDisposable
             }
 
             var type = Choose(offer.Types, version);
+            if (type is RfbSecurityType.None or RfbSecurityType.VncAuth && !allowUnencrypted)
+            {
+                // Secure by default, as for SSH's legacy algorithms: an admin allows it for one endpoint.
+                throw new VncConnectException(EndReason.Refused,
+                    $"The device offers no encrypted VNC security ({string.Join(", ", offer.Types.Select(RfbSecurityType.Describe))}): the session, and a VNC password, would cross the plant network unprotected. " +
+                    "Configure the device for VeNCrypt with an X.509 certificate, or let an administrator allow unencrypted VNC for this endpoint (AllowLegacyAlgorithms).");
+            }
+
             if (version != RfbVersion.Rfb33)
             {
                 await WriteAsync(RfbHandshake.WriteSecurityChoice(type), cancellationToken);

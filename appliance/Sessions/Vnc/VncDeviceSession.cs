@@ -92,7 +92,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var encodings = _options.Encodings.Count > 0 ? (IReadOnlyList<int>)_options.Encodings : RfbUpdateDecoder.DefaultEncodings;
         try
         {
-            _connection = await VncConnection.ConnectAsync(_endpoint.Id, _endpoint.Host, _endpoint.Port, start.Username, start.Password, _options, _pins, encodings, _time, linked.Token);
+            _connection = await VncConnection.ConnectAsync(_endpoint.Id, _endpoint.Host, _endpoint.Port, start.Username, start.Password, _options, _pins, _endpoint.AllowLegacyAlgorithms, encodings, _time, linked.Token);
         }
         catch (VncConnectException ex)
         {

@@ -16,7 +16,8 @@ public sealed class VncStackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Device = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth);
-        Stack = await EdgeGatewayStack.StartForEndpointAsync("vnc", "127.0.0.1", Device.Port);
+        // Plain VNC authentication, as most plant panels have it: allowed for this endpoint only (refused by default).
+        Stack = await EdgeGatewayStack.StartForEndpointAsync("vnc", "127.0.0.1", Device.Port, new Dictionary<string, string?> { ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true" });
     }
 
     public async Task DisposeAsync()

@@ -137,6 +137,27 @@ public sealed class VncDeviceSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Unencrypted_VNC_is_refused_unless_the_endpoint_allows_it_and_TLS_needs_no_allowance()
+    {
+        await using (var plain = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth))
+        {
+            var (refused, started) = await VncSessionHarness.StartAsync(plain.Port, plain.Password, PinsPath, allowUnencrypted: false);
+            await using var _ = refused;
+            Assert.False(started);
+            var outcome = await refused.Session.Completion;
+            Assert.Equal(EndReason.Refused, outcome.Reason);
+            Assert.Contains("offers no encrypted VNC security (VNC authentication)", outcome.Message, StringComparison.Ordinal);
+            Assert.Contains("AllowLegacyAlgorithms", outcome.Message, StringComparison.Ordinal);
+        }
+
+        await using var tls = await VncServer.StartTigerVncAsync(VncSecurity.X509Vnc);
+        var (harness, tlsStarted) = await VncSessionHarness.StartAsync(tls.Port, tls.Password, PinsPath, allowUnencrypted: false);
+        await using var __ = harness;
+        Assert.True(tlsStarted);
+        Assert.False(harness.Session.Details!.LegacyCrypto);
+    }
+
+    [Fact]
     public async Task A_device_that_offers_only_anonymous_TLS_is_refused_with_the_reason()
     {
         await using var server = await VncServer.StartTigerVncAsync(VncSecurity.TlsVncOnly);

@@ -33,14 +33,14 @@ internal sealed class VncSessionHarness : IAsyncDisposable
     public RecordingSink Sink { get; }
 
     public static async Task<(VncSessionHarness Harness, bool Started)> StartAsync(
-        int port, string password, string pinsPath, string endpointId = "vnc-test", Action<VncOptions>? configure = null, string username = "")
+        int port, string password, string pinsPath, string endpointId = "vnc-test", Action<VncOptions>? configure = null, string username = "", bool allowUnencrypted = true)
     {
         var logs = new LogCollector();
         var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         var options = new ApplianceOptions { Id = "appliance-test" };
         options.Vnc.CertificatePinsPath = pinsPath;
         configure?.Invoke(options.Vnc);
-        var endpoint = new EndpointOptions { Id = endpointId, Protocol = "vnc", Host = "127.0.0.1", Port = port };
+        var endpoint = new EndpointOptions { Id = endpointId, Protocol = "vnc", Host = "127.0.0.1", Port = port, AllowLegacyAlgorithms = allowUnencrypted };
         var sink = new RecordingSink();
         var session = new VncDeviceSession("s-" + Guid.NewGuid().ToString("N"), "controller", endpoint, sink, options,
             new VncCertificatePins(pinsPath), TimeProvider.System, loggers);
