@@ -47,6 +47,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private SessionOutcome? _stopRequest;
     private bool _keyframeSent;
     private long _updates;
+    private long _rfbBytes;
     private int _ended;
 
     public VncDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, VncCertificatePins pins, TimeProvider time, ILoggerFactory loggers)
@@ -73,6 +74,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     /// <summary>Complete FramebufferUpdates decoded so far.</summary>
     public long UpdatesDecoded => Interlocked.Read(ref _updates);
+
+    /// <summary>
+    /// Bytes of server-to-client RFB messages decoded so far (everything the device sent after ServerInit, as RFB: inside
+    /// TLS when VeNCrypt is used, without TCP/IP headers). The benchmark compares the display stream with it.
+    /// </summary>
+    public long RfbBytesRead => Interlocked.Read(ref _rfbBytes);
 
     /// <summary>The display streamer's counters (for the benchmark).</summary>
     public DisplayStreamer? Streamer => _streamer;
@@ -181,6 +188,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                 try
                 {
                     consumed = _decoder!.Decode(buffer, _tracker);
+                    Interlocked.Add(ref _rfbBytes, consumed);
                     if (_tracker.TakeCompleted())
                     {
                         complete = true;
