@@ -47,6 +47,23 @@ public sealed record BenchSettings
 
     public int ScaleKeystrokes { get; init; }
 
+    // 4 — display (VNC)
+
+    /// <summary>How long the idle screen is watched (the issue asks for a minute; quick modes watch less and scale).</summary>
+    public TimeSpan DisplayIdle { get; init; }
+
+    /// <summary>Steps of the scripted window drag (xdotool windowmove, 6 px each).</summary>
+    public int DisplayDragSteps { get; init; }
+
+    /// <summary>Root-window redraws (xsetroot colours and patterns, alternating) of the scripted full-screen redraw.</summary>
+    public int DisplayRedraws { get; init; }
+
+    /// <summary>How long the frame rate of a continuous full-screen change is counted.</summary>
+    public TimeSpan DisplayFpsWindow { get; init; }
+
+    /// <summary>Measured key presses per latency phase (no load, then under load).</summary>
+    public int DisplayKeyPresses { get; init; }
+
     // 5 — appliance footprint
     public bool PublishVariants { get; init; }
 
@@ -92,6 +109,11 @@ public sealed record BenchSettings
         ActiveLines = 200,
         ActiveLinesPerSecond = 10,
         ScaleKeystrokes = 500,
+        DisplayIdle = TimeSpan.FromSeconds(60),
+        DisplayDragSteps = 60,
+        DisplayRedraws = 20,
+        DisplayFpsWindow = TimeSpan.FromSeconds(20),
+        DisplayKeyPresses = 300,
         PublishVariants = true,
         FootprintRounds = 5,
         FootprintSettle = TimeSpan.FromSeconds(5),
@@ -121,6 +143,11 @@ public sealed record BenchSettings
         ActiveLines = 60,
         ActiveLinesPerSecond = 20,
         ScaleKeystrokes = 50,
+        DisplayIdle = TimeSpan.FromSeconds(5),
+        DisplayDragSteps = 20,
+        DisplayRedraws = 6,
+        DisplayFpsWindow = TimeSpan.FromSeconds(3),
+        DisplayKeyPresses = 30,
         PublishVariants = false,
         FootprintRounds = 1,
         FootprintSettle = TimeSpan.FromSeconds(2),
@@ -144,6 +171,11 @@ public sealed record BenchSettings
         ActiveSessions = 2,
         ActiveLines = 30,
         ScaleKeystrokes = 20,
+        DisplayIdle = TimeSpan.FromSeconds(3),
+        DisplayDragSteps = 10,
+        DisplayRedraws = 4,
+        DisplayFpsWindow = TimeSpan.FromSeconds(2),
+        DisplayKeyPresses = 20,
         FootprintSettle = TimeSpan.FromSeconds(1),
         FootprintSessionWindow = TimeSpan.FromSeconds(3),
         Codec = CodecJob.Dry,

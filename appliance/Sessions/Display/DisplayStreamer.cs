@@ -51,6 +51,12 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
     // What viewers have: the screen as the frames sent so far paint it.
     private readonly Framebuffer _sent;
     private bool[] _dirty = [];
+
+    // Busy tiles: sent in the previous flush or left dirty at its end (a video-like area, a scrolling window). A flush
+    // sends the other dirty tiles first — a change to a quiet part of the screen, such as a typed character — so under
+    // the budget a continuously changing area cannot starve it. _sentNow marks the tiles the current flush sent.
+    private bool[] _busy = [];
+    private bool[] _sentNow = [];
     private int _tilesX;
     private int _tilesY;
     private int _dirtyCount;
@@ -363,7 +369,12 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         if (_dirty.Length < _tilesX * _tilesY)
         {
             _dirty = new bool[_tilesX * _tilesY];
+            _busy = new bool[_tilesX * _tilesY];
+            _sentNow = new bool[_tilesX * _tilesY];
         }
+
+        _busy.AsSpan().Clear();
+        _sentNow.AsSpan().Clear();
 
         _dirty.AsSpan(0, _tilesX * _tilesY).Fill(true);
         _dirtyCount = _tilesX * _tilesY;
@@ -414,10 +425,11 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
     }
 
     /// <summary>
-    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size. Outside a keyframe a frame
-    /// never takes more than the bucket holds: before each tile, if the frame could outgrow what is left (deflate never
-    /// grows data by more than a few bytes), the frame goes first; when less than one worst-case tile is left, the flush
-    /// stops and the tiles not reached stay dirty for the next one.
+    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size: outside a keyframe, tiles
+    /// that were not busy first, then busy ones (see <see cref="_busy"/>), each in row-major order. Outside a keyframe a
+    /// frame never takes more than the bucket holds: before each tile, if the frame could outgrow what is left (deflate
+    /// never grows data by more than a few bytes), the frame goes first; when less than one worst-case tile is left, the
+    /// flush stops and the tiles not reached stay dirty for the next one.
     /// </summary>
     private async ValueTask SendTilesAsync(bool keyframe, CancellationToken cancellationToken)
     {
@@ -429,39 +441,52 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         }
 
         _copyCount = 0;
-        for (var tile = 0; tile < _tilesX * _tilesY && _dirtyCount > 0; tile++)
+        var tiles = _tilesX * _tilesY;
+        var stopped = false;
+        for (var pass = keyframe ? 1 : 0; pass < 2 && !stopped; pass++)
         {
-            if (!_dirty[tile])
+            for (var tile = 0; tile < tiles && _dirtyCount > 0; tile++)
             {
-                continue;
-            }
+                if (!_dirty[tile] || (pass == 0 && _busy[tile]))
+                {
+                    continue;
+                }
 
-            if (!keyframe && WorstFrameSize(tiles: 1) > _tokens)
-            {
-                if (_rectCount > 0)
+                if (!keyframe && WorstFrameSize(tiles: 1) > _tokens)
+                {
+                    if (_rectCount > 0)
+                    {
+                        await SendUpdateAsync(cancellationToken);
+                    }
+
+                    if (WorstFrameSize(tiles: 1) > _tokens)
+                    {
+                        stopped = true;
+                        break;
+                    }
+                }
+
+                if (_rawLength >= MaxRawChunk || _rectCount > MaxRectsPerFrame - MaxBands - 1)
                 {
                     await SendUpdateAsync(cancellationToken);
                 }
 
-                if (WorstFrameSize(tiles: 1) > _tokens)
-                {
-                    break;
-                }
+                _dirty[tile] = false;
+                _dirtyCount--;
+                _sentNow[tile] = true;
+                EncodeTile(tile % _tilesX, tile / _tilesX);
             }
-
-            if (_rawLength >= MaxRawChunk || _rectCount > MaxRectsPerFrame - MaxBands - 1)
-            {
-                await SendUpdateAsync(cancellationToken);
-            }
-
-            _dirty[tile] = false;
-            _dirtyCount--;
-            EncodeTile(tile % _tilesX, tile / _tilesX);
         }
 
         if (_rectCount > 0)
         {
             await SendUpdateAsync(cancellationToken);
+        }
+
+        for (var tile = 0; tile < tiles; tile++)
+        {
+            _busy[tile] = !keyframe && (_sentNow[tile] || _dirty[tile]);
+            _sentNow[tile] = false;
         }
     }
 

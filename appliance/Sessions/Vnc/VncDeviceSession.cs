@@ -47,6 +47,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private SessionOutcome? _stopRequest;
     private bool _keyframeSent;
     private long _updates;
+    private long _rfbBytes;
     private int _ended;
     private int _flushPending;
     private bool _clipboardToDevice;
@@ -77,6 +78,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     /// <summary>Complete FramebufferUpdates decoded so far.</summary>
     public long UpdatesDecoded => Interlocked.Read(ref _updates);
+
+    /// <summary>
+    /// Bytes of server-to-client RFB messages decoded so far (everything the device sent after ServerInit, as RFB: inside
+    /// TLS when VeNCrypt is used, without TCP/IP headers). The benchmark compares the display stream with it.
+    /// </summary>
+    public long RfbBytesRead => Interlocked.Read(ref _rfbBytes);
 
     /// <summary>The display streamer's counters (for the benchmark).</summary>
     public DisplayStreamer? Streamer => _streamer;
@@ -187,6 +194,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                 try
                 {
                     consumed = _decoder!.Decode(buffer, _tracker);
+                    Interlocked.Add(ref _rfbBytes, consumed);
                     if (_tracker.TakeCompleted())
                     {
                         complete = true;

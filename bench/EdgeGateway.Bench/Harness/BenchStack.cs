@@ -53,9 +53,11 @@ public sealed class BenchStack : IAsyncDisposable
 
     public SshServer Device => Context.Device;
 
-    public static async Task<BenchStack> StartAsync(BenchContext context, string name, int appliances, IDictionary<string, string?>? applianceOverrides = null)
+    /// <summary>The cloud process and <paramref name="appliances"/> in-process appliances whose endpoint is <paramref name="endpoint"/> (default: the shared sshd).</summary>
+    public static async Task<BenchStack> StartAsync(BenchContext context, string name, int appliances, IDictionary<string, string?>? applianceOverrides = null, BenchEndpoint? endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(context);
+        endpoint ??= BenchEndpoint.Ssh(context.Device);
         var directory = System.IO.Directory.CreateTempSubdirectory("eg-bench-" + name + "-").FullName;
         var cloud = await CloudProcess.StartAsync(directory, Path.Combine(context.OutputDirectory, "logs", name + "-cloud.log"), context.Cancellation);
         var list = new List<InProcessAppliance>();
@@ -63,7 +65,7 @@ public sealed class BenchStack : IAsyncDisposable
         {
             for (var i = 0; i < appliances; i++)
             {
-                list.Add(await InProcessAppliance.StartAsync(cloud, $"bench-{name}-{i}", context.Device, Path.Combine(directory, "appliances"), applianceOverrides, context.Cancellation));
+                list.Add(await InProcessAppliance.StartAsync(cloud, $"bench-{name}-{i}", endpoint, Path.Combine(directory, "appliances"), applianceOverrides, context.Cancellation));
             }
         }
         catch
@@ -95,14 +97,17 @@ public sealed class BenchStack : IAsyncDisposable
         return user;
     }
 
-    /// <summary>Starts a session through the API as the Controller; returns its id and how long the API call took.</summary>
-    public async Task<(string SessionId, TimeSpan Took)> StartSessionAsync(WebUser controller, string applianceId)
+    /// <summary>
+    /// Starts a session through the API as the Controller with the sshd's account (or the given credentials, e.g. a VNC
+    /// password and no user name); returns its id and how long the API call took.
+    /// </summary>
+    public async Task<(string SessionId, TimeSpan Took)> StartSessionAsync(WebUser controller, string applianceId, string? username = null, string? password = null)
     {
         ArgumentNullException.ThrowIfNull(controller);
         var started = Stopwatch.GetTimestamp();
         using var response = await controller.Http.PostAsJsonAsync(
             new Uri("/api/sessions", UriKind.Relative),
-            new { applianceId, endpointId = InProcessAppliance.EndpointId, username = Device.UserName, password = Device.Password, columns = Columns, rows = Rows },
+            new { applianceId, endpointId = InProcessAppliance.EndpointId, username = username ?? Device.UserName, password = password ?? Device.Password, columns = Columns, rows = Rows },
             Context.Cancellation);
         var took = Stopwatch.GetElapsedTime(started);
         var text = await response.Content.ReadAsStringAsync(Context.Cancellation);

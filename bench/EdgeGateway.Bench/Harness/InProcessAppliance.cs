@@ -3,6 +3,7 @@ using EdgeGateway.Appliance;
 using EdgeGateway.Appliance.Sessions;
 using EdgeGateway.Appliance.Sessions.Ssh;
 using EdgeGateway.Appliance.Sessions.Terminal;
+using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Appliance.Uplink;
 using EdgeGateway.Cloud.Pairing;
 using EdgeGateway.Protocol.Topics;
@@ -13,6 +14,24 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Bench.Harness;
+
+/// <summary>The device an in-process appliance's one endpoint points at.</summary>
+/// <param name="Protocol">"ssh" or "vnc".</param>
+/// <param name="HostKeySha256">The SSH host key fingerprint (ssh only).</param>
+public sealed record BenchEndpoint(string Protocol, string Host, int Port, string? HostKeySha256 = null)
+{
+    public static BenchEndpoint Ssh(SshServer device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new("ssh", device.Host, device.Port, device.HostKeyFingerprint);
+    }
+
+    public static BenchEndpoint Vnc(VncServer device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new("vnc", "127.0.0.1", device.Port);
+    }
+}
 
 /// <summary>
 /// The real appliance (AddAppliance: MqttUplink, SessionManager, SSH.NET, libvterm) hosted in the harness process,
@@ -50,7 +69,11 @@ public sealed class InProcessAppliance : IAsyncDisposable
     public TerminalStreamer? Streamer(string sessionId) =>
         (_host.Services.GetRequiredService<SessionManager>().Find(sessionId) as SshDeviceSession)?.Streamer;
 
-    public static async Task<InProcessAppliance> StartAsync(CloudProcess cloud, string id, SshServer device, string directory, IDictionary<string, string?>? overrides, CancellationToken cancellationToken)
+    /// <summary>A running VNC session (its RFB byte count and display streamer), or null.</summary>
+    internal VncDeviceSession? VncSession(string sessionId) =>
+        _host.Services.GetRequiredService<SessionManager>().Find(sessionId) as VncDeviceSession;
+
+    public static async Task<InProcessAppliance> StartAsync(CloudProcess cloud, string id, BenchEndpoint device, string directory, IDictionary<string, string?>? overrides, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloud);
         ArgumentNullException.ThrowIfNull(device);
@@ -72,10 +95,13 @@ public sealed class InProcessAppliance : IAsyncDisposable
             ["Appliance:Cloud:ReconnectMinDelay"] = "00:00:00.200",
             ["Appliance:Endpoints:0:Id"] = EndpointId,
             ["Appliance:Endpoints:0:Name"] = "Bench device",
-            ["Appliance:Endpoints:0:Protocol"] = "ssh",
+            ["Appliance:Endpoints:0:Protocol"] = device.Protocol,
             ["Appliance:Endpoints:0:Host"] = device.Host,
             ["Appliance:Endpoints:0:Port"] = device.Port.ToString(CultureInfo.InvariantCulture),
-            ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint,
+            ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeySha256,
+
+            // The bench's Xvnc uses plain VNC authentication, which an endpoint must allow (refused by default).
+            ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = device.Protocol == "vnc" ? "true" : null,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {

@@ -81,12 +81,16 @@ public sealed class ViewerClient : IAsyncDisposable
     }
 
     /// <summary>Sends one input frame as the page does (the cloud forwards it only from the Controller).</summary>
-    public async ValueTask SendInputAsync(ReadOnlyMemory<byte> text, CancellationToken cancellationToken = default)
+    public ValueTask SendInputAsync(ReadOnlyMemory<byte> text, CancellationToken cancellationToken = default) =>
+        SendFrameAsync(FrameType.TerminalInput, text, cancellationToken);
+
+    /// <summary>Sends one input frame of any type (KeyInput, PointerInput… for a display session), as the page does.</summary>
+    public async ValueTask SendFrameAsync(FrameType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
-            var frame = FrameCodec.Encode(FrameType.TerminalInput, FrameFlags.None, _inputSequence++, text.Span);
+            var frame = FrameCodec.Encode(type, FrameFlags.None, _inputSequence++, payload.Span);
             await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, cancellationToken);
         }
         finally

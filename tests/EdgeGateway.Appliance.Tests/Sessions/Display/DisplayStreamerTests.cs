@@ -210,6 +210,46 @@ public sealed class DisplayStreamerTests
     }
 
     [Fact]
+    public async Task Under_the_budget_a_change_to_a_quiet_area_goes_before_a_busy_area()
+    {
+        // A video-like area at the top left keeps far more changing than the budget carries; then one character is
+        // typed at the bottom right, whose tiles come last in row-major order.
+        var options = new DisplayStreamOptions { BudgetBytesPerSecond = 40_000, BurstBytes = 32 * 1024 };
+        using var rig = new StreamerRig(640, 480, options);
+        rig.Desktop.PaintDesktop(rig.Streamer.OnPixels);
+        await rig.Streamer.SendKeyframeAsync(default);
+        var video = new PixelRect(0, 0, 320, 240);
+        var next = rig.Time.GetUtcNow();
+        for (var i = 0; i < 200; i++)
+        {
+            rig.Streamer.OnPixels(rig.Desktop.Noise(video));
+            if (rig.Time.GetUtcNow() >= next)
+            {
+                next = rig.Time.GetUtcNow() + await rig.Streamer.FlushAsync(default);
+            }
+
+            rig.Time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        var typed = rig.Desktop.Text(600, 450, 1);
+        rig.Streamer.OnPixels(typed);
+        rig.Streamer.OnPixels(rig.Desktop.Noise(video));
+        rig.Time.Advance(next - rig.Time.GetUtcNow() is { Ticks: > 0 } wait ? wait : TimeSpan.Zero);
+        var frames = rig.Viewer.Frames.Count;
+        await rig.Streamer.FlushAsync(default);
+
+        // The very next flush that sends anything carries the character, though the video area is still dirty.
+        Assert.True(rig.Viewer.Frames.Count > frames);
+        for (var y = typed.Y; y < typed.Bottom; y++)
+        {
+            Assert.True(rig.Screen.Row(y).Slice(typed.X, typed.Width).SequenceEqual(rig.Viewer.Canvas.Pixels.Slice((y * 640) + typed.X, typed.Width)), $"row {y} of the typed character is not shown yet");
+        }
+
+        await rig.SettleAsync();
+        rig.Viewer.AssertShows(rig.Screen);
+    }
+
+    [Fact]
     public async Task The_frame_rate_is_capped()
     {
         var options = new DisplayStreamOptions { MaxFramesPerSecond = 10 };

@@ -96,6 +96,23 @@ public sealed class VncDeviceSessionTests : IDisposable
         await harness.WaitForScreenAsync(server, $"a new root colour with {RfbEncoding.Name(encoding)}");
     }
 
+    [Fact]
+    public async Task The_RFB_byte_count_is_what_the_device_sent()
+    {
+        // Raw encoding only: the first, whole-screen update is 800 × 600 pixels of 4 bytes plus message and rect headers.
+        await using var server = await VncServer.StartTigerVncAsync(VncSecurity.None);
+        var (harness, started) = await VncSessionHarness.StartAsync(server.Port, server.Password, PinsPath,
+            configure: o => o.Encodings = [RfbEncoding.Raw]);
+        await using var _ = harness;
+        Assert.True(started);
+        await Conditions.WaitUntilAsync(() => harness.Session.UpdatesDecoded > 0, InputTimeout, "the first update");
+        var first = harness.Session.RfbBytesRead;
+        Assert.InRange(first, 800 * 600 * 4, (800 * 600 * 4) + 4096);
+
+        await server.RunAsync("xsetroot", "-solid", "#10e0c0");
+        await Conditions.WaitUntilAsync(() => harness.Session.RfbBytesRead >= first + (800 * 600 * 4), InputTimeout, "the new root colour's pixels counted");
+    }
+
     [Theory]
     [InlineData("Xvnc", VncSecurity.VncAuth)]
     [InlineData("Xvnc", VncSecurity.X509Vnc)]
