@@ -443,7 +443,10 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         _copyCount = 0;
         var tiles = _tilesX * _tilesY;
         var stopped = false;
-        for (var pass = keyframe ? 1 : 0; pass < 2 && !stopped; pass++)
+        // Quiet tiles go first only when the budget cannot take every dirty tile now (a typed character must not wait
+        // behind a busy area); otherwise one pass in screen order, which lets neighbouring tiles merge into fewer rects.
+        var quietFirst = !keyframe && (long)WorstFrameSize(tiles: 0) + ((long)_dirtyCount * WorstTileSize) > _tokens;
+        for (var pass = quietFirst ? 0 : 1; pass < 2 && !stopped; pass++)
         {
             for (var tile = 0; tile < tiles && _dirtyCount > 0; tile++)
             {
