@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, end-to-end tests against real servers, and the real-browser test.
+# Runs every test: unit tests, end-to-end tests against real servers, the real-browser tests and the web client's unit tests.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Area=Ssh]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,18 @@ trap 'rm -f "$log"' EXIT
 set +e
 dotnet test EdgeGateway.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# The browser client's own unit tests (display frame decoding, keysyms, frame codec), with Node.js; not when the
+# caller narrows the run with dotnet test arguments.
+if [ "$#" -eq 0 ]; then
+  echo "== web tests (cloud/web: node --test)"
+  (cd cloud/web && npm test --silent) 2>&1 | tail -n 9
+  web_status=${PIPESTATUS[0]}
+  if [ "$web_status" -ne 0 ]; then
+    echo "web tests failed"
+    status=$web_status
+  fi
+fi
 set -e
 
 # One closing line for every assembly together, in the plain form CI reads.
