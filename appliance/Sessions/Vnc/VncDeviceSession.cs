@@ -14,9 +14,10 @@ namespace EdgeGateway.Appliance.Sessions.Vnc;
 /// <summary>
 /// A VNC device's screen (RFB, RFC 6143) as a display stream. One read loop owns the connection's input: it decodes
 /// server messages into the <see cref="Framebuffer"/> (<see cref="RfbUpdateDecoder"/>), lets the
-/// <see cref="DisplayStreamer"/> send what changed after each complete FramebufferUpdate, waits the delay the streamer
-/// asks for (its uplink budget and frame-rate cap), then asks the device for the next incremental update — so a device
-/// never sends faster than the uplink carries, and an idle screen costs nothing. Decoding, flushing and keyframes take
+/// <see cref="DisplayStreamer"/> send what changed after each complete FramebufferUpdate, and asks the device for the
+/// next incremental update at most <see cref="DisplayStreamOptions.MaxFramesPerSecond"/> times a second. What the uplink
+/// budget holds back goes out at the budget's pace off this loop (quiet tiles first), so a key's echo is not queued behind
+/// a busy area's backlog; changes coalesce in the framebuffer's tiles, and an idle screen costs nothing. Decoding, flushing and keyframes take
 /// one gate; the Controller's input goes straight to the device (its own write lock in <see cref="VncConnection"/>).
 /// </summary>
 /// <remarks>
@@ -50,6 +51,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private long _rfbBytes;
     private int _ended;
     private int _flushPending;
+    private int _flushRequested;
+    private long _lastRequest;
+    private TimeSpan _requestInterval;
     private bool _clipboardToDevice;
     private byte[]? _clipboard;
     private int _clipboardLength = -1; // -1: no sliced clipboard text is being gathered
@@ -118,6 +122,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         _decoder = new RfbUpdateDecoder(_framebuffer, RfbLimits.Default);
         // The device's clipboard text goes upstream only when the endpoint's policy (sent with the start) lets it reach viewers.
         _clipboardToDevice = start.ClipboardToDevice;
+        _requestInterval = TimeSpan.FromSeconds(1.0 / _displayOptions.MaxFramesPerSecond);
         _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = _streamer;
         Details = new SessionDetails(
@@ -232,14 +237,23 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
                 if (complete)
                 {
-                    // What the budget or the frame-rate cap held back is sent before the device is asked for more: an
-                    // idle device answers an incremental request only when something changes, maybe never.
-                    while (delay > TimeSpan.Zero)
+                    // What the budget or the frame-rate cap held back goes out at their pace, off this loop (an idle
+                    // device answers an incremental request only when something changes, maybe never), while the
+                    // device is asked for its next update at most MaxFramesPerSecond times a second: a key's echo
+                    // reaches the appliance within a frame interval, not after a busy area's backlog, and the quiet
+                    // tiles holding it go up first. Memory stays bounded: changes coalesce in the framebuffer's tiles.
+                    if (delay > TimeSpan.Zero)
                     {
-                        await Task.Delay(delay, _time, token);
-                        delay = await FlushAsync(token);
+                        FlushSoon();
                     }
 
+                    var wait = _requestInterval - _time.GetElapsedTime(_lastRequest);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, token);
+                    }
+
+                    _lastRequest = _time.GetTimestamp();
                     await connection.RequestUpdateAsync(incremental: true, framebuffer.Width, framebuffer.Height, token);
                 }
             }
@@ -373,12 +387,16 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     /// </summary>
     private void FlushSoon()
     {
-        if (_streamer is null || !Volatile.Read(ref _keyframeSent) || Interlocked.Exchange(ref _flushPending, 1) != 0)
+        if (_streamer is null || !Volatile.Read(ref _keyframeSent))
         {
             return;
         }
 
-        _ = FlushSoonAsync();
+        Volatile.Write(ref _flushRequested, 1);
+        if (Interlocked.Exchange(ref _flushPending, 1) == 0)
+        {
+            _ = FlushSoonAsync();
+        }
     }
 
     private async Task FlushSoonAsync()
@@ -386,17 +404,25 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         try
         {
             var token = _stopping.Token;
-            for (var delay = await FlushAsync(token); delay > TimeSpan.Zero; delay = await FlushAsync(token))
+            while (true)
             {
-                await Task.Delay(delay, _time, token);
+                Volatile.Write(ref _flushRequested, 0);
+                for (var delay = await FlushAsync(token); delay > TimeSpan.Zero; delay = await FlushAsync(token))
+                {
+                    await Task.Delay(delay, _time, token);
+                }
+
+                // A request that came after the last flush looked: take it, unless a new flusher already has.
+                Volatile.Write(ref _flushPending, 0);
+                if (Volatile.Read(ref _flushRequested) == 0 || Interlocked.Exchange(ref _flushPending, 1) != 0)
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The session is ending; its read loop reports why.
-        }
-        finally
-        {
             Volatile.Write(ref _flushPending, 0);
         }
     }
