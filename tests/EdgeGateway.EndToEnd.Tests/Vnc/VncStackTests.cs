@@ -105,6 +105,44 @@ public sealed class VncStackTests(VncStackFixture fixture)
     }
 
     [Fact]
+    public async Task A_handover_moves_the_keyboard_and_mouse_on_the_same_VNC_connection()
+    {
+        var (id, client, controller) = await StartAsync();
+        await using var _ = controller;
+        var name = "tech-" + Guid.NewGuid().ToString("N")[..8];
+        var tech = Stack.CreateUser(name, "pw-" + name);
+        var (techClient, techCookies) = await Stack.LoginAsync(name, "pw-" + name);
+        await using var successor = await Stack.OpenStreamAsync(techCookies, id);
+        await successor.WaitUntilAsync(c => c.EventsOfType("hello").Count > 0, Wait, "the successor's hello");
+
+        var file = Path.Combine(Path.GetTempPath(), $"eg-vnc-handover-{Guid.NewGuid():N}.txt");
+        try
+        {
+            await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 200, 150));
+            Device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
+            await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
+
+            var handover = await client.PostAsJsonAsync($"/api/sessions/{id}/control/handover", new { userId = tech.Id });
+            Assert.Equal(HttpStatusCode.OK, handover.StatusCode);
+            await successor.WaitUntilAsync(c => c.EventsOfType("control").Any(e => e.GetProperty("role").GetString() == "controller"), Wait, "control handed over");
+            await controller.WaitUntilAsync(c => c.EventsOfType("control").Any(e => e.GetProperty("role").GetString() == "viewer"), Wait, "the old Controller now watching");
+
+            // The old Controller's keys and clicks go nowhere; the new Controller's reach the same device connection.
+            await DisplayScreen.TypeAsync(controller, "old", enter: false);
+            await successor.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 210, 160));
+            await DisplayScreen.TypeAsync(successor, $"new-{6 * 7}", enter: true);
+            await Conditions.WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n'), Wait, "the new Controller's line in the file");
+            Assert.Equal("new-42\n", File.ReadAllText(file));
+        }
+        finally
+        {
+            File.Delete(file);
+            await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
+            techClient.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Clipboard_text_crosses_only_as_the_endpoints_policy_says()
     {
         var policies = Stack.Cloud.Services.GetRequiredService<PolicyStore>();
