@@ -89,6 +89,9 @@ public sealed class VncStackTests(VncStackFixture fixture)
             await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 200, 150));
             Device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
             await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
+
+            // Moved again now that the xterm is there: it sees the pointer enter (its keyboard focus, with no window manager).
+            await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 210, 160));
             await screen.WaitForAsync(Device, Wait, "the xterm in the Controller's page");
 
             await DisplayScreen.TypeAsync(viewer, "viewer-typed", enter: false); // dropped by the cloud (and by the appliance)
