@@ -395,7 +395,8 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         Volatile.Write(ref _flushRequested, 1);
         if (Interlocked.Exchange(ref _flushPending, 1) == 0)
         {
-            _ = FlushSoonAsync();
+            // Never on the caller's thread: input arrives on the uplink's receive path, which must not encode or publish.
+            _ = Task.Run(FlushSoonAsync);
         }
     }
 
