@@ -69,37 +69,31 @@ public sealed class VncServer : IAsyncDisposable
     public string Log => string.Join('\n', Directory.EnumerateFiles(_directory, "*.log").Select(f => $"== {Path.GetFileName(f)}\n{SafeRead(f)}"));
 
     /// <summary>Starts TigerVNC's Xvnc at 800×600, depth 24.</summary>
-    public static async Task<VncServer> StartTigerVncAsync(VncSecurity security, int width = 800, int height = 600)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var server = new VncServer(Directory.CreateTempSubdirectory("eg-vnc-").FullName) { Implementation = "Xvnc" };
-            try
-            {
-                await server.LaunchXvncAsync(security, width, height);
-                return server;
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-                await server.DisposeAsync(); // a display or port taken meanwhile: another number
-            }
-        }
-    }
+    public static Task<VncServer> StartTigerVncAsync(VncSecurity security, int width = 800, int height = 600) =>
+        StartAsync("Xvnc", server => server.LaunchXvncAsync(security, width, height));
 
     /// <summary>Starts Xvfb at 800×600×24 and x11vnc on it; <paramref name="rfb33"/> makes x11vnc speak RFB 3.3 only.</summary>
-    public static async Task<VncServer> StartX11VncAsync(bool withPassword, bool rfb33 = false)
+    public static Task<VncServer> StartX11VncAsync(bool withPassword, bool rfb33 = false) =>
+        StartAsync("x11vnc", server => server.LaunchX11VncAsync(withPassword, rfb33));
+
+    private static async Task<VncServer> StartAsync(string implementation, Func<VncServer, Task> launch)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var server = new VncServer(Directory.CreateTempSubdirectory("eg-vnc-").FullName) { Implementation = "x11vnc" };
+            var server = new VncServer(Directory.CreateTempSubdirectory("eg-vnc-").FullName) { Implementation = implementation };
             try
             {
-                await server.LaunchX11VncAsync(withPassword, rfb33);
+                await launch(server);
                 return server;
             }
-            catch (InvalidOperationException) when (attempt < 3)
+            catch (Exception ex)
             {
+                // Nothing is left running whatever failed; a display or port taken meanwhile is tried again on another number.
                 await server.DisposeAsync();
+                if (ex is not InvalidOperationException || attempt >= 3)
+                {
+                    throw;
+                }
             }
         }
     }
@@ -165,6 +159,9 @@ public sealed class VncServer : IAsyncDisposable
         {
             "-display", Display, "-rfbport", port.ToString(CultureInfo.InvariantCulture), "-localhost", "-forever", "-shared",
             "-noxdamage", "-nocursor", "-noipv6", "-nolookup", "-quiet",
+            // No MIT-SHM: x11vnc's shared-memory copy of the screen outlives it when it is killed (one 1.9 MB SysV
+            // segment per run, until the machine's segment table is full and x11vnc no longer starts).
+            "-noshm",
         };
         if (withPassword)
         {
@@ -207,6 +204,20 @@ public sealed class VncServer : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         return process;
+    }
+
+    /// <summary>
+    /// Starts an X Toolkit client (xterm, xmessage…) under a title no other window on the display has, and returns once
+    /// that window is mapped and viewable. Tests that share a display find their own window by it, never an earlier
+    /// test's window of the same program. Throws <see cref="Xunit.Sdk.XunitException"/> when it is not viewable within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<(Process Process, string Title)> StartWindowAsync(string program, TimeSpan timeout, params string[] arguments)
+    {
+        var title = $"{program}-{Guid.NewGuid():N}"[..(program.Length + 9)];
+        var process = StartClient(program, ["-title", title, .. arguments]);
+        await Conditions.WaitUntilAsync(() => IsViewableAsync(title).GetAwaiter().GetResult(), timeout, $"the {program} window on the screen");
+        return (process, title);
     }
 
     /// <summary>Runs an X client to completion (xsetroot, xwininfo…) and returns its output.</summary>

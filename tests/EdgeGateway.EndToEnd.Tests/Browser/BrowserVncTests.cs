@@ -23,8 +23,7 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
     {
         await Device.RunAsync("xsetroot", "-solid", "#336699");
         var file = Path.Combine(Path.GetTempPath(), $"eg-vnc-browser-{Guid.NewGuid():N}.txt");
-        Device.StartClient("xterm", "-geometry", "70x16+60+40", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", $"echo ready; read line; echo \"$line\" > '{file}'; exec sleep 600");
-        await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the device's screen");
+        var (xterm, _) = await Device.StartWindowAsync("xterm", Wait, "-geometry", "70x16+60+40", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", $"echo ready; read line; echo \"$line\" > '{file}'; exec sleep 600");
 
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
@@ -72,6 +71,7 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
         await page.GetByTestId("end-session").ClickAsync();
         await Assertions.Expect(page.GetByTestId("session-ended")).ToBeVisibleAsync();
         File.Delete(file);
+        xterm.Kill(entireProcessTree: true); // the display is shared with the other VNC tests
         Assert.Empty(consoleErrors);
     }
 

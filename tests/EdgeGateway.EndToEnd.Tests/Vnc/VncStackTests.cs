@@ -36,6 +36,10 @@ public sealed class VncStackTests(VncStackFixture fixture)
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"start failed: {(int)response.StatusCode} {text}");
         var id = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
         var controller = await Stack.OpenStreamAsync(cookies, id);
+
+        // The pointer first, out of the way: Xvnc draws its cursor into the framebuffer (and xwd has none) for a client
+        // that did not move it — and the display is shared, so an earlier test or page left it somewhere.
+        await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 799, 599));
         return (id, client, controller);
     }
 
@@ -46,11 +50,9 @@ public sealed class VncStackTests(VncStackFixture fixture)
         await using var _ = controller;
         using var controllerScreen = new DisplayScreen(controller);
 
-        // The pointer first: Xvnc draws its cursor into the framebuffer once something moves it (xwd has none).
-        await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 799, 599));
         await Device.RunAsync("xsetroot", "-solid", "#336699");
         await controllerScreen.WaitForAsync(Device, Wait, "the root window's colour in the Controller's page");
-        Device.StartClient("xterm", "-geometry", "60x12+40+30", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", "seq 1 30; exec sleep 600");
+        var (xterm, _) = await Device.StartWindowAsync("xterm", Wait, "-geometry", "60x12+40+30", "-bg", "#fafafa", "-fg", "#202020", "-e", "sh", "-c", "seq 1 30; exec sleep 600");
         await controllerScreen.WaitForAsync(Device, Wait, "an xterm in the Controller's page");
 
         // A viewer joins late: the cloud's cached keyframe (or a new one from the appliance) paints the same screen.
@@ -70,6 +72,7 @@ public sealed class VncStackTests(VncStackFixture fixture)
         var password = Encoding.UTF8.GetBytes(Device.Password);
         Assert.DoesNotContain(Device.Password, Stack.Logs.AllText(), StringComparison.Ordinal);
         Assert.All(viewer.RawMessages.Concat(controller.RawMessages), m => Assert.Equal(-1, m.AsSpan().IndexOf(password)));
+        xterm.Kill(entireProcessTree: true); // the display is shared with the other VNC tests
         await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
     }
 
@@ -87,8 +90,7 @@ public sealed class VncStackTests(VncStackFixture fixture)
         {
             // No window manager: the keyboard follows the pointer, so it goes over the xterm first.
             await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 200, 150));
-            Device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
-            await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
+            await Device.StartWindowAsync("xterm", Wait, "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
 
             // Moved again now that the xterm is there: it sees the pointer enter (its keyboard focus, with no window manager).
             await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 210, 160));
@@ -122,8 +124,7 @@ public sealed class VncStackTests(VncStackFixture fixture)
         try
         {
             await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 200, 150));
-            Device.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
-            await Conditions.WaitUntilAsync(() => Device.IsViewableAsync("xterm").GetAwaiter().GetResult(), Wait, "the xterm on the screen");
+            await Device.StartWindowAsync("xterm", Wait, "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
 
             var handover = await client.PostAsJsonAsync($"/api/sessions/{id}/control/handover", new { userId = tech.Id });
             Assert.Equal(HttpStatusCode.OK, handover.StatusCode);

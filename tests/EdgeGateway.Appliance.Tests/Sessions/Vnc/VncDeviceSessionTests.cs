@@ -211,8 +211,7 @@ public sealed class VncDeviceSessionTests : IDisposable
         // something else moved it. No window manager: the keyboard follows the pointer.
         Assert.True(await harness.PointerAsync(200, 150, 0));
         var file = Path.Combine(_directory, "typed.txt");
-        server.StartClient("xterm", "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
-        await WaitForWindowAsync(server, "xterm");
+        await server.StartWindowAsync("xterm", InputTimeout, "-geometry", "80x24+0+0", "-e", "sh", "-c", $"read line; echo \"$line\" > '{file}'");
         await harness.WaitForScreenAsync(server, "the xterm drawn");
 
         await harness.TypeAsync("Hello VNC 42!", enter: true);
@@ -231,11 +230,10 @@ public sealed class VncDeviceSessionTests : IDisposable
         Assert.True(started);
 
         Assert.True(await harness.PointerAsync(5, 5, 0)); // see the typing test: the client placed the pointer
-        var message = server.StartClient("xmessage", "-geometry", "+120+90", "-buttons", "Acknowledge:7", "Pump 3 pressure low");
-        await WaitForWindowAsync(server, "xmessage");
+        var (message, title) = await server.StartWindowAsync("xmessage", InputTimeout, "-geometry", "+120+90", "-buttons", "Acknowledge:7", "Pump 3 pressure low");
         await harness.WaitForScreenAsync(server, "the xmessage drawn");
         (int X, int Y)? button = null;
-        await Conditions.WaitUntilAsync(() => (button = server.FindLowestChildCentreAsync("xmessage").GetAwaiter().GetResult()) is not null, InputTimeout, "xmessage's button");
+        await Conditions.WaitUntilAsync(() => (button = server.FindLowestChildCentreAsync(title).GetAwaiter().GetResult()) is not null, InputTimeout, "xmessage's button");
 
         Assert.True(await harness.PointerAsync(button!.Value.X, button.Value.Y, 0));
         Assert.True(await harness.PointerAsync(button.Value.X, button.Value.Y, 1));
@@ -244,7 +242,4 @@ public sealed class VncDeviceSessionTests : IDisposable
         await Conditions.WaitUntilAsync(() => message.HasExited, InputTimeout, "xmessage to exit on the click");
         Assert.Equal(7, message.ExitCode);
     }
-
-    private static Task WaitForWindowAsync(VncServer server, string name) =>
-        Conditions.WaitUntilAsync(() => server.IsViewableAsync(name).GetAwaiter().GetResult(), InputTimeout, $"the {name} window on the screen");
 }
