@@ -137,8 +137,8 @@ export function renderHistory(root, { user, params }) {
             p.name, h('span', { class: 'muted small' },
               ` ${VIA[p.joinedVia] ?? p.joinedVia}, ${formatTime(p.joinedAt)}${p.leftAt ? `–${formatTime(p.leftAt)}` : ', still in'} (${formatDuration((p.durationSeconds ?? 0) * 1000)})`)))))),
       h('td', { 'data-label': 'End', testid: `history-end-${session.id}` },
-        session.status === 'running'
-          ? h('span', { class: 'badge badge-online' }, 'Running')
+        session.status === 'in-session' || session.status === 'waiting'
+          ? h('span', { class: 'badge badge-online' }, session.status === 'waiting' ? 'Waiting for participant' : 'In session')
           : [session.endMessage ?? session.endReason ?? 'Ended',
             session.endedBy ? h('span', { class: 'muted small' }, ` (by ${session.endedBy.name})`) : null,
             session.endedAt ? h('span', { class: 'muted small' }, ` ${formatTime(session.endedAt)}`) : null]));
