@@ -78,6 +78,8 @@ public static class CloudApp
         services.TryAddSingleton<SessionService>();
         services.TryAddSingleton<IUpstreamHandler>(sp => sp.GetRequiredService<SessionService>());
         services.TryAddSingleton<SessionGovernance>();
+        services.TryAddSingleton<SessionMessages>();
+        services.TryAddSingleton<SessionConversation>();
         services.AddHostedService<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
 
