@@ -182,9 +182,14 @@ public sealed class SessionChatTests(SshStackFixture fixture)
             Assert.Equal(expected, await Error(response));
         }
 
-        // A body far over any note is not read into memory: refused before the handler.
-        using var huge = new StringContent($"{{\"text\":\"{new string('h', 1024 * 1024)}\"}}", Encoding.UTF8, "application/json");
-        var tooLarge = await controllerHttp.PostAsync($"/api/sessions/{session.Id}/chat", huge);
+        // A body far over any note is not read into memory: refused from its Content-Length, before the handler. (With
+        // "Expect: 100-continue" the body is not sent at all, so the refusal cannot race the upload and reset it.)
+        using var huge = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{session.Id}/chat")
+        {
+            Content = new StringContent($"{{\"text\":\"{new string('h', 200 * 1024)}\"}}", Encoding.UTF8, "application/json"),
+        };
+        huge.Headers.ExpectContinue = true;
+        var tooLarge = await controllerHttp.SendAsync(huge);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
 
         // The limits themselves pass, and only they were kept.
@@ -194,6 +199,17 @@ public sealed class SessionChatTests(SshStackFixture fixture)
         Assert.Empty((await controllerHttp.GetFromJsonAsync<List<SessionNote>>($"/api/sessions/{session.Id}/notes", Web))!);
         await page.WaitUntilAsync(c => c.EventsOfType("chat").Count == 1, Wait, "the one accepted message");
         Assert.Equal(HttpStatusCode.NoContent, (await controllerHttp.DeleteAsync($"/api/sessions/{session.Id}")).StatusCode);
+
+        // The API document names the endpoints and their records.
+        var openApi = JsonDocument.Parse(await controllerHttp.GetStringAsync("/openapi/v1.json")).RootElement;
+        var paths = openApi.GetProperty("paths");
+        foreach (var path in new[] { "/api/sessions/{id}/chat", "/api/sessions/{id}/notes", "/api/history/sessions/{id}" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"the OpenAPI document lacks {path}");
+        }
+
+        var schemas = openApi.GetProperty("components").GetProperty("schemas");
+        Assert.All(new[] { "ChatMessage", "SessionNote", "HistorySessionDetail", "ConversationRequest" }, name => Assert.True(schemas.TryGetProperty(name, out _), $"the OpenAPI document lacks {name}"));
     }
 
     private static (long Id, string Name, string Text) Message(JsonElement m) =>
