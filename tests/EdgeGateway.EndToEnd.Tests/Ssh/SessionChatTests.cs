@@ -212,6 +212,30 @@ public sealed class SessionChatTests(SshStackFixture fixture)
         Assert.All(new[] { "ChatMessage", "SessionNote", "HistorySessionDetail", "ConversationRequest" }, name => Assert.True(schemas.TryGetProperty(name, out _), $"the OpenAPI document lacks {name}"));
     }
 
+    [Fact]
+    public async Task Someone_sending_faster_than_the_rate_is_told_to_wait_and_the_others_still_chat()
+    {
+        var (controllerHttp, controllerCookies) = await Stack.LoginAsync("admin", Stack.AdminPassword);
+        var (viewerHttp, viewerCookies) = await Stack.LoginNewViewerAsync();
+        var session = await EdgeGatewayStack.StartSessionAsync(controllerHttp, fixture.Device);
+        await using var page = await Stack.OpenStreamAsync(controllerCookies, session.Id);
+        await using var viewer = await Stack.OpenStreamAsync(viewerCookies, session.Id);
+        await viewer.WaitUntilAsync(c => c.EventsOfType("chat-history").Count > 0, Wait, "chat-history");
+
+        for (var i = 1; i <= SessionConversation.MaxPerWindow; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await viewerHttp.PostAsJsonAsync($"/api/sessions/{session.Id}/chat", new { text = $"flood {i}" })).StatusCode);
+        }
+
+        var tooFast = await viewerHttp.PostAsJsonAsync($"/api/sessions/{session.Id}/chat", new { text = "one more" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooFast.StatusCode);
+        Assert.Equal("You are sending messages too fast (at most 20 in 10 seconds): wait a moment and send it again.", await Error(tooFast));
+        Assert.Equal(HttpStatusCode.Created, (await controllerHttp.PostAsJsonAsync($"/api/sessions/{session.Id}/chat", new { text = "I can still talk." })).StatusCode);
+        await page.WaitUntilAsync(c => c.EventsOfType("chat").Count == SessionConversation.MaxPerWindow + 1, Wait, "every accepted message");
+        Assert.Equal("I can still talk.", page.EventsOfType("chat")[^1].GetProperty("message").GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await controllerHttp.DeleteAsync($"/api/sessions/{session.Id}")).StatusCode);
+    }
+
     private static (long Id, string Name, string Text) Message(JsonElement m) =>
         (m.GetProperty("id").GetInt64(), m.GetProperty("name").GetString()!, m.GetProperty("text").GetString()!);
 
