@@ -321,6 +321,14 @@ public sealed class VncServer : IAsyncDisposable
         }
 
         Certificate?.Dispose();
+
+        // Killed outright, the X server could not remove its lock file and socket: they would pile up run after run
+        // until no display number is free.
+        if (Display.Length > 1 && int.TryParse(Display.AsSpan(1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && IsStale(number))
+        {
+            RemoveDisplayFiles(number);
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -407,11 +415,20 @@ public sealed class VncServer : IAsyncDisposable
         return (certPath, keyPath);
     }
 
+    /// <summary>
+    /// A display number no live X server holds. A lock whose process is gone (an X server killed outright leaves its
+    /// lock file and socket behind) is stale: it is removed, as an X server itself would, and the number is free.
+    /// </summary>
     private static int FreeDisplay()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var number = Random.Shared.Next(100, 900);
+            if (IsStale(number))
+            {
+                RemoveDisplayFiles(number);
+            }
+
             if (!File.Exists($"/tmp/.X{number}-lock") && !File.Exists($"/tmp/.X11-unix/X{number}"))
             {
                 return number;
@@ -419,6 +436,44 @@ public sealed class VncServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException("No free X display number between 100 and 900.");
+    }
+
+    private static bool IsStale(int number)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/tmp/.X{number}-lock").Trim();
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
+            {
+                return false; // being written by a server that is starting
+            }
+
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no such process
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return false; // no lock, or not ours to judge
+        }
+    }
+
+    private static void RemoveDisplayFiles(int number)
+    {
+        foreach (var path in new[] { $"/tmp/.X{number}-lock", $"/tmp/.X11-unix/X{number}" })
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another run took it meanwhile: the number is not free, and the caller sees that.
+            }
+        }
     }
 
     private static string SafeRead(string path)
