@@ -26,7 +26,7 @@ public sealed class BrowserAuditHistoryTests
         var row = page.Locator("[data-testid^='history-row-']").First;
         await Assertions.Expect(page.GetByTestId("history-scope")).ToContainTextAsync($"endpoint {EdgeGatewayStack.EndpointId}");
         await Assertions.Expect(row).ToContainTextAsync("admin");
-        await Assertions.Expect(row).ToContainTextAsync("Running");
+        await Assertions.Expect(row).ToContainTextAsync("In session");
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-history-endpoint.png") });
 
         await page.GetByTestId("nav-audit").ClickAsync();

@@ -8,14 +8,22 @@
 // What shows the device is a *surface*: the terminal (terminal-surface.js) for SSH, the canvas display
 // (display-surface.js) for VNC. The page starts with the terminal and swaps in the display when `hello` names a
 // display protocol; everything else here (toolbar, banners, people, control, the end) is the same for both.
+//
+// A support session (issue 11) opens before its device connection: the page shows its status (Waiting for participant,
+// In session for 25 min, Appliance offline) from hello and every `status` event, the chat and notes (session-talk.js)
+// and the invitations (people.js) at once; its owner connects the device from here ("Connect to device", the connect
+// dialog posting to the session), everyone else waits for that. The device's surface shows once frames arrive.
 
-import { endSession, listSessions, streamUrl } from '../api.js';
+import { connectSession, endSession, getConfig, listAppliances, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
 import { FrameType, HEADER_SIZE, decodeEnd, decodeFrame, describeEnd, formatBytes, pasteRefusal } from '../frames.js';
+import { statusBadge, statusText } from '../support.js';
 import { confirmDialog } from './confirm-dialog.js';
-import { isDisplayProtocol } from './connect-dialog.js';
+import { isDisplayProtocol, openConnectDialog } from './connect-dialog.js';
 import { createDisplaySurface } from './display-surface.js';
 import { createPeoplePanel } from './people.js';
+import { takeCreatedSession } from './support-dialog.js';
+import { createTalkPanel } from './session-talk.js';
 import { createTerminalSurface } from './terminal-surface.js';
 
 const ROLE_CONTROLLER = 'controller';
@@ -33,6 +41,14 @@ const NOTICE_MS = 10000;
 
 /** Input larger than this shows how much of it is still on its way (the device's echo paces a paste). */
 const PASTE_PROGRESS_BYTES = 64 * 1024;
+
+/** How often "In session for N min" is worded again. */
+const STATUS_TICK_MS = 15000;
+
+/** How long "… joined" stays over the device. */
+const TOAST_MS = 8000;
+
+const VIA_WORDS = { link: 'by invite link', code: 'by code', list: 'from the list', email: 'by e-mail invitation' };
 
 /**
  * Renders the session view into `root`; returns a function that tears it down (socket, terminal, timers).
@@ -54,10 +70,22 @@ export function renderSession(root, { sessionId, user }) {
   let applianceOffline = false;
   let inputPaused = false;
   let you = null;
+  // Support sessions: the status, since when in session, whether the device connection is open, who created it.
+  let status = null;
+  let inSessionSince = null;
+  let connected = true; // a cloud (or session) without support sessions is connected from its start
+  let deviceShown = false;
+  let info = null; // the session as the list shows it: applianceId, endpointId, endpointName
+  let protocol = null;
+  let connectDialog = null;
+  const created = takeCreatedSession(sessionId); // {code, invite} when this page follows "New support session"
+  let ownerId = created ? user?.id ?? null : null;
 
   // --- DOM -------------------------------------------------------------------------------------------
   const title = h('h1', { id: 'session-heading', class: 'session-title', tabindex: '-1' }, 'Remote session');
+  const subtitle = h('span', { class: 'session-subtitle muted small', testid: 'session-endpoint', hidden: true });
   const code = h('span', { class: 'session-code', testid: 'session-code', hidden: true });
+  const statusLine = h('span', { class: 'badge badge-pending', testid: 'session-status', role: 'status', hidden: true });
   const roleBadge = h('span', { class: 'badge badge-pending', testid: 'role-badge', role: 'status' }, 'Connecting…');
   const controllerName = h('strong', { testid: 'controller-name' }, '—');
   const viewerCount = h('span', { class: 'count', testid: 'viewer-count' }, '0');
@@ -70,6 +98,17 @@ export function renderSession(root, { sessionId, user }) {
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate');
   const people = createPeoplePanel({ sessionId, onNotice: (text) => showNotice(text) });
+  const talk = createTalkPanel({ sessionId });
+
+  // Before the device connection: its owner connects it from here, everyone else waits.
+  const connectDeviceButton = h('button', { type: 'button', class: 'btn btn-primary', testid: 'connect-device', onclick: connectDevice }, 'Connect to device');
+  const waitingOwner = h('div', { class: 'device-waiting-owner', testid: 'device-waiting-owner' },
+    h('p', {}, h('strong', {}, 'The device is not connected yet.'), ' Invite the people you need; connect when you are ready. Everyone here sees the device from then on.'),
+    connectDeviceButton);
+  const waitingOther = h('p', { testid: 'waiting-device' }, 'Waiting for the technician to connect the device');
+  const deviceWaiting = h('div', { class: 'device-waiting', testid: 'device-waiting', hidden: true },
+    h('div', { class: 'device-waiting-card' }, waitingOwner, waitingOther));
+  const toasts = h('div', { class: 'session-toasts', role: 'status', 'aria-live': 'polite', testid: 'toasts' });
 
   const bannerTitle = h('strong', { class: 'banner-title' }, 'Session ended:');
   const bannerMessage = h('span', { testid: 'session-ended-message' });
@@ -93,26 +132,40 @@ export function renderSession(root, { sessionId, user }) {
 
   const viewOnlyController = h('strong', {}, 'the Controller');
   const surfaceTools = h('div', { class: 'toolbar-group surface-tools' });
-  const frame = h('div', { class: 'terminal-frame' }, noticeText, people.prompts);
+  const frame = h('div', { class: 'terminal-frame' }, noticeText, deviceWaiting, people.prompts, toasts);
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
         h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← ', h('span', { class: 'back-text' }, 'Dashboard')),
-        h('div', { class: 'session-heading' }, title, code)),
+        h('div', { class: 'session-heading' }, title, subtitle, code)),
       h('div', { class: 'toolbar-group' },
+        statusLine,
         roleBadge,
         deviceBadge,
         legacyBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       surfaceTools,
-      h('div', { class: 'toolbar-actions' }, errorText, people.toggle, endButton, terminateButton)),
+      h('div', { class: 'toolbar-actions' }, errorText, talk.toggle, people.toggle, endButton, terminateButton)),
     banner,
     offlineBanner,
     pausedBanner,
-    h('div', { class: 'session-body' }, frame, people.element));
+    h('div', { class: 'session-body' }, frame, h('div', { class: 'session-side' }, people.element, talk.element)));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
+  const statusTicker = setInterval(showStatus, STATUS_TICK_MS);
+  if (created) {
+    // Straight from "New support session": the code and the first link, with their copy buttons, before anything else.
+    people.update({ code: created.code ?? null, owner: true });
+    people.showInvite(created.invite);
+    people.open();
+  }
+
+  getConfig().then((config) => {
+    if (!disposed && typeof config?.mailEnabled === 'boolean') {
+      people.update({ mailEnabled: config.mailEnabled });
+    }
+  }, (failure) => console.debug('EdgeGateway: cloud configuration unavailable.', failure));
 
   // --- Surface ---------------------------------------------------------------------------------------
   const shell = {
@@ -236,6 +289,21 @@ export function renderSession(root, { sessionId, user }) {
       case 'refused':
         showRefused(message.message);
         break;
+      case 'status':
+        setStatus(message);
+        break;
+      case 'chat-history':
+        talk.onChatHistory(message.messages);
+        break;
+      case 'chat':
+        talk.onChat(message.message);
+        break;
+      case 'note':
+        talk.onNote(message.note);
+        break;
+      case 'joined':
+        showJoined(message);
+        break;
       default:
         console.debug('EdgeGateway: ignored a text message of type', message?.type);
     }
@@ -250,7 +318,15 @@ export function renderSession(root, { sessionId, user }) {
     if (frame.type === FrameType.End) {
       const { reason, message } = decodeEnd(frame.payload);
       showEnded('Session ended:', describeEnd(reason, message));
-    } else if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
+      return;
+    }
+
+    if (!deviceShown) {
+      deviceShown = true; // the device speaks: its surface takes the frame, whatever the status said
+      showDeviceWaiting();
+    }
+
+    if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
       console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
     }
   }
@@ -261,7 +337,14 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     surface.onHello(message);
+    protocol = message.protocol ?? protocol;
     you = message.you ?? null;
+    ownerId = message.ownerId ?? ownerId;
+    if (typeof message.name === 'string' && message.name) {
+      showName(message.name);
+    }
+
+    setStatus(message);
     setResponding(message.responding !== false);
     showDetails(message.details);
     maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
@@ -302,10 +385,119 @@ export function renderSession(root, { sessionId, user }) {
       roleBadge.textContent = 'Watching — read-only';
     }
 
-    endButton.hidden = ended || role !== ROLE_CONTROLLER;
-    terminateButton.hidden = ended || !isAdmin || role === ROLE_CONTROLLER;
-    people.update({ role, ended });
+    // The owner of a waiting session ends it too (before the device connection nobody controls it).
+    endButton.hidden = ended || !(role === ROLE_CONTROLLER || (isOwner() && !connected));
+    terminateButton.hidden = ended || !isAdmin || !endButton.hidden;
+    people.update({ role, ended, owner: isOwner() });
+    talk.update({ you, ended, mayWriteNotes: role === ROLE_CONTROLLER || role === ROLE_CO_CONTROLLER });
+    roleBadge.hidden = !connected && !ended;
     surface.setRole(role);
+  }
+
+  function isOwner() {
+    return ownerId !== null && you?.id !== undefined && String(ownerId) === String(you.id);
+  }
+
+  /** Takes a hello's or `status` event's status, inSessionSince and connected (each only when present). */
+  function setStatus(message) {
+    if (typeof message.status === 'string' && message.status) {
+      status = message.status;
+    }
+
+    if (message.inSessionSince !== undefined) {
+      inSessionSince = message.inSessionSince;
+    }
+
+    if (typeof message.connected === 'boolean') {
+      connected = message.connected;
+    }
+
+    showStatus();
+    showDeviceWaiting();
+    if (role !== null) {
+      applyRole(role);
+    }
+
+    if (status === 'expired') {
+      showEnded('Session expired:', 'The invitation ran out before anyone joined.');
+    }
+  }
+
+  function showStatus() {
+    if (status === null || disposed) {
+      return;
+    }
+
+    const shown = ended && status !== 'expired' ? 'ended' : applianceOffline ? 'appliance-offline' : status;
+    statusLine.className = `badge ${statusBadge(shown)}`;
+    statusLine.textContent = statusText(shown, { inSessionSince });
+    statusLine.hidden = false;
+  }
+
+  /** The card over the device while it is not connected: the owner's Connect button, or the others' waiting line. */
+  function showDeviceWaiting() {
+    deviceWaiting.hidden = connected || deviceShown || ended;
+    waitingOwner.hidden = !isOwner();
+    waitingOther.hidden = isOwner();
+  }
+
+  function showName(name) {
+    title.textContent = name;
+    document.title = `${name} — EdgeGateway`;
+    if (info?.endpointName) {
+      subtitle.textContent = info.endpointName;
+      subtitle.hidden = false;
+    }
+  }
+
+  /** The owner connects the device: the connect dialog, posting the credentials to this session. */
+  async function connectDevice() {
+    connectDeviceButton.disabled = true;
+    try {
+      const { appliance, endpoint } = await endpointOfSession();
+      if (disposed) {
+        return;
+      }
+
+      connectDialog = openConnectDialog({
+        appliance,
+        endpoint,
+        start: ({ username, password, columns, rows }) => connectSession(sessionId, { username, password, columns, rows }),
+        onStarted: () => {
+          // The stream says so for every page: a status event, then the device's frames.
+          showNotice('The device is connected.');
+        },
+      });
+    } finally {
+      connectDeviceButton.disabled = false;
+    }
+  }
+
+  /** The appliance and endpoint the dialog names; what the list says when the appliances cannot be read. */
+  async function endpointOfSession() {
+    const known = info ?? await loadSessionInfo();
+    const fallback = {
+      appliance: { id: known?.applianceId, name: '', online: true },
+      endpoint: { id: known?.endpointId, name: known?.endpointName ?? 'the device', protocol: protocol ?? known?.protocol ?? 'ssh' },
+    };
+    try {
+      const appliances = await listAppliances();
+      const appliance = (Array.isArray(appliances) ? appliances : []).find((a) => String(a.id) === String(known?.applianceId));
+      const endpoint = appliance?.endpoints?.find((e) => String(e.id) === String(known?.endpointId));
+      return appliance && endpoint ? { appliance, endpoint } : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** Someone joined by link or code (the owner's and Controller's notification). */
+  function showJoined(message) {
+    const name = typeof message.name === 'string' && message.name ? message.name : 'Someone';
+    const via = VIA_WORDS[message.via] ? ` ${VIA_WORDS[message.via]}` : '';
+    const toast = h('div', { class: 'session-toast', testid: 'joined-toast' }, h('strong', {}, name), ` joined${via}.`);
+    toasts.append(toast);
+    setTimeout(() => toast.remove(), TOAST_MS);
+    people.loadInvites(); // an accepted invitation changes its status
   }
 
   function setController(controller) {
@@ -433,6 +625,7 @@ export function renderSession(root, { sessionId, user }) {
       ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
       : '';
     surface.setOffline(applianceOffline);
+    showStatus();
   }
 
   function setViewers(count) {
@@ -464,6 +657,7 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     ended = true;
+    connectDialog?.close();
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     noticeText.hidden = true;
@@ -477,6 +671,10 @@ export function renderSession(root, { sessionId, user }) {
     terminateButton.hidden = true;
     pausedBanner.hidden = true;
     people.update({ ended: true });
+    talk.update({ ended: true });
+    showStatus();
+    showDeviceWaiting();
+    roleBadge.hidden = status !== null; // the status says "Ended"
     roleBadge.className = 'badge badge-watching';
     roleBadge.textContent = 'Ended';
     if (socket && socket.readyState <= WebSocket.OPEN) {
@@ -539,12 +737,15 @@ export function renderSession(root, { sessionId, user }) {
   async function loadSessionInfo() {
     try {
       const sessions = await listSessions();
-      const info = Array.isArray(sessions) ? sessions.find((s) => String(s.id) === String(sessionId)) : null;
+      info = (Array.isArray(sessions) ? sessions.find((s) => String(s.id) === String(sessionId)) : null) ?? info;
       if (!info || disposed) {
-        return;
+        return info;
       }
 
-      if (info.endpointName) {
+      ownerId = info.ownerId ?? ownerId;
+      if (info.name) {
+        showName(info.name);
+      } else if (info.endpointName) {
         title.textContent = info.endpointName;
         document.title = `${info.endpointName} — EdgeGateway`;
       }
@@ -561,13 +762,21 @@ export function renderSession(root, { sessionId, user }) {
       if (viewerCount.textContent === '0' && Number.isFinite(info.viewers)) {
         setViewers(info.viewers);
       }
+
+      if (status === null && info.status) {
+        setStatus(info);
+      }
     } catch (error) {
       console.debug('EdgeGateway: session details unavailable.', error);
     }
+
+    return info;
   }
 
   return function dispose() {
     disposed = true;
+    clearInterval(statusTicker);
+    connectDialog?.close();
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     clearTimeout(progressTimer);
