@@ -129,7 +129,7 @@ export function createRecentSessions(user) {
         h('th', { scope: 'row' },
           h('a', { href: `#/history/${encodeURIComponent(s.id)}`, testid: `recent-open-${s.id}` }, s.name || s.endpointName || s.endpointId),
           s.name ? h('span', { class: 'muted small' }, ` ${s.endpointName ?? s.endpointId}`) : null),
-        h('td', { 'data-label': 'Status' }, statusCell(s)),
+        h('td', {}, statusCell(s)),
         h('td', { 'data-label': 'Started' }, h('time', { datetime: s.startedAt }, formatTime(s.startedAt))),
         h('td', { class: 'mono', 'data-label': 'Duration' }, formatDuration((s.durationSeconds ?? 0) * 1000)))))));
   }

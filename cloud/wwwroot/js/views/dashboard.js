@@ -329,7 +329,7 @@ export function renderDashboard(root, { user }) {
       h('th', { scope: 'row' }, session.name
         ? [h('span', { testid: `session-name-${session.id}` }, session.name), h('span', { class: 'muted small' }, ` ${session.endpointName ?? ''}`)]
         : session.endpointName ?? '—'),
-      h('td', { 'data-label': 'Status' }, h('span', {
+      h('td', {}, h('span', {
         class: `badge ${statusBadge(session.status)}`,
         testid: session.status === 'appliance-offline' ? `session-offline-${session.id}` : `session-status-${session.id}`,
         'data-status': session.status,

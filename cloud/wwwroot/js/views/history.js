@@ -152,7 +152,7 @@ export function renderHistory(root, { user, params }) {
       h('th', { scope: 'row' },
         h('a', { href: `#/history/${encodeURIComponent(session.id)}`, testid: `history-open-${session.id}` }, session.name || session.endpointName || session.endpointId),
         h('span', { class: 'muted small' }, session.name ? ` ${where}` : ` on ${session.applianceId}`)),
-      h('td', { 'data-label': 'Status' }, statusCell(session, `history-status-${session.id}`)),
+      h('td', {}, statusCell(session, `history-status-${session.id}`)),
       h('td', { 'data-label': 'Controller' }, session.controller?.name ?? '—'),
       h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
       h('td', { class: 'mono', 'data-label': 'Duration' }, formatDuration((session.durationSeconds ?? 0) * 1000)),

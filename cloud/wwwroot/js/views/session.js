@@ -391,7 +391,9 @@ export function renderSession(root, { sessionId, user }) {
     people.update({ role, ended, owner: isOwner() });
     talk.update({ you, ended, mayWriteNotes: role === ROLE_CONTROLLER || role === ROLE_CO_CONTROLLER });
     roleBadge.hidden = !connected && !ended;
-    surface.setRole(role);
+    if (connected || role === ROLE_VIEWER) {
+      surface.setRole(role); // the Controller's terminal fits and sends its size once there is a device to follow it
+    }
   }
 
   function isOwner() {
@@ -408,13 +410,14 @@ export function renderSession(root, { sessionId, user }) {
       inSessionSince = message.inSessionSince;
     }
 
+    const wasConnected = connected;
     if (typeof message.connected === 'boolean') {
       connected = message.connected;
     }
 
     showStatus();
     showDeviceWaiting();
-    if (role !== null) {
+    if (role !== null && connected !== wasConnected) {
       applyRole(role);
     }
 
@@ -518,7 +521,7 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (surface.controlling && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
+    if (surface.controlling && connected && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
     }
   }
