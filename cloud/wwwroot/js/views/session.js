@@ -9,20 +9,19 @@
 // (display-surface.js) for VNC. The page starts with the terminal and swaps in the display when `hello` names a
 // display protocol; everything else here (toolbar, banners, people, control, the end) is the same for both.
 //
-// A support session (issue 11) opens before its device connection: the page shows its status (Waiting for participant,
-// In session for 25 min, Appliance offline) from hello and every `status` event, the chat and notes (session-talk.js)
-// and the invitations (people.js) at once; its owner connects the device from here ("Connect to device", the connect
-// dialog posting to the session), everyone else waits for that. The device's surface shows once frames arrive.
+// A support session (issue 11) opens before its device connection: the page shows its status and, while the device
+// is not connected, its owner's "Connect to device" (session-support.js), the chat and notes (session-talk.js) and the
+// invitations (people.js) at once. The device's surface shows once frames arrive.
 
-import { connectSession, endSession, getConfig, listAppliances, listSessions, streamUrl } from '../api.js';
+import { endSession, getConfig, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
 import { FrameType, HEADER_SIZE, decodeEnd, decodeFrame, describeEnd, formatBytes, pasteRefusal } from '../frames.js';
-import { statusBadge, statusText } from '../support.js';
 import { confirmDialog } from './confirm-dialog.js';
-import { isDisplayProtocol, openConnectDialog } from './connect-dialog.js';
+import { isDisplayProtocol } from './connect-dialog.js';
 import { createDisplaySurface } from './display-surface.js';
 import { createPeoplePanel } from './people.js';
 import { takeCreatedSession } from './support-dialog.js';
+import { createSessionSupport } from './session-support.js';
 import { createTalkPanel } from './session-talk.js';
 import { createTerminalSurface } from './terminal-surface.js';
 
@@ -41,14 +40,6 @@ const NOTICE_MS = 10000;
 
 /** Input larger than this shows how much of it is still on its way (the device's echo paces a paste). */
 const PASTE_PROGRESS_BYTES = 64 * 1024;
-
-/** How often "In session for N min" is worded again. */
-const STATUS_TICK_MS = 15000;
-
-/** How long "… joined" stays over the device. */
-const TOAST_MS = 8000;
-
-const VIA_WORDS = { link: 'by invite link', code: 'by code', list: 'from the list', email: 'by e-mail invitation' };
 
 /**
  * Renders the session view into `root`; returns a function that tears it down (socket, terminal, timers).
@@ -70,22 +61,14 @@ export function renderSession(root, { sessionId, user }) {
   let applianceOffline = false;
   let inputPaused = false;
   let you = null;
-  // Support sessions: the status, since when in session, whether the device connection is open, who created it.
-  let status = null;
-  let inSessionSince = null;
-  let connected = true; // a cloud (or session) without support sessions is connected from its start
-  let deviceShown = false;
   let info = null; // the session as the list shows it: applianceId, endpointId, endpointName
   let protocol = null;
-  let connectDialog = null;
   const created = takeCreatedSession(sessionId); // {code, invite} when this page follows "New support session"
-  let ownerId = created ? user?.id ?? null : null;
 
   // --- DOM -------------------------------------------------------------------------------------------
   const title = h('h1', { id: 'session-heading', class: 'session-title', tabindex: '-1' }, 'Remote session');
   const subtitle = h('span', { class: 'session-subtitle muted small', testid: 'session-endpoint', hidden: true });
   const code = h('span', { class: 'session-code', testid: 'session-code', hidden: true });
-  const statusLine = h('span', { class: 'badge badge-pending', testid: 'session-status', role: 'status', hidden: true });
   const roleBadge = h('span', { class: 'badge badge-pending', testid: 'role-badge', role: 'status' }, 'Connecting…');
   const controllerName = h('strong', { testid: 'controller-name' }, '—');
   const viewerCount = h('span', { class: 'count', testid: 'viewer-count' }, '0');
@@ -99,16 +82,16 @@ export function renderSession(root, { sessionId, user }) {
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate');
   const people = createPeoplePanel({ sessionId, onNotice: (text) => showNotice(text) });
   const talk = createTalkPanel({ sessionId });
+  const support = createSessionSupport({
+    sessionId,
+    ownerId: created ? user?.id ?? null : null,
+    sessionInfo: async () => info ?? await loadSessionInfo(),
+    protocol: () => protocol,
+    onConnectedChange: () => role !== null && applyRole(role),
+    onJoined: () => people.loadInvites(), // an accepted invitation changes its status
+    showNotice: (text) => showNotice(text),
+  });
 
-  // Before the device connection: its owner connects it from here, everyone else waits.
-  const connectDeviceButton = h('button', { type: 'button', class: 'btn btn-primary', testid: 'connect-device', onclick: connectDevice }, 'Connect to device');
-  const waitingOwner = h('div', { class: 'device-waiting-owner', testid: 'device-waiting-owner' },
-    h('p', {}, h('strong', {}, 'The device is not connected yet.'), ' Invite the people you need; connect when you are ready. Everyone here sees the device from then on.'),
-    connectDeviceButton);
-  const waitingOther = h('p', { testid: 'waiting-device' }, 'Waiting for the technician to connect the device');
-  const deviceWaiting = h('div', { class: 'device-waiting', testid: 'device-waiting', hidden: true },
-    h('div', { class: 'device-waiting-card' }, waitingOwner, waitingOther));
-  const toasts = h('div', { class: 'session-toasts', role: 'status', 'aria-live': 'polite', testid: 'toasts' });
 
   const bannerTitle = h('strong', { class: 'banner-title' }, 'Session ended:');
   const bannerMessage = h('span', { testid: 'session-ended-message' });
@@ -132,14 +115,14 @@ export function renderSession(root, { sessionId, user }) {
 
   const viewOnlyController = h('strong', {}, 'the Controller');
   const surfaceTools = h('div', { class: 'toolbar-group surface-tools' });
-  const frame = h('div', { class: 'terminal-frame' }, noticeText, deviceWaiting, people.prompts, toasts);
+  const frame = h('div', { class: 'terminal-frame' }, noticeText, support.deviceWaiting, people.prompts, support.toasts);
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
         h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← ', h('span', { class: 'back-text' }, 'Dashboard')),
         h('div', { class: 'session-heading' }, title, subtitle, code)),
       h('div', { class: 'toolbar-group' },
-        statusLine,
+        support.statusLine,
         roleBadge,
         deviceBadge,
         legacyBadge,
@@ -153,7 +136,6 @@ export function renderSession(root, { sessionId, user }) {
     h('div', { class: 'session-body' }, frame, h('div', { class: 'session-side' }, people.element, talk.element)));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
-  const statusTicker = setInterval(showStatus, STATUS_TICK_MS);
   if (created) {
     // Straight from "New support session": the code and the first link, with their copy buttons, before anything else.
     people.update({ code: created.code ?? null, owner: true });
@@ -290,7 +272,7 @@ export function renderSession(root, { sessionId, user }) {
         showRefused(message.message);
         break;
       case 'status':
-        setStatus(message);
+        takeStatus(message);
         break;
       case 'chat-history':
         talk.onChatHistory(message.messages);
@@ -302,7 +284,7 @@ export function renderSession(root, { sessionId, user }) {
         talk.onNote(message.note);
         break;
       case 'joined':
-        showJoined(message);
+        support.showJoined(message);
         break;
       default:
         console.debug('EdgeGateway: ignored a text message of type', message?.type);
@@ -321,11 +303,7 @@ export function renderSession(root, { sessionId, user }) {
       return;
     }
 
-    if (!deviceShown) {
-      deviceShown = true; // the device speaks: its surface takes the frame, whatever the status said
-      showDeviceWaiting();
-    }
-
+    support.frameArrived();
     if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
       console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
     }
@@ -339,12 +317,12 @@ export function renderSession(root, { sessionId, user }) {
     surface.onHello(message);
     protocol = message.protocol ?? protocol;
     you = message.you ?? null;
-    ownerId = message.ownerId ?? ownerId;
+    support.setYou(you);
     if (typeof message.name === 'string' && message.name) {
       showName(message.name);
     }
 
-    setStatus(message);
+    takeStatus(message);
     setResponding(message.responding !== false);
     showDetails(message.details);
     maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
@@ -386,9 +364,10 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     // The owner of a waiting session ends it too (before the device connection nobody controls it).
-    endButton.hidden = ended || !(role === ROLE_CONTROLLER || (isOwner() && !connected));
+    const { connected } = support;
+    endButton.hidden = ended || !(role === ROLE_CONTROLLER || (support.isOwner() && !connected));
     terminateButton.hidden = ended || !isAdmin || !endButton.hidden;
-    people.update({ role, ended, owner: isOwner() });
+    people.update({ role, ended, owner: support.isOwner() });
     talk.update({ you, ended, mayWriteNotes: role === ROLE_CONTROLLER || role === ROLE_CO_CONTROLLER });
     roleBadge.hidden = !connected && !ended;
     if (connected || role === ROLE_VIEWER) {
@@ -396,52 +375,12 @@ export function renderSession(root, { sessionId, user }) {
     }
   }
 
-  function isOwner() {
-    return ownerId !== null && you?.id !== undefined && String(ownerId) === String(you.id);
-  }
-
-  /** Takes a hello's or `status` event's status, inSessionSince and connected (each only when present). */
-  function setStatus(message) {
-    if (typeof message.status === 'string' && message.status) {
-      status = message.status;
-    }
-
-    if (message.inSessionSince !== undefined) {
-      inSessionSince = message.inSessionSince;
-    }
-
-    const wasConnected = connected;
-    if (typeof message.connected === 'boolean') {
-      connected = message.connected;
-    }
-
-    showStatus();
-    showDeviceWaiting();
-    if (role !== null && connected !== wasConnected) {
-      applyRole(role);
-    }
-
-    if (status === 'expired') {
+  /** A hello's or `status` event's status; an expired session ends the page. */
+  function takeStatus(message) {
+    support.take(message);
+    if (support.expired) {
       showEnded('Session expired:', 'The invitation ran out before anyone joined.');
     }
-  }
-
-  function showStatus() {
-    if (status === null || disposed) {
-      return;
-    }
-
-    const shown = ended && status !== 'expired' ? 'ended' : applianceOffline ? 'appliance-offline' : status;
-    statusLine.className = `badge ${statusBadge(shown)}`;
-    statusLine.textContent = statusText(shown, { inSessionSince });
-    statusLine.hidden = false;
-  }
-
-  /** The card over the device while it is not connected: the owner's Connect button, or the others' waiting line. */
-  function showDeviceWaiting() {
-    deviceWaiting.hidden = connected || deviceShown || ended;
-    waitingOwner.hidden = !isOwner();
-    waitingOther.hidden = isOwner();
   }
 
   function showName(name) {
@@ -451,56 +390,6 @@ export function renderSession(root, { sessionId, user }) {
       subtitle.textContent = info.endpointName;
       subtitle.hidden = false;
     }
-  }
-
-  /** The owner connects the device: the connect dialog, posting the credentials to this session. */
-  async function connectDevice() {
-    connectDeviceButton.disabled = true;
-    try {
-      const { appliance, endpoint } = await endpointOfSession();
-      if (disposed) {
-        return;
-      }
-
-      connectDialog = openConnectDialog({
-        appliance,
-        endpoint,
-        start: ({ username, password, columns, rows }) => connectSession(sessionId, { username, password, columns, rows }),
-        onStarted: () => {
-          // The stream says so for every page: a status event, then the device's frames.
-          showNotice('The device is connected.');
-        },
-      });
-    } finally {
-      connectDeviceButton.disabled = false;
-    }
-  }
-
-  /** The appliance and endpoint the dialog names; what the list says when the appliances cannot be read. */
-  async function endpointOfSession() {
-    const known = info ?? await loadSessionInfo();
-    const fallback = {
-      appliance: { id: known?.applianceId, name: '', online: true },
-      endpoint: { id: known?.endpointId, name: known?.endpointName ?? 'the device', protocol: protocol ?? known?.protocol ?? 'ssh' },
-    };
-    try {
-      const appliances = await listAppliances();
-      const appliance = (Array.isArray(appliances) ? appliances : []).find((a) => String(a.id) === String(known?.applianceId));
-      const endpoint = appliance?.endpoints?.find((e) => String(e.id) === String(known?.endpointId));
-      return appliance && endpoint ? { appliance, endpoint } : fallback;
-    } catch {
-      return fallback;
-    }
-  }
-
-  /** Someone joined by link or code (the owner's and Controller's notification). */
-  function showJoined(message) {
-    const name = typeof message.name === 'string' && message.name ? message.name : 'Someone';
-    const via = VIA_WORDS[message.via] ? ` ${VIA_WORDS[message.via]}` : '';
-    const toast = h('div', { class: 'session-toast', testid: 'joined-toast' }, h('strong', {}, name), ` joined${via}.`);
-    toasts.append(toast);
-    setTimeout(() => toast.remove(), TOAST_MS);
-    people.loadInvites(); // an accepted invitation changes its status
   }
 
   function setController(controller) {
@@ -521,7 +410,7 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (surface.controlling && connected && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
+    if (surface.controlling && support.connected && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
     }
   }
@@ -628,7 +517,7 @@ export function renderSession(root, { sessionId, user }) {
       ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
       : '';
     surface.setOffline(applianceOffline);
-    showStatus();
+    support.setApplianceOffline(applianceOffline);
   }
 
   function setViewers(count) {
@@ -660,7 +549,7 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     ended = true;
-    connectDialog?.close();
+    support.setEnded(true);
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     noticeText.hidden = true;
@@ -675,9 +564,7 @@ export function renderSession(root, { sessionId, user }) {
     pausedBanner.hidden = true;
     people.update({ ended: true });
     talk.update({ ended: true });
-    showStatus();
-    showDeviceWaiting();
-    roleBadge.hidden = status !== null; // the status says "Ended"
+    roleBadge.hidden = support.known; // the status says "Ended"
     roleBadge.className = 'badge badge-watching';
     roleBadge.textContent = 'Ended';
     if (socket && socket.readyState <= WebSocket.OPEN) {
@@ -697,6 +584,7 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     ended = false;
+    support.setEnded(false);
     role = null;
     banner.hidden = true;
     view.classList.remove('session-refused');
@@ -745,7 +633,6 @@ export function renderSession(root, { sessionId, user }) {
         return info;
       }
 
-      ownerId = info.ownerId ?? ownerId;
       if (info.name) {
         showName(info.name);
       } else if (info.endpointName) {
@@ -766,8 +653,8 @@ export function renderSession(root, { sessionId, user }) {
         setViewers(info.viewers);
       }
 
-      if (status === null && info.status) {
-        setStatus(info);
+      if (!support.known && info.status) {
+        takeStatus(info);
       }
     } catch (error) {
       console.debug('EdgeGateway: session details unavailable.', error);
@@ -778,8 +665,7 @@ export function renderSession(root, { sessionId, user }) {
 
   return function dispose() {
     disposed = true;
-    clearInterval(statusTicker);
-    connectDialog?.close();
+    support.dispose();
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     clearTimeout(progressTimer);
