@@ -367,7 +367,7 @@ export function renderSession(root, { sessionId, user }) {
     const { connected } = support;
     endButton.hidden = ended || !(role === ROLE_CONTROLLER || (support.isOwner() && !connected));
     terminateButton.hidden = ended || !isAdmin || !endButton.hidden;
-    people.update({ role, ended, owner: support.isOwner() });
+    people.update({ role, ended, owner: support.isOwner() && !connected }); // once connected, the Controller shares
     talk.update({ you, ended, mayWriteNotes: role === ROLE_CONTROLLER || role === ROLE_CO_CONTROLLER });
     roleBadge.hidden = !connected && !ended;
     if (connected || role === ROLE_VIEWER) {
