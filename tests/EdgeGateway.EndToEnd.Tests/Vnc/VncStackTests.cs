@@ -147,6 +147,73 @@ public sealed class VncStackTests(VncStackFixture fixture)
     }
 
     [Fact]
+    public async Task A_slow_viewer_is_skipped_forward_to_a_keyframe_and_never_slows_the_others()
+    {
+        // A cloud whose viewers may fall 8 frames or 64 KiB behind (the smallest it allows), and a viewer on a thin link
+        // that stops reading while an xterm scrolls as fast as it can.
+        await using var stack = await EdgeGatewayStack.StartForEndpointAsync(
+            "vnc", "127.0.0.1", Device.Port,
+            new Dictionary<string, string?> { ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true" },
+            cloudOverrides: new Dictionary<string, string?> { ["Cloud:Sessions:ViewerQueueFrames"] = "8", ["Cloud:Sessions:ViewerQueueBytes"] = "65536" });
+        var (client, cookies) = await stack.LoginAsync("admin", stack.AdminPassword);
+        var response = await PostStartAsync(client, Device.Password);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await using var controller = await stack.OpenStreamAsync(cookies, id);
+        await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 799, 599));
+        using var controllerScreen = new DisplayScreen(controller);
+        var (_, viewerCookies) = await stack.LoginNewViewerAsync();
+        await using var slow = await stack.OpenThinStreamAsync(viewerCookies, id);
+        await slow.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the slow viewer's first frame");
+        slow.Pause();
+
+        var stop = Path.Combine(Path.GetTempPath(), $"eg-vnc-stop-{Guid.NewGuid():N}");
+        var skipsBefore = await ViewerSkipsAsync(client);
+        // Cells of random colours (256-colour backgrounds): updates that hardly compress, so the slow viewer's socket and
+        // then its queue fill within seconds.
+        var noise = "while (!-e $ARGV[0]) { print join('', map { \"\\e[48;5;\" . int(rand(256)) . 'm ' } 1 .. 4000) }";
+        var (xterm, _) = await Device.StartWindowAsync("xterm", Wait, "-geometry", "132x45+0+0", "-e", "sh", "-c", $"perl -e \"$0\" '{stop}'; printf '\\033[0m'; clear; echo quiet now; exec sleep 600", noise);
+        try
+        {
+            await Conditions.WaitUntilAsync(() => ViewerSkipsAsync(client).GetAwaiter().GetResult() > skipsBefore, Wait, "the cloud to skip the slow viewer (edgegateway_stream_viewer_skips_total at /metrics)");
+            File.WriteAllText(stop, string.Empty);
+
+            // The Controller is not held back: its page shows the device's screen while the slow viewer still reads nothing.
+            await controllerScreen.WaitForAsync(Device, Wait, "the quiet screen in the Controller's page, with the slow viewer stalled");
+
+            // The slow viewer reads again: it went from a keyframe on, missed frames the Controller got, and shows the same screen.
+            slow.Resume();
+            using var slowScreen = new DisplayScreen(slow);
+            await slowScreen.WaitForAsync(Device, Wait, "the quiet screen in the slow viewer's page once it reads again");
+            var got = slow.Frames.Select(f => f.Header.Sequence).ToHashSet();
+            Assert.Contains(controller.Frames, f => f.Header.Type == FrameType.DisplayUpdate && !got.Contains(f.Header.Sequence));
+            Assert.True(slow.Frames.Count(f => f.Header.Type == FrameType.DisplayInit) >= 2, "the slow viewer restarted from a keyframe");
+            Assert.Null(slowScreen.Error);
+        }
+        finally
+        {
+            File.WriteAllText(stop, string.Empty);
+            xterm.Kill(entireProcessTree: true);
+            File.Delete(stop);
+            await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
+        }
+
+        static async Task<long> ViewerSkipsAsync(HttpClient client)
+        {
+            var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("edgegateway_stream_viewer_skips_total", StringComparison.Ordinal));
+            if (line is null)
+            {
+                return 0; // no skip yet: the exporter lists a counter once it has a value
+            }
+
+            // name{labels} value [timestamp]
+            var value = line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[line.Contains('}', StringComparison.Ordinal) ? 0 : 1];
+            return (long)double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task Clipboard_text_crosses_only_as_the_endpoints_policy_says()
     {
         var policies = Stack.Cloud.Services.GetRequiredService<PolicyStore>();
