@@ -4,7 +4,8 @@
 //
 // The stream brings everything: `chat-history` right after hello (the last 200 messages, so a late joiner reads from
 // the start), then `chat` and `note` events as they are written — the page's own too, so every page shows one order.
-// A message is keyed by its id: a POST's answer and the broadcast of the same message show it once.
+// A message is keyed by its id: a POST's answer and the broadcast of the same message show it once, and it goes in
+// id order (the cloud's order), even when the answer to one's own message overtakes someone else's broadcast.
 
 import { addNote, listNotes, sendChat } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
@@ -131,7 +132,7 @@ export function createTalkPanel({ sessionId }) {
 
     chatIds.add(String(message.id));
     const mine = state.you?.id !== undefined && String(message.userId) === String(state.you.id);
-    chatList.append(entry('chat', message, mine));
+    insertInOrder(chatList, entry('chat', message, mine), message.id);
     if (live && !mine && (element.hidden || tab !== 'chat')) {
       unread++;
       unreadCount.textContent = String(unread);
@@ -148,7 +149,7 @@ export function createTalkPanel({ sessionId }) {
     }
 
     noteIds.add(String(note.id));
-    noteList.append(entry('note', note, false));
+    insertInOrder(noteList, entry('note', note, false), note.id);
     noteEmpty.hidden = true;
     scrollToEnd(noteList);
   }
@@ -166,7 +167,7 @@ export function createTalkPanel({ sessionId }) {
   }
 
   function entry(kind, item, mine) {
-    return h('li', { class: `talk-entry${mine ? ' talk-mine' : ''}`, testid: `${kind}-${item.id}` },
+    return h('li', { class: `talk-entry${mine ? ' talk-mine' : ''}`, testid: `${kind}-${item.id}`, 'data-id': String(item.id) },
       h('div', { class: 'talk-meta' },
         h('strong', { class: 'talk-name', testid: `${kind}-name` }, item.name ?? '—', mine ? h('span', { class: 'muted' }, ' (you)') : null),
         h('time', { class: 'muted small', datetime: item.at, testid: `${kind}-time` }, formatTime(item.at))),
@@ -226,6 +227,15 @@ export function createTalkPanel({ sessionId }) {
   }
 
   return { element, toggle, update, onChatHistory, onChat, onNote, setOpen };
+}
+
+/** Puts an entry before the first one with a larger id (numeric ids; others go last). */
+function insertInOrder(list, element, id) {
+  const key = Number(id);
+  const after = Number.isFinite(key)
+    ? [...list.children].find((li) => Number(li.dataset.id) > key)
+    : null;
+  list.insertBefore(element, after ?? null);
 }
 
 /** Enter sends; Shift+Enter (and an IME's composition) keeps the line break. */
