@@ -69,6 +69,7 @@ public static class CloudApp
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<SessionHistory>();
+        services.TryAddSingleton<Favourites>();
         services.TryAddSingleton<Actors>();
         services.AddAdministration();
         services.TryAddSingleton<ApplianceRegistry>();

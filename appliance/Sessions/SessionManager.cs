@@ -216,6 +216,7 @@ internal sealed partial class SessionManager(
 
     private async Task RunAsync(IDeviceSession session, StartSession start)
     {
+        SessionEnded ended;
         try
         {
             if (await session.StartAsync(start, _stopping.Token))
@@ -225,12 +226,12 @@ internal sealed partial class SessionManager(
 
             var outcome = await session.Completion;
             Log.Ended(logger, start.SessionId, outcome.Reason, outcome.Message);
-            await uplink.PublishControlAsync(new SessionEnded(start.SessionId, outcome.Reason, outcome.Message), CancellationToken.None);
+            ended = new SessionEnded(start.SessionId, outcome.Reason, outcome.Message);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Log.SessionFailed(logger, start.SessionId, ex);
-            await uplink.PublishControlAsync(new SessionEnded(start.SessionId, EndReason.Error, "The appliance hit an internal error."), CancellationToken.None);
+            ended = new SessionEnded(start.SessionId, EndReason.Error, "The appliance hit an internal error.");
         }
         finally
         {
@@ -242,6 +243,18 @@ internal sealed partial class SessionManager(
             }
 
             await session.DisposeAsync();
+        }
+
+        // Told only once the session is gone here: a support session's owner may try to connect again with the same
+        // session id at once, and must not be refused as "already exists".
+        try
+        {
+            await uplink.PublishControlAsync(ended, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The cloud learns it from the next Hello, which no longer lists the session.
+            Log.PublishFailed(logger, nameof(SessionEnded), ex.GetType().Name);
         }
     }
 

@@ -82,7 +82,13 @@ internal static partial class StreamEndpoint
                 JointSession: view.JointSession,
                 SharedControl: view.SharedControl,
                 Protocol: view.Protocol,
-                Clipboard: view.Clipboard));
+                Clipboard: view.Clipboard,
+                Status: view.Status,
+                InSessionSince: view.InSessionSince,
+                Connected: view.Connected,
+                ExpiresAt: view.ExpiresAt,
+                Name: view.Name,
+                OwnerId: view.OwnerId));
         });
         if (session.ApplianceOffline)
         {

@@ -40,7 +40,15 @@ public sealed record StreamEvent(
     bool? JointSession = null,
     bool? SharedControl = null,
     string? Protocol = null,
-    string? Clipboard = null);
+    string? Clipboard = null,
+    string? Status = null,
+    DateTimeOffset? InSessionSince = null,
+    bool? Connected = null,
+    DateTimeOffset? ExpiresAt = null,
+    string? Name = null,
+    string? OwnerId = null,
+    string? UserId = null,
+    string? Via = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEvent))]

@@ -59,6 +59,9 @@ public enum Act
 
     /// <summary>Read, verify or export the audit log.</summary>
     ReadAudit,
+
+    /// <summary>Mark an endpoint as one's own favourite for quick start (or unmark it): whoever may start on it.</summary>
+    MarkFavourite,
 }
 
 /// <summary>How a viewer came to a session.</summary>
@@ -162,6 +165,11 @@ public static class Authorizer
                 return actor.Role is Roles.Technician && target.ActorHasGrant ? Decision.Allow
                     : actor.Role is not Roles.Technician ? Decision.Refuse(403, "role", "Only technicians request access; administrators need none.")
                     : Decision.Refuse(403, "no-access", "You have no access to this endpoint, so there is nothing to request.");
+
+            case Act.MarkFavourite:
+                return actor.Role is not (Roles.Technician or Roles.DomainAdmin) ? Decision.Refuse(403, "role", "Favourites are for quick start: only technicians and administrators start sessions.")
+                    : admin || target.ActorHasGrant ? Decision.Allow
+                    : Decision.Refuse(403, "no-access", "You have no access to this endpoint. A domain administrator can grant it.");
 
             case Act.Start:
                 if (actor.Role is not (Roles.Technician or Roles.DomainAdmin))

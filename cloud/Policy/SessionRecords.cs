@@ -8,16 +8,41 @@ namespace EdgeGateway.Cloud.Policy;
 /// </summary>
 public sealed class SessionRecords(CloudDatabase database)
 {
-    /// <summary>Records a session that is starting.</summary>
-    public void Started(string id, string code, string applianceId, string endpointId, string endpointName, string controllerId, DateTimeOffset startedAt)
+    /// <summary>
+    /// Records a session that is starting or, for a support session, created: its descriptive <paramref name="name"/>
+    /// (null for a quick start) and <paramref name="status"/> (<c>waiting</c> or <c>in-session</c>).
+    /// </summary>
+    public void Started(string id, string code, string applianceId, string endpointId, string endpointName, string controllerId, DateTimeOffset startedAt, string? name = null, string status = "in-session")
     {
         using var connection = database.Open();
         connection.Execute(
             """
-            INSERT INTO sessions (id, code, appliance_id, endpoint_id, endpoint_name, controller_id, started_at)
-            VALUES ($id, $code, $appliance, $endpoint, $name, $controller, $started)
+            INSERT INTO sessions (id, code, appliance_id, endpoint_id, endpoint_name, controller_id, started_at, name, status, owner_id, in_session_at)
+            VALUES ($id, $code, $appliance, $endpoint, $name, $controller, $started, $title, $status, $controller, CASE WHEN $status = 'in-session' THEN $started END)
             """,
-            ("$id", id), ("$code", code), ("$appliance", applianceId), ("$endpoint", endpointId), ("$name", endpointName), ("$controller", controllerId), ("$started", Sql.Time(startedAt)));
+            ("$id", id), ("$code", code), ("$appliance", applianceId), ("$endpoint", endpointId), ("$name", endpointName), ("$controller", controllerId), ("$started", Sql.Time(startedAt)),
+            ("$title", name), ("$status", status));
+    }
+
+    /// <summary>The session turned In session at <paramref name="at"/> (someone joined, or the device connected).</summary>
+    public void InSession(string id, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE sessions SET status = 'in-session', in_session_at = $at WHERE id = $id AND in_session_at IS NULL", ("$id", id), ("$at", Sql.Time(at)));
+    }
+
+    /// <summary>The device connection opened at <paramref name="at"/>.</summary>
+    public void Connected(string id, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE sessions SET connected_at = $at WHERE id = $id AND connected_at IS NULL", ("$id", id), ("$at", Sql.Time(at)));
+    }
+
+    /// <summary>A waiting session expires at <paramref name="at"/> unless someone joins first.</summary>
+    public void Expires(string id, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE sessions SET expires_at = $at WHERE id = $id", ("$id", id), ("$at", Sql.Time(at)));
     }
 
     /// <summary>Keeps what the device connection negotiated and its banner (<c>SessionDetails</c> as JSON).</summary>
@@ -27,13 +52,16 @@ public sealed class SessionRecords(CloudDatabase database)
         connection.Execute("UPDATE sessions SET details = $details WHERE id = $id", ("$id", id), ("$details", detailsJson));
     }
 
-    /// <summary>Records a session's end: when, why (reason name and the sentence shown), and who ended it (null: not a person).</summary>
-    public void Ended(string id, DateTimeOffset at, string reason, string message, string? endedBy)
+    /// <summary>
+    /// Records a session's end: when, why (reason name and the sentence shown), who ended it (null: not a person), and
+    /// its final status (<c>ended</c>, or <c>expired</c> for a support session nobody joined).
+    /// </summary>
+    public void Ended(string id, DateTimeOffset at, string reason, string message, string? endedBy, string status = "ended")
     {
         using var connection = database.Open();
         connection.Execute(
-            "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, ended_by = $by WHERE id = $id",
-            ("$id", id), ("$now", Sql.Time(at)), ("$reason", reason), ("$message", message), ("$by", endedBy));
+            "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, ended_by = $by, status = $status WHERE id = $id",
+            ("$id", id), ("$now", Sql.Time(at)), ("$reason", reason), ("$message", message), ("$by", endedBy), ("$status", status));
     }
 
     /// <summary>Records every session still open as ended (they ran when the process stopped); returns how many.</summary>
@@ -41,7 +69,7 @@ public sealed class SessionRecords(CloudDatabase database)
     {
         using var connection = database.Open();
         return connection.Execute(
-            "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message WHERE ended_at IS NULL",
+            "UPDATE sessions SET ended_at = $now, end_reason = $reason, end_message = $message, status = 'ended' WHERE ended_at IS NULL",
             ("$now", Sql.Time(at)), ("$reason", reason), ("$message", message));
     }
 

@@ -9,7 +9,12 @@ namespace EdgeGateway.Cloud.Sessions;
 /// <summary>
 /// A session as the API shows it. <see cref="Protocol"/>: the endpoint's protocol (<c>ssh</c>, <c>vnc</c>), which
 /// tells the page whether to show a terminal or a display; <see cref="Clipboard"/>: the policy's clipboard setting
-/// (<see cref="EndpointClipboard"/>) the session runs under.
+/// (<see cref="EndpointClipboard"/>) the session runs under. <see cref="Status"/>: <see cref="SessionStatus.Waiting"/>,
+/// <see cref="SessionStatus.InSession"/> or <see cref="SessionStatus.ApplianceOffline"/> (a running session; history
+/// adds <see cref="SessionStatus.Ended"/> and <see cref="SessionStatus.Expired"/>). <see cref="StartedAt"/>: when the
+/// session was created; <see cref="InSessionSince"/>: when it turned In session; <see cref="ExpiresAt"/>: when a waiting
+/// session expires unless someone joins; <see cref="Connected"/>: the device connection is open; <see cref="OwnerId"/>:
+/// who created it (the only one who may connect its device).
 /// </summary>
 public sealed record SessionView(
     string Id,
@@ -30,7 +35,35 @@ public sealed record SessionView(
     DateTimeOffset? EndsAt = null,
     bool SharedControl = false,
     string Protocol = "ssh",
-    string Clipboard = EndpointClipboard.Off);
+    string Clipboard = EndpointClipboard.Off,
+    string? Name = null,
+    DateTimeOffset? InSessionSince = null,
+    DateTimeOffset? ExpiresAt = null,
+    bool Connected = true,
+    string? OwnerId = null);
+
+/// <summary>
+/// A session's status, as the API, the stream and history name it. Forward only: waiting → in-session → ended, or
+/// waiting → expired (or ended, when its owner gives it up). <see cref="ApplianceOffline"/> is In session with the
+/// appliance reconnecting.
+/// </summary>
+public static class SessionStatus
+{
+    /// <summary>"Waiting for participant": created, nobody but its owner has joined and the device is not connected yet.</summary>
+    public const string Waiting = "waiting";
+
+    /// <summary>"In session": someone other than the owner joined, or the device connection opened.</summary>
+    public const string InSession = "in-session";
+
+    /// <summary>In session, the appliance disconnected and the grace period runs.</summary>
+    public const string ApplianceOffline = "appliance-offline";
+
+    /// <summary>Ended by a person (who, in <c>endedBy</c>), the device, a limit or a failure.</summary>
+    public const string Ended = "ended";
+
+    /// <summary>The invitation ran out before anyone joined.</summary>
+    public const string Expired = "expired";
+}
 
 /// <summary>
 /// A person in a session as everyone sees them. <see cref="Role"/>: <c>controller</c>, <c>co-controller</c> or
@@ -60,10 +93,20 @@ public sealed class LiveSession
     private SessionEnded? _ended; // under _gate
     private ITimer? _graceTimer; // under _gate: set while the appliance is offline
     private UserRef _controller;
+    private bool _connecting; // under _gate: a connect attempt of a support session runs
 
-    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream, SessionTerms? terms = null, string protocol = "ssh")
+    public LiveSession(string id, string code, string applianceId, string endpointId, string endpointName, UserRef controller, DateTimeOffset startedAt, SessionStream stream, SessionTerms? terms = null, string protocol = "ssh", string? name = null, bool waiting = false)
     {
+        ArgumentNullException.ThrowIfNull(controller);
         Protocol = protocol;
+        Name = name;
+        OwnerId = controller.Id;
+        IsSupport = waiting;
+        if (!waiting)
+        {
+            InSessionSince = startedAt;
+        }
+
         Terms = terms ?? SessionTerms.Unrestricted;
         Id = id;
         Code = code;
@@ -85,6 +128,48 @@ public sealed class LiveSession
 
     public string EndpointName { get; }
 
+    /// <summary>The support session's descriptive name ("Line 3 HMI frozen after update"); null for an unnamed quick start.</summary>
+    public string? Name { get; }
+
+    /// <summary>Who created the session: the only one who may connect its device (they alone enter its credentials).</summary>
+    public string OwnerId { get; }
+
+    /// <summary>Created before its device connection (a support session): listed and joinable while it waits.</summary>
+    public bool IsSupport { get; }
+
+    /// <summary>When the session turned In session; null while it waits.</summary>
+    public DateTimeOffset? InSessionSince { get; private set; }
+
+    /// <summary>When a waiting session expires unless someone joins first (its invitations' latest expiry).</summary>
+    public DateTimeOffset? ExpiresAt { get; internal set; }
+
+    internal ITimer? ExpiryTimer { get; set; }
+
+    /// <summary>Listed, joinable and streamable: connected, or a support session (which exists before its connection).</summary>
+    public bool IsOpen => Started || IsSupport;
+
+    /// <summary>
+    /// Turns a waiting session In session (at <paramref name="at"/>); false when it was not waiting. Forward only.
+    /// </summary>
+    internal bool MarkInSession(DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            if (InSessionSince is not null || _ended is not null)
+            {
+                return false;
+            }
+
+            InSessionSince = at;
+            ExpiryTimer?.Dispose();
+            ExpiryTimer = null;
+            ExpiresAt = null;
+            return true;
+        }
+    }
+
+    /// <summary>The running status: <see cref="SessionStatus.Waiting"/>, <see cref="SessionStatus.InSession"/> or <see cref="SessionStatus.ApplianceOffline"/>.</summary>
+    public string Status => ApplianceOffline ? SessionStatus.ApplianceOffline : InSessionSince is null ? SessionStatus.Waiting : SessionStatus.InSession;
     /// <summary>The endpoint's protocol when the session started: <c>ssh</c> or <c>vnc</c>.</summary>
     public string Protocol { get; }
 
@@ -235,6 +320,44 @@ public sealed class LiveSession
         }
     }
 
+    /// <summary>
+    /// A connect attempt of a support session failed before the device connection opened: the session stays as it was
+    /// and the next attempt starts afresh (no question pending, a new start step).
+    /// </summary>
+    internal void ResetStart()
+    {
+        lock (_gate)
+        {
+            _prompt = null;
+            _ended = null;
+            _startStep = new TaskCompletionSource<ControlMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Begins a connect attempt: false while another one runs or the device connection is open.</summary>
+    internal bool TryBeginConnect()
+    {
+        lock (_gate)
+        {
+            if (Started || _connecting)
+            {
+                return false;
+            }
+
+            _connecting = true;
+            return true;
+        }
+    }
+
+    /// <summary>The connect attempt is over (started or failed).</summary>
+    internal void EndConnect()
+    {
+        lock (_gate)
+        {
+            _connecting = false;
+        }
+    }
+
     internal void OnStarted(SessionStarted message)
     {
         Details = message.Details;
@@ -295,7 +418,7 @@ public sealed class LiveSession
         }
     }
 
-    /// <summary>The API's view; status "appliance-offline" while the session waits for its appliance, else "in-session".</summary>
+    /// <summary>The API's view (<see cref="SessionView"/>).</summary>
     public SessionView ToView()
     {
         lock (Sync)
@@ -316,8 +439,9 @@ public sealed class LiveSession
             var policy = Terms.Policy;
             return new(
                 Id, policy.JointSession ? Code : string.Empty, ApplianceId, EndpointId, EndpointName, Controller, StartedAt, Stream.ViewerCount,
-                ApplianceOffline ? "appliance-offline" : "in-session", Details, DeviceResponding,
-                participants, policy.JointSession, policy.MaxParticipants, InputPaused, EndsAt, policy.SharedControl, Protocol, policy.Clipboard);
+                Status, Details, DeviceResponding,
+                participants, policy.JointSession, policy.MaxParticipants, InputPaused, EndsAt, policy.SharedControl, Protocol, policy.Clipboard,
+                Name, InSessionSince, ExpiresAt, Started, OwnerId);
         }
     }
 }

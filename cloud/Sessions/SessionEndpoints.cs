@@ -13,9 +13,21 @@ namespace EdgeGateway.Cloud.Sessions;
 internal static class SessionEndpoints
 {
     /// <summary>Body of <c>POST /api/sessions</c>. The password is handed to the appliance and not kept.</summary>
-    public sealed record StartSessionRequest(string ApplianceId, string EndpointId, string Username, string Password, int Columns = 80, int Rows = 24)
+    public sealed record StartSessionRequest(string ApplianceId, string EndpointId, string Username, string Password, int Columns = 80, int Rows = 24, string? Name = null)
     {
-        public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows} }}";
+        public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows}, Name = {Name} }}";
+    }
+
+    /// <summary>Body of <c>POST /api/support-sessions</c>: the endpoint and a descriptive name (1–120 characters).</summary>
+    public sealed record CreateSupportSessionRequest(string ApplianceId, string EndpointId, string Name);
+
+    /// <summary>
+    /// Body of <c>POST /api/sessions/{id}/connect</c>: the device credentials, from the session's owner. The password is
+    /// handed to the appliance and not kept.
+    /// </summary>
+    public sealed record ConnectRequest(string Username, string Password, int Columns = 80, int Rows = 24)
+    {
+        public override string ToString() => $"ConnectRequest {{ Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows} }}";
     }
 
     /// <summary>Body of <c>POST /api/join</c>: the session code as read out (<c>NNN-NNN-NNNN</c>).</summary>
@@ -53,6 +65,7 @@ internal static class SessionEndpoints
         group.MapGet("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance) =>
             Act(context, actors, actor => Answer(governance.View(actor, id))));
         group.MapPost("/", StartAsync);
+        group.MapPost("/{id}/connect", ConnectAsync);
         group.MapPost("/{id}/auth-response", AnswerLoginAsync);
         group.MapDelete("/{id}", (string id, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
             ActAsync(context, actors, async actor => Answer(await governance.EndAsync(actor, id, ct), TypedResults.NoContent())));
@@ -81,6 +94,33 @@ internal static class SessionEndpoints
             Act(context, actors, actor => Answer(governance.JoinByCode(actor, body?.Code))))
             .RequireAuthorization().WithTags("Sessions");
         app.MapPost("/api/invites/redeem", RedeemAsync).WithTags("Sessions");
+        var favourites = app.MapGroup("/api/favourites").RequireAuthorization().WithTags("Sessions");
+        favourites.MapGet("/", (HttpContext context, Actors actors, Favourites store) =>
+            Act(context, actors, actor => TypedResults.Ok(actor.IsGuest ? [] : store.List(actor.Id))));
+        favourites.MapPut("/{applianceId}/{endpointId}", (string applianceId, string endpointId, HttpContext context, Actors actors, SessionGovernance governance, ApplianceRegistry appliances, Favourites store) =>
+            Act(context, actors, actor =>
+            {
+                var decision = governance.MayMarkFavourite(actor, applianceId, endpointId, appliances);
+                if (!decision.Allowed)
+                {
+                    return Refusal(decision);
+                }
+
+                store.Add(actor.Id, applianceId, endpointId);
+                return TypedResults.NoContent();
+            }));
+        favourites.MapDelete("/{applianceId}/{endpointId}", (string applianceId, string endpointId, HttpContext context, Actors actors, Favourites store) =>
+            Act(context, actors, actor =>
+            {
+                store.Remove(actor.Id, applianceId, endpointId); // unmarking one's own preference needs no access
+                return TypedResults.NoContent();
+            }));
+
+        app.MapPost("/api/support-sessions", (CreateSupportSessionRequest body, HttpContext context, Actors actors, SessionGovernance governance) =>
+            Act(context, actors, actor => governance.CreateSupportSession(actor, body?.ApplianceId ?? string.Empty, body?.EndpointId ?? string.Empty, body?.Name, $"{context.Request.Scheme}://{context.Request.Host}") is var r && r.Allowed
+                ? TypedResults.Created($"/api/sessions/{r.Value!.Session.Id}", r.Value)
+                : Refusal(r.Decision)))
+            .RequireAuthorization().WithTags("Sessions");
     }
 
     private static async Task<IResult> StartAsync(StartSessionRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken cancellationToken)
@@ -95,8 +135,31 @@ internal static class SessionEndpoints
             return SignInFirst;
         }
 
-        var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
+        var name = body.Name?.Trim();
+        if (name is { Length: > SessionGovernance.MaxNameLength } || (name ?? string.Empty).Any(char.IsControl))
+        {
+            return Error(400, $"A session name has at most {SessionGovernance.MaxNameLength} characters.");
+        }
+
+        var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows, string.IsNullOrEmpty(name) ? null : name);
         return StartResult(await governance.StartAsync(actor, request, cancellationToken));
+    }
+
+    /// <summary>The owner of a support session connects its device: answers as a start does (201, 202 with a question, or the failure).</summary>
+    private static async Task<IResult> ConnectAsync(string id, ConnectRequest body, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken cancellationToken)
+    {
+        if (body is null || body.Password is null)
+        {
+            return Error(400, "Enter the device credentials.");
+        }
+
+        if (actors.Resolve(context) is not { } actor)
+        {
+            return SignInFirst;
+        }
+
+        var request = new StartRequest(string.Empty, string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
+        return StartResult(await governance.ConnectAsync(actor, id, request, cancellationToken));
     }
 
     /// <summary>The Controller's answer to the device's login question: 201 started, 202 another question, or the failure.</summary>

@@ -21,6 +21,12 @@ public readonly record struct Governed<T>(T? Value, Decision Decision)
 public sealed record InviteCreated(string Id, string Url, DateTimeOffset ExpiresAt);
 
 /// <summary>
+/// What <c>POST /api/support-sessions</c> answers: the new session (status <c>waiting</c>), its code as read out
+/// (<c>NNN-NNN-NNNN</c>), and a first invite link (null when the policy lets nobody join: Joint Session off).
+/// </summary>
+public sealed record SupportSessionCreated(SessionView Session, string Code, InviteCreated? Invite);
+
+/// <summary>
 /// Every change to who is in a session and who controls it goes through here: gather the facts, let
 /// <see cref="Authorizer"/> decide, audit the decision, apply it — to the cloud's state, to the appliance (which
 /// acknowledges a change of control before the new Controller may type), and to every participant's page.
@@ -85,6 +91,115 @@ public sealed partial class SessionGovernance
         return AfterStartStep(actor, request.ApplianceId, request.EndpointId, result);
     }
 
+    /// <summary>Longest support-session name, in characters.</summary>
+    public const int MaxNameLength = 120;
+
+    /// <summary>
+    /// Creates a named support session on an endpoint before its device connection (<see cref="SessionStatus.Waiting"/>),
+    /// with its code and a first invite link, so that the people needed can be on their way. Needs what a start needs
+    /// (<see cref="Act.Start"/>); its owner connects the device later (<see cref="ConnectAsync"/>). It expires with its
+    /// invitations unless someone joins or the device is connected first.
+    /// </summary>
+    public Governed<SupportSessionCreated> CreateSupportSession(Actor actor, string applianceId, string endpointId, string? name, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var trimmed = (name ?? string.Empty).Trim();
+        var domain = _policy.ApplianceDomain(applianceId);
+        var policy = _policy.EndpointPolicy(applianceId, endpointId);
+        var approval = policy.RfaRequired ? _policy.CurrentApproval(actor.Id, applianceId, endpointId, _time.GetUtcNow()) : null;
+        var decision = Authorizer.Decide(actor, Act.Start, new Target(domain, applianceId, endpointId, policy, HasAccess(actor, applianceId, endpointId, domain), approval is not null));
+        if (decision.Allowed && (trimmed.Length is 0 or > MaxNameLength || trimmed.Any(char.IsControl)))
+        {
+            decision = Decision.Refuse(400, "bad-name", $"Give the session a name of 1 to {MaxNameLength} characters (for example \"Line 3 HMI frozen after update\").");
+        }
+
+        LiveSession? session = null;
+        if (decision.Allowed && _users.Find(actor.Id) is { } user)
+        {
+            session = _sessions.CreateWaiting(user, applianceId, endpointId, trimmed, new SessionTerms(domain, policy, actor.IsAdmin ? null : approval));
+            decision = session is null ? Decision.Refuse(404, "no-endpoint", "There is no such endpoint.") : decision;
+        }
+
+        _audit.Record(actor, "session.create", decision, applianceId, endpointId, session?.Id, decision.Allowed ? trimmed : null);
+        if (!decision.Allowed || session is null)
+        {
+            return decision.Allowed ? Decision.Refuse(403, "no-user", "Only a user account can create a support session.") : decision;
+        }
+
+        _policy.RecordJoin(session.Id, actor.Id, actor.Name, JoinVia.Start);
+        var invite = CreateInvite(actor, session.Id, null, baseUrl);
+        return new(new SupportSessionCreated(session.ToView(), session.Code, invite.Value), decision);
+    }
+
+    /// <summary>
+    /// Opens the device connection of a support session: only its owner, who alone enters the device credentials and
+    /// becomes its Controller; under the policy as it is now (an approval must be valid now where one is required).
+    /// Completes like <see cref="StartAsync"/>; a failed attempt leaves the session open for another.
+    /// </summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> ConnectAsync(Actor actor, string sessionId, StartRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        if (_sessions.Find(sessionId) is not { } session)
+        {
+            return (null, new StartFailure(404, NoSession.Message), null);
+        }
+
+        var policy = _policy.EndpointPolicy(session.ApplianceId, session.EndpointId);
+        var approval = policy.RfaRequired ? _policy.CurrentApproval(actor.Id, session.ApplianceId, session.EndpointId, _time.GetUtcNow()) : null;
+        var decision = Authorizer.Decide(actor, Act.Start, new Target(session.Terms.DomainId, session.ApplianceId, session.EndpointId, policy, HasAccess(actor, session.ApplianceId, session.EndpointId, session.Terms.DomainId), approval is not null));
+        if (decision.Allowed && session.OwnerId != actor.Id)
+        {
+            decision = Decision.Refuse(403, "not-owner", "Only the person who created this session connects its device: they alone enter the device credentials.");
+        }
+
+        if (!decision.Allowed || _users.Find(actor.Id) is not { } user)
+        {
+            _audit.Record(actor, "session.connect", decision, session.ApplianceId, session.EndpointId, session.Id);
+            return (null, new StartFailure(decision.Allowed ? 403 : decision.Status, decision.Message), null);
+        }
+
+        var result = await _sessions.ConnectAsync(user, session, request, cancellationToken);
+        return AfterConnectStep(actor, session, result);
+    }
+
+    /// <summary>After a step of a connect: the connection audited (and the session's limits scheduled from now), or the failure audited.</summary>
+    private (SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) AfterConnectStep(Actor actor, LiveSession session, (SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) result)
+    {
+        if (result.Prompt is not null)
+        {
+            return result;
+        }
+
+        if (result.Session is null)
+        {
+            _audit.Append(new AuditEvent("session.connect", "failed", actor.Id, actor.Name, actor.Role, result.Failure?.Message, session.ApplianceId, session.EndpointId, session.Id, actor.Source));
+            return result;
+        }
+
+        _audit.Record(actor, "session.connect", Decision.Allow, session.ApplianceId, session.EndpointId, session.Id);
+        ScheduleLimit(session, session.Terms.Policy, session.Terms.Approval);
+        _ = UpdateSupervisionAsync(session); // the appliance learns who may type now that the connection exists
+        return (session.ToView(), null, null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="actor"/> may mark the endpoint as a favourite (<see cref="Act.MarkFavourite"/>: whoever may
+    /// start on it; 404 for an endpoint that does not exist). A personal preference: decided, not audited.
+    /// </summary>
+    public Decision MayMarkFavourite(Actor actor, string applianceId, string endpointId, ApplianceRegistry appliances)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(appliances);
+        if (appliances.FindEndpoint(applianceId, endpointId) is null)
+        {
+            return Decision.Refuse(404, "no-endpoint", "There is no such endpoint.");
+        }
+
+        var domain = _policy.ApplianceDomain(applianceId);
+        return Authorizer.Decide(actor, Act.MarkFavourite, new Target(domain, applianceId, endpointId, _policy.EndpointPolicy(applianceId, endpointId), HasAccess(actor, applianceId, endpointId, domain)));
+    }
+
     /// <summary>The Controller answers the device's login question (null: gives the login up); only the user who started it may.</summary>
     public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> AnswerLoginAsync(Actor actor, string sessionId, IReadOnlyList<Secret>? answers, CancellationToken cancellationToken)
     {
@@ -95,7 +210,9 @@ public sealed partial class SessionGovernance
         }
 
         var result = await _sessions.AnswerLoginAsync(user, sessionId, answers, cancellationToken);
-        return AfterStartStep(actor, result.Session?.ApplianceId, result.Session?.EndpointId, result);
+        return _sessions.Find(sessionId) is { IsSupport: true } support
+            ? AfterConnectStep(actor, support, result)
+            : AfterStartStep(actor, result.Session?.ApplianceId, result.Session?.EndpointId, result);
     }
 
     /// <summary>After a step of a start: a started session is audited and scheduled; a failure audited; a question passed on.</summary>
@@ -127,7 +244,9 @@ public sealed partial class SessionGovernance
     /// <summary>A session ends at the earlier of its time limit and the end of the approval it started on.</summary>
     private void ScheduleLimit(LiveSession session, EndpointPolicy policy, AccessRequest? approval)
     {
-        DateTimeOffset? byLength = policy.MaxSessionMinutes is { } minutes ? session.StartedAt.AddMinutes(minutes) : null;
+        // A support session's length counts from its device connection, not from its creation.
+        var from = session.IsSupport ? _time.GetUtcNow() : session.StartedAt;
+        DateTimeOffset? byLength = policy.MaxSessionMinutes is { } minutes ? from.AddMinutes(minutes) : null;
         var endsAt = new[] { byLength, approval?.ValidUntil }.Where(t => t is not null).Min();
         if (endsAt is not { } at)
         {
@@ -245,6 +364,17 @@ public sealed partial class SessionGovernance
         if (changed)
         {
             _policy.RecordJoin(session.Id, actor.Id, actor.Name, via);
+            if (actor.Id != session.OwnerId && _sessions.MarkInSession(session))
+            {
+                session.Stream.Broadcast(SessionService.StatusJson(session));
+            }
+
+            if (via is JoinVia.Link or JoinVia.Code)
+            {
+                // The technician who invited learns at once that someone came in.
+                session.Stream.NotifyController(JsonSerializer.Serialize(new StreamEvent("joined", UserId: actor.Id, Name: actor.Name, Via: via), StreamEventJson.Default.StreamEvent));
+            }
+
             _ = UpdateSupervisionAsync(session);
             AnnounceParticipants(session);
         }
@@ -347,6 +477,11 @@ public sealed partial class SessionGovernance
         var lifetime = TimeSpan.FromMinutes(minutes ?? _policy.FindDomain(session.Terms.DomainId)?.InviteMinutes ?? 15);
         var key = Base64Url(RandomNumberGenerator.GetBytes(16)); // 128 bits
         var invite = _policy.CreateInvite(session.Id, HashKey(key), actor.Id, _time.GetUtcNow() + lifetime);
+        if (session.IsSupport)
+        {
+            _sessions.ExpireWaitingAt(session, invite.ExpiresAt); // a waiting session lives as long as an invitation to it
+        }
+
         _audit.Record(actor, "session.invite", decision, session.ApplianceId, session.EndpointId, session.Id, $"invite {invite.Id}, valid until {invite.ExpiresAt:u}");
         return new(new InviteCreated(invite.Id, $"{baseUrl.TrimEnd('/')}/#/invite/{key}", invite.ExpiresAt), decision);
     }

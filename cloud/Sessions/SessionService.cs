@@ -16,7 +16,7 @@ namespace EdgeGateway.Cloud.Sessions;
 public sealed record StartFailure(int StatusCode, string Message);
 
 /// <summary>A request to open a session. The password goes to the appliance and nowhere else.</summary>
-public sealed record StartRequest(string ApplianceId, string EndpointId, string Username, Secret Password, int Columns, int Rows);
+public sealed record StartRequest(string ApplianceId, string EndpointId, string Username, Secret Password, int Columns, int Rows, string? Name = null);
 
 /// <summary>
 /// Sessions on this node: starts them through the appliance, tracks them, ends them, and routes each
@@ -52,9 +52,10 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     internal const string CloudRestartedMessage = "The cloud restarted while the session was running, and the session was ended.";
 
     public IReadOnlyList<SessionView> List() =>
-        [.. _live.Values.Where(s => s.Started).OrderBy(s => s.StartedAt).Select(s => s.ToView())];
+        [.. _live.Values.Where(s => s.IsOpen).OrderBy(s => s.StartedAt).Select(s => s.ToView())];
 
-    public LiveSession? Find(string id) => _live.TryGetValue(id, out var s) && s.Started ? s : null;
+    /// <summary>A session that is connected, or a support session (waiting or connecting); null for a start still in progress.</summary>
+    public LiveSession? Find(string id) => _live.TryGetValue(id, out var s) && s.IsOpen ? s : null;
 
     /// <summary>
     /// Opens a session for <paramref name="controller"/>; completes when the device answered or the wait timed out:
@@ -87,24 +88,96 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             return (null, new StartFailure(409, "The appliance is offline."), null);
         }
 
-        var id = TopicMap.NewSessionId();
-        terms ??= SessionTerms.Unrestricted;
-        var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(request.ApplianceId, id), terms.Policy.ClipboardToBrowser);
-        var controllerRef = new UserRef(controller.Id, controller.Name);
-        var session = new LiveSession(id, NewUniqueCode(), request.ApplianceId, endpoint.Id, endpoint.Name, controllerRef, _time.GetUtcNow(), stream, terms, endpoint.Protocol);
-        session.Participants[controller.Id] = new Participant(controllerRef, controller.Role, JoinVia.Start, session.StartedAt, CanControl: true, SupervisorEligible: controller.Role == Roles.DomainAdmin);
-        stream.SetControl(new StreamControl(controller.Id, new HashSet<string>(StringComparer.Ordinal), false));
-        _live[id] = session;
-        Record(session);
-        Log.Starting(_logger, id, controller.Name, request.ApplianceId, endpoint.Id);
+        var session = Open(controller, request.ApplianceId, endpoint, terms ?? SessionTerms.Unrestricted, request.Name, waiting: false);
+        return await ConnectCoreAsync(session, controller, request, cancellationToken);
+    }
 
-        if (!await _channel.SendControlAsync(request.ApplianceId, new StartSession(id, endpoint.Id, controller.Id, request.Username, request.Password, request.Columns, request.Rows, terms.Policy.ClipboardToBrowser, terms.Policy.ClipboardToDevice), cancellationToken))
+    /// <summary>
+    /// Creates a support session: named, listed and joinable at once, <see cref="SessionStatus.Waiting"/> until someone
+    /// joins or its owner connects the device (<see cref="ConnectAsync"/>). Null when there is no such endpoint.
+    /// </summary>
+    public LiveSession? CreateWaiting(UserInfo owner, string applianceId, string endpointId, string name, SessionTerms terms)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return _appliances.FindEndpoint(applianceId, endpointId) is { } endpoint ? Open(owner, applianceId, endpoint, terms, name, waiting: true) : null;
+    }
+
+    /// <summary>
+    /// Opens the device connection of a support session with its owner's credentials. Completes like
+    /// <see cref="StartAsync"/>; a failure leaves the session as it was, for another attempt. 409 while an attempt runs
+    /// or the device is connected already.
+    /// </summary>
+    public async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> ConnectAsync(UserInfo owner, LiveSession session, StartRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!new TerminalSize(request.Columns, request.Rows).IsValid)
         {
-            End(session, EndReason.Unreachable, "The appliance went offline.");
+            return (null, new StartFailure(400, "The terminal size is out of range."), null);
+        }
+
+        if (string.IsNullOrEmpty(request.Username) && !IsDisplayProtocol(session.Protocol))
+        {
+            return (null, new StartFailure(400, "Enter the device user name."), null);
+        }
+
+        if (!_appliances.IsOnline(session.ApplianceId))
+        {
             return (null, new StartFailure(409, "The appliance is offline."), null);
         }
 
+        if (!session.TryBeginConnect())
+        {
+            return (null, new StartFailure(409, session.Started ? "The device is connected already." : "The device is being connected already."), null);
+        }
+
+        return await ConnectCoreAsync(session, owner, request, cancellationToken);
+    }
+
+    private LiveSession Open(UserInfo controller, string applianceId, EndpointView endpoint, SessionTerms terms, string? name, bool waiting)
+    {
+        var id = TopicMap.NewSessionId();
+        var stream = new SessionStream(_options.Sessions, _metrics, _time, () => RequestKeyframe(applianceId, id), terms.Policy.ClipboardToBrowser);
+        var controllerRef = new UserRef(controller.Id, controller.Name);
+        var session = new LiveSession(id, NewUniqueCode(), applianceId, endpoint.Id, endpoint.Name, controllerRef, _time.GetUtcNow(), stream, terms, endpoint.Protocol, name, waiting);
+        session.Participants[controller.Id] = new Participant(controllerRef, controller.Role, JoinVia.Start, session.StartedAt, CanControl: true, SupervisorEligible: controller.Role == Roles.DomainAdmin);
+        stream.SetControl(new StreamControl(controller.Id, new HashSet<string>(StringComparer.Ordinal), false));
+        _live[id] = session;
+        _records.Started(session.Id, session.Code, session.ApplianceId, session.EndpointId, session.EndpointName, session.Controller.Id, session.StartedAt, name, session.Status);
+        Log.Starting(_logger, id, controller.Name, applianceId, endpoint.Id);
+        return session;
+    }
+
+    private async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> ConnectCoreAsync(LiveSession session, UserInfo controller, StartRequest request, CancellationToken cancellationToken)
+    {
+        var terms = session.Terms;
+        if (!await _channel.SendControlAsync(session.ApplianceId, new StartSession(session.Id, session.EndpointId, controller.Id, request.Username, request.Password, request.Columns, request.Rows, terms.Policy.ClipboardToBrowser, terms.Policy.ClipboardToDevice), cancellationToken))
+        {
+            return Failed(session, EndReason.Unreachable, "The appliance went offline.", new StartFailure(409, "The appliance is offline."));
+        }
+
         return await AwaitStartStepAsync(session, session.StartResult, cancellationToken);
+    }
+
+    /// <summary>
+    /// A start or connect attempt failed: a quick start ends with it; a support session stays as it was, ready for the
+    /// next attempt.
+    /// </summary>
+    private (SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt) Failed(LiveSession session, EndReason reason, string message, StartFailure failure)
+    {
+        if (session.IsSupport && !session.Started)
+        {
+            session.ResetStart();
+            session.EndConnect();
+            Log.ConnectFailed(_logger, session.Id, reason, message);
+        }
+        else
+        {
+            End(session, reason, message);
+        }
+
+        return (null, failure, null);
     }
 
     /// <summary>
@@ -127,9 +200,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         if (answers is null)
         {
-            await StopAsync(session.Id, EndReason.ControllerEnded, $"{controller.Name} cancelled the login.", cancellationToken);
-            End(session, EndReason.ControllerEnded, $"{controller.Name} cancelled the login.");
-            return (null, new StartFailure(409, "The login was cancelled."), null);
+            var message = $"{controller.Name} cancelled the login.";
+            await _channel.SendControlAsync(session.ApplianceId, new StopSession(session.Id, EndReason.ControllerEnded, message), cancellationToken);
+            return Failed(session, EndReason.ControllerEnded, message, new StartFailure(409, "The login was cancelled."));
         }
 
         if (answers.Count is 0 or > AuthPrompt.MaxPrompts || answers.Any(a => a.Reveal().Length > AuthResponse.MaxAnswerLength))
@@ -145,8 +218,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         if (!next.IsCompleted && !await _channel.SendControlAsync(session.ApplianceId, new AuthResponse(session.Id, answers), cancellationToken))
         {
-            End(session, EndReason.Unreachable, "The appliance went offline.");
-            return (null, new StartFailure(409, "The appliance is offline."), null);
+            return Failed(session, EndReason.Unreachable, "The appliance went offline.", new StartFailure(409, "The appliance is offline."));
         }
 
         Log.Answered(_logger, session.Id, controller.Name);
@@ -166,25 +238,24 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         catch (OperationCanceledException)
         {
             await _channel.SendControlAsync(session.ApplianceId, new StopSession(session.Id, EndReason.Unreachable, "Start timed out."), CancellationToken.None);
-            End(session, EndReason.Unreachable, "The appliance did not open the connection in time.");
-            return (null, new StartFailure(504, $"The device did not answer within {_options.Sessions.StartTimeout.TotalSeconds:0} seconds."), null);
+            return Failed(session, EndReason.Unreachable, "The appliance did not open the connection in time.", new StartFailure(504, $"The device did not answer within {_options.Sessions.StartTimeout.TotalSeconds:0} seconds."));
         }
 
         switch (result)
         {
             case SessionEnded ended:
-                End(session, ended.Reason, ended.Message);
                 var status = ended.Reason switch
                 {
                     EndReason.AuthenticationFailed => 422,
                     EndReason.Refused or EndReason.ControllerEnded => 409,
                     _ => 502,
                 };
-                return (null, new StartFailure(status, ended.Message), null);
+                return Failed(session, ended.Reason, ended.Message, new StartFailure(status, ended.Message));
             case AuthPrompt prompt:
                 Log.Asking(_logger, session.Id, prompt.Prompts.Count);
                 return (null, null, new LoginPrompt(session.Id, prompt.Instruction, prompt.Prompts));
             default:
+                session.EndConnect();
                 Log.Started(_logger, session.Id);
                 return (session.ToView(), null, null);
         }
@@ -204,7 +275,17 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         }
 
         session.EndedBy ??= endedBy;
-        if (!_appliances.IsOnline(session.ApplianceId) || !await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken))
+        if (!session.Started)
+        {
+            // Nothing runs on the appliance (a connect attempt in flight is told to stop): the session ends here.
+            if (_appliances.IsOnline(session.ApplianceId))
+            {
+                await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken);
+            }
+
+            End(session, reason, message);
+        }
+        else if (!_appliances.IsOnline(session.ApplianceId) || !await _channel.SendControlAsync(session.ApplianceId, new StopSession(id, reason, message), cancellationToken))
         {
             End(session, reason, message);
         }
@@ -219,6 +300,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     public async Task<bool> SendInputAsync(LiveSession session, string userId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
+        if (!session.Started)
+        {
+            return false; // no device connection yet: nothing to type into
+        }
+
         var cost = InputFlow.Cost(Math.Max(0, frame.Length - FrameCodec.HeaderSize));
         await session.Input.AcquireAsync(cost, cancellationToken);
         if (await _channel.SendInputAsync(session.ApplianceId, session.Id, userId, frame, cancellationToken))
@@ -257,6 +343,13 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             case SessionStarted started when Owned(applianceId, started.SessionId) is { } session:
                 session.OnStarted(started);
                 RecordDetails(session);
+                _records.Connected(session.Id, _time.GetUtcNow());
+                if (session.IsSupport)
+                {
+                    MarkInSession(session);
+                    session.Stream.Broadcast(StatusJson(session));
+                }
+
                 break;
             case DeviceStatus status when Owned(applianceId, status.SessionId) is { Started: true } session && session.DeviceResponding != status.Responding:
                 session.DeviceResponding = status.Responding;
@@ -270,12 +363,17 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
                 session.OnPrompt(prompt);
                 break;
             case SessionEnded ended when Owned(applianceId, ended.SessionId) is { } session:
-                // A start whose question is with the Controller has nobody waiting for the device: end it here.
+                // A start whose question is with the Controller has nobody waiting for the device: end it here (a
+                // support session's attempt only: the session stays, for another attempt).
                 var unattended = session.AwaitingAnswer;
                 session.OnEnded(ended);
-                if (session.Started || unattended)
+                if (session.Started)
                 {
                     End(session, ended.Reason, ended.Message);
+                }
+                else if (unattended)
+                {
+                    Failed(session, ended.Reason, ended.Message, new StartFailure(502, ended.Message));
                 }
 
                 break;
@@ -298,6 +396,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
             _metrics.BadFrames.Add(1);
             Log.BadFrame(_logger, applianceId, sessionId, status);
             return;
+        }
+
+        if (header.Type == FrameType.End && !session.Started && session.IsSupport)
+        {
+            return; // a failed connect attempt's end: the support session goes on (its SessionEnded says why)
         }
 
         _metrics.FramesIn.Add(1);
@@ -323,7 +426,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         _appliances.SetOffline(applianceId);
         foreach (var login in _live.Values.Where(s => s.ApplianceId == applianceId && s.AwaitingAnswer))
         {
-            End(login, EndReason.Unreachable, "The appliance went offline while the device waited for an answer.");
+            Failed(login, EndReason.Unreachable, "The appliance went offline while the device waited for an answer.", new StartFailure(409, "The appliance is offline."));
         }
 
         var grace = _options.Sessions.ApplianceGrace;
@@ -429,7 +532,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private void RequestKeyframe(string applianceId, string sessionId) =>
         _ = _channel.SendControlAsync(applianceId, new KeyframeRequest(sessionId), CancellationToken.None);
 
-    private void End(LiveSession session, EndReason reason, string message)
+    private void End(LiveSession session, EndReason reason, string message, string status = SessionStatus.Ended)
     {
         if (!_live.TryRemove(session.Id, out _))
         {
@@ -438,6 +541,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         session.MarkOnline(); // stops a running grace period
         session.LimitTimer?.Dispose();
+        session.ExpiryTimer?.Dispose();
         foreach (var pending in session.ControlAcks.Values)
         {
             pending.TrySetCanceled();
@@ -446,7 +550,7 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         session.OnEnded(new SessionEnded(session.Id, reason, message));
         var json = JsonSerializer.Serialize(new StreamEvent("ended", Reason: reason.ToString(), Message: message), StreamEventJson.Default.StreamEvent);
         session.Stream.Complete(json);
-        _records.Ended(session.Id, _time.GetUtcNow(), reason.ToString(), message, session.EndedBy);
+        _records.Ended(session.Id, _time.GetUtcNow(), reason.ToString(), message, session.EndedBy, status);
         Log.Ended(_logger, session.Id, reason, message);
         Ended?.Invoke(session, reason, message);
     }
@@ -454,8 +558,69 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     /// <summary>Raised once when a session ends, for whatever reason (the governance records who left and audits expiries).</summary>
     public event Action<LiveSession, EndReason, string>? Ended;
 
-    /// <summary>Every session running on this node.</summary>
-    public IEnumerable<LiveSession> Running => _live.Values.Where(s => s.Started);
+    /// <summary>Every session open on this node: connected, or a support session (waiting or connecting).</summary>
+    public IEnumerable<LiveSession> Running => _live.Values.Where(s => s.IsOpen);
+
+    /// <summary>
+    /// Turns a waiting session In session (someone joined, or its device connected) and records it; false when it was
+    /// not waiting. The caller tells the pages (<see cref="StatusJson"/>).
+    /// </summary>
+    internal bool MarkInSession(LiveSession session)
+    {
+        var now = _time.GetUtcNow();
+        if (!session.MarkInSession(now))
+        {
+            return false;
+        }
+
+        _records.InSession(session.Id, now);
+        return true;
+    }
+
+    /// <summary>The <c>status</c> event every page of the session gets when its status changes.</summary>
+    internal static string StatusJson(LiveSession session) =>
+        JsonSerializer.Serialize(new StreamEvent("status", Status: session.Status, InSessionSince: session.InSessionSince, Connected: session.Started, ExpiresAt: session.ExpiresAt), StreamEventJson.Default.StreamEvent);
+
+    /// <summary>
+    /// Sets when a waiting session expires (its invitations' latest expiry; only ever later). At that time, if nobody
+    /// joined and the device is not connected, it ends as <see cref="SessionStatus.Expired"/>.
+    /// </summary>
+    internal void ExpireWaitingAt(LiveSession session, DateTimeOffset at)
+    {
+        lock (session.Sync)
+        {
+            if (session.InSessionSince is not null || (session.ExpiresAt is { } current && current >= at))
+            {
+                return;
+            }
+
+            session.ExpiresAt = at;
+            session.ExpiryTimer?.Dispose();
+            var due = at - _time.GetUtcNow();
+            session.ExpiryTimer = _time.CreateTimer(_ => OnWaitingExpired(session, at), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+
+        _records.Expires(session.Id, at);
+    }
+
+    private void OnWaitingExpired(LiveSession session, DateTimeOffset at)
+    {
+        try
+        {
+            if (session.InSessionSince is null && !session.Started && session.ExpiresAt == at)
+            {
+                End(session, EndReason.Expired, "The invitation expired before anyone joined.", SessionStatus.Expired);
+                if (_appliances.IsOnline(session.ApplianceId))
+                {
+                    _ = _channel.SendControlAsync(session.ApplianceId, new StopSession(session.Id, EndReason.Expired, "Expired."), CancellationToken.None); // a connect attempt in flight
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.GraceFailed(_logger, session.Id, ex); // a timer callback must not end the process
+        }
+    }
 
     /// <summary>Sends a control message about a session to its appliance; false when the appliance is not connected.</summary>
     internal Task<bool> SendControlAsync(LiveSession session, ControlMessage message, CancellationToken cancellationToken) =>
@@ -481,9 +646,6 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         _records.Details(session.Id, JsonSerializer.Serialize(details, StreamEventJson.Default.SessionDetails));
     }
-
-    private void Record(LiveSession session) =>
-        _records.Started(session.Id, session.Code, session.ApplianceId, session.EndpointId, session.EndpointName, session.Controller.Id, session.StartedAt);
 
     private string NewUniqueCode()
     {
@@ -534,5 +696,8 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
 
         [LoggerMessage(2007, LogLevel.Warning, "{Count} session(s) were still open from before this start; recorded as ended")]
         public static partial void EndedEarlierRun(ILogger logger, int count);
+
+        [LoggerMessage(2011, LogLevel.Information, "Session {SessionId}: connecting the device failed ({Reason}: {Message}); the session waits for another attempt")]
+        public static partial void ConnectFailed(ILogger logger, string sessionId, EndReason reason, string message);
     }
 }

@@ -52,10 +52,10 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     /// <param name="device">The sshd the appliance's endpoint points at.</param>
     /// <param name="applianceOverrides">Appliance settings by key (<c>Appliance:Cloud:SessionGrace</c>).</param>
     /// <param name="cloudOverrides">Cloud settings by key (<c>Cloud:Sessions:ApplianceGrace</c>).</param>
-    public static Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
+    public static Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null, TimeProvider? cloudTime = null)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return StartForEndpointAsync("ssh", device.Host, device.Port, new Dictionary<string, string?> { ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint }, applianceOverrides, cloudOverrides);
+        return StartForEndpointAsync("ssh", device.Host, device.Port, new Dictionary<string, string?> { ["Appliance:Endpoints:0:HostKeySha256"] = device.HostKeyFingerprint }, applianceOverrides, cloudOverrides, cloudTime);
     }
 
     /// <summary>A stack whose one endpoint (<see cref="EndpointId"/>) speaks <paramref name="protocol"/> to host:port.</summary>
@@ -65,7 +65,12 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     /// <param name="endpoint">More endpoint settings by key (<c>Appliance:Endpoints:0:HostKeySha256</c>).</param>
     /// <param name="applianceOverrides">Appliance settings by key, applied last.</param>
     /// <param name="cloudOverrides">Cloud settings by key.</param>
-    public static async Task<EdgeGatewayStack> StartForEndpointAsync(string protocol, string host, int port, IDictionary<string, string?>? endpoint = null, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null)
+    /// <param name="cloudTime">
+    /// The cloud's clock (a <c>FakeTimeProvider</c> to move expiries forward); the appliance keeps the real one. Only for
+    /// what the cloud schedules itself (invitations, waiting sessions, limits): a fake clock that is never advanced also
+    /// stops whatever the cloud paces with it.
+    /// </param>
+    public static async Task<EdgeGatewayStack> StartForEndpointAsync(string protocol, string host, int port, IDictionary<string, string?>? endpoint = null, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null, TimeProvider? cloudTime = null)
     {
         var directory = Directory.CreateTempSubdirectory("eg-e2e-").FullName;
         var logs = new LogCollector();
@@ -81,7 +86,14 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
                 WebRootPath = RepositoryPath("cloud", "wwwroot"),
                 EnvironmentName = "Production",
             },
-            builder => builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            builder =>
+            {
+                builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+                if (cloudTime is not null)
+                {
+                    builder.Services.AddSingleton(cloudTime);
+                }
+            });
         await cloud.StartAsync();
         var address = cloud.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
