@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using EdgeGateway.Cloud.Broker;
 using EdgeGateway.Cloud.Configuration;
 using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Cloud.Invitations;
 using EdgeGateway.Cloud.Operability;
 using EdgeGateway.Cloud.Pairing;
 using EdgeGateway.Cloud.Policy;
@@ -53,6 +54,7 @@ public static class CloudApp
         app.MapHistory();
         app.MapSessions();
         app.MapSessionStream();
+        app.MapInvitations();
         return app;
     }
 
@@ -79,6 +81,7 @@ public static class CloudApp
         services.TryAddSingleton<SessionService>();
         services.TryAddSingleton<IUpstreamHandler>(sp => sp.GetRequiredService<SessionService>());
         services.TryAddSingleton<SessionGovernance>();
+        services.TryAddSingleton<InvitationMailer>();
         services.AddHostedService<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
 

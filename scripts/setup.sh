@@ -18,13 +18,14 @@
 #   x11-apps x11-utils x11-xserver-utils   xwd (ground-truth pixels), xwininfo, xsetroot, xmessage for the VNC tests
 #   xterm xdotool    X clients the VNC tests type into and query
 #   xclip            reads and sets the device's clipboard in the VNC clipboard test
+#   python3-aiosmtpd the SMTP server the e-mail invitation tests start on loopback (SmtpSink)
 # Not from apt here: the .NET 10 SDK and Node.js >= 20 with npm come with the machine image; this script
 # only checks them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd
-  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip)
+  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip python3-aiosmtpd)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

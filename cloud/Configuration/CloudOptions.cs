@@ -25,6 +25,64 @@ public sealed class CloudOptions
     /// the allowance: raise it for a site whose whole shift logs in through one address.
     /// </summary>
     public int LoginsPerMinute { get; set; } = 20;
+
+    /// <summary>The mail server invitations are sent through; no <see cref="SmtpOptions.Host"/> = e-mail off.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+/// <summary>How the connection to the mail server is secured (<see cref="SmtpOptions.StartTls"/>).</summary>
+public enum SmtpStartTls
+{
+    /// <summary>STARTTLS when the server offers it (RFC 3207); without it the password is still never sent in clear to another host.</summary>
+    Auto,
+
+    /// <summary>STARTTLS or no mail: a server that does not offer it is refused.</summary>
+    Always,
+
+    /// <summary>No TLS: only for a server on this machine (loopback), or with <see cref="SmtpOptions.AllowPlaintext"/>.</summary>
+    None,
+}
+
+/// <summary>
+/// The SMTP server e-mail invitations go through (section <c>Cloud:Smtp</c>). Port 465 is implicit TLS (RFC 8314: TLS
+/// from the first byte); any other port starts plain and upgrades with STARTTLS per <see cref="StartTls"/>. The
+/// server's certificate is checked against the system's trust store. <see cref="Password"/> is a secret: never logged.
+/// </summary>
+public sealed class SmtpOptions
+{
+    /// <summary>The mail server's name or address; empty (the default) = e-mail invitations are off.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>TCP port: 587 (submission, the default), 465 (implicit TLS) or 25.</summary>
+    public int Port { get; set; } = 587;
+
+    /// <summary>When to use STARTTLS; see <see cref="SmtpStartTls"/>.</summary>
+    public SmtpStartTls StartTls { get; set; } = SmtpStartTls.Auto;
+
+    /// <summary>Allows <see cref="SmtpStartTls.None"/> (or a password without TLS) towards a host other than loopback. Off: mail and its password travel in clear.</summary>
+    public bool AllowPlaintext { get; set; }
+
+    /// <summary>The account to sign in with (SMTP AUTH); empty = no sign-in.</summary>
+    public string UserName { get; set; } = string.Empty;
+
+    /// <summary>The account's password. Never logged, never in the audit.</summary>
+    public string Password { get; set; } = string.Empty;
+
+    /// <summary>The sender, an address (<c>remote-support@example.com</c>) or a name and address (<c>Remote Support &lt;remote-support@example.com&gt;</c>).</summary>
+    public string From { get; set; } = string.Empty;
+
+    /// <summary>The longest one invitation may take to send, connection included (1 s to 2 min; default 15 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>True when a mail server is configured.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(Host);
+
+    /// <summary>Whether <see cref="Host"/> is this machine (<c>localhost</c>, 127.0.0.0/8, ::1): the one place plain SMTP is safe.</summary>
+    public bool HostIsLoopback =>
+        string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(Host, out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    public override string ToString() => $"SmtpOptions {{ Host = {Host}, Port = {Port}, StartTls = {StartTls}, AllowPlaintext = {AllowPlaintext}, UserName = {UserName}, Password = ***, From = {From}, Timeout = {Timeout} }}";
 }
 
 /// <summary>The embedded MQTT 5 broker (mutual TLS only; there is no plain-TCP endpoint).</summary>
@@ -161,6 +219,50 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
             errors.Add("Cloud:Sessions:MaxPasteBytes must be between 65536 and 1073741824.");
         }
 
+        ValidateSmtp(options.Smtp, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSmtp(SmtpOptions smtp, List<string> errors)
+    {
+        if (!smtp.Enabled)
+        {
+            return; // e-mail off: the other keys are not used
+        }
+
+        if (smtp.Port is < 1 or > 65535)
+        {
+            errors.Add($"Cloud:Smtp:Port must be 1-65535 (got {smtp.Port}).");
+        }
+
+        if (!Enum.IsDefined(smtp.StartTls))
+        {
+            errors.Add("Cloud:Smtp:StartTls must be Auto, Always or None.");
+        }
+
+        if (smtp.StartTls == SmtpStartTls.None && !smtp.HostIsLoopback && !smtp.AllowPlaintext)
+        {
+            errors.Add($"Cloud:Smtp:StartTls None sends mail (and the password) in clear to {smtp.Host}; use Auto or Always, or set Cloud:Smtp:AllowPlaintext to true if that is meant.");
+        }
+
+        if (smtp.StartTls == SmtpStartTls.None && smtp.Port == 465)
+        {
+            errors.Add("Cloud:Smtp:Port 465 is implicit TLS; StartTls None cannot be used with it.");
+        }
+
+        if (string.IsNullOrEmpty(smtp.Password) != string.IsNullOrEmpty(smtp.UserName))
+        {
+            errors.Add("Cloud:Smtp:UserName and Cloud:Smtp:Password go together.");
+        }
+
+        if (!MimeKit.MailboxAddress.TryParse(smtp.From, out var from) || string.IsNullOrEmpty(from.Address) || !from.Address.Contains('@', StringComparison.Ordinal))
+        {
+            errors.Add($"Cloud:Smtp:From must be a sender address such as remote-support@example.com (got '{smtp.From}').");
+        }
+
+        if (smtp.Timeout < TimeSpan.FromSeconds(1) || smtp.Timeout > TimeSpan.FromMinutes(2))
+        {
+            errors.Add($"Cloud:Smtp:Timeout must be 1 s to 2 min (got {smtp.Timeout}).");
+        }
     }
 }

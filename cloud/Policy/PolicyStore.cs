@@ -67,8 +67,11 @@ public sealed record AccessRequest(
     DateTimeOffset RequestedAt, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil,
     string? DecidedBy, DateTimeOffset? DecidedAt, string? DecisionReason);
 
-/// <summary>An invite link to one session. Only the key's SHA-256 is stored.</summary>
-public sealed record InviteRecord(string Id, string SessionId, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
+/// <summary>
+/// An invite link to one session. Only the key's SHA-256 is stored. <c>Email</c>: the address it was sent to (null for
+/// a copied link); <c>AcceptedAt</c>/<c>AcceptedBy</c>: the first join with it (user or guest id).
+/// </summary>
+public sealed record InviteRecord(string Id, string SessionId, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, string? Email = null, DateTimeOffset? AcceptedAt = null, string? AcceptedBy = null);
 
 /// <summary>One person's time in a session. <c>JoinedVia</c>: <c>start</c>, <c>list</c>, <c>code</c> or <c>link</c>.</summary>
 public sealed record ParticipantRecord(string SessionId, string UserId, string UserName, string JoinedVia, DateTimeOffset JoinedAt, DateTimeOffset? LeftAt);
@@ -292,13 +295,14 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
 
     // ---- invites
 
-    public InviteRecord CreateInvite(string sessionId, string keyHash, string createdBy, DateTimeOffset expiresAt)
+    /// <summary>Stores a new invite; <paramref name="email"/>: the address it is sent to, if any.</summary>
+    public InviteRecord CreateInvite(string sessionId, string keyHash, string createdBy, DateTimeOffset expiresAt, string? email = null)
     {
-        var invite = new InviteRecord(Guid.NewGuid().ToString("N"), sessionId, createdBy, time.GetUtcNow(), expiresAt, null);
+        var invite = new InviteRecord(Guid.NewGuid().ToString("N"), sessionId, createdBy, time.GetUtcNow(), expiresAt, null, email);
         using var connection = database.Open();
         connection.Execute(
-            "INSERT INTO invites (id, session_id, key_hash, created_by, created_at, expires_at) VALUES ($id, $s, $hash, $by, $now, $exp)",
-            ("$id", invite.Id), ("$s", sessionId), ("$hash", keyHash), ("$by", createdBy), ("$now", Sql.Time(invite.CreatedAt)), ("$exp", Sql.Time(expiresAt)));
+            "INSERT INTO invites (id, session_id, key_hash, created_by, created_at, expires_at, email) VALUES ($id, $s, $hash, $by, $now, $exp, $email)",
+            ("$id", invite.Id), ("$s", sessionId), ("$hash", keyHash), ("$by", createdBy), ("$now", Sql.Time(invite.CreatedAt)), ("$exp", Sql.Time(expiresAt)), ("$email", email));
         return invite;
     }
 
@@ -324,6 +328,25 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
     {
         using var connection = database.Open();
         return connection.Execute("UPDATE invites SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL", ("$id", id), ("$now", Now())) == 1;
+    }
+
+    /// <summary>Records the first join with an invite (later joins with the same link leave it as it was); true when this was the first.</summary>
+    public bool AcceptInvite(string id, string userId)
+    {
+        using var connection = database.Open();
+        return connection.Execute("UPDATE invites SET accepted_at = $now, accepted_by = $u WHERE id = $id AND accepted_at IS NULL", ("$id", id), ("$u", userId), ("$now", Now())) == 1;
+    }
+
+    /// <summary>
+    /// The invites <paramref name="createdBy"/> made that nobody has used, revoked or let run out at <paramref name="at"/>,
+    /// newest first (at most 200).
+    /// </summary>
+    public IReadOnlyList<InviteRecord> PendingInvitesBy(string createdBy, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        return connection.Query(
+            $"{InviteSelect} WHERE created_by = $by AND revoked_at IS NULL AND accepted_at IS NULL AND expires_at > $at ORDER BY created_at DESC LIMIT 200",
+            ReadInvite, ("$by", createdBy), ("$at", Sql.Time(at)));
     }
 
     // ---- participants' history
@@ -362,7 +385,7 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
 
     private const string RequestSelect = "SELECT r.id, r.user_id, r.appliance_id, r.endpoint_id, r.reason, r.status, r.requested_at, r.valid_from, r.valid_until, r.decided_by, r.decided_at, r.decision_reason FROM access_requests";
 
-    private const string InviteSelect = "SELECT id, session_id, created_by, created_at, expires_at, revoked_at FROM invites";
+    private const string InviteSelect = "SELECT id, session_id, created_by, created_at, expires_at, revoked_at, email, accepted_at, accepted_by FROM invites";
 
     private static DomainInfo ReadDomain(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt32(3));
 
@@ -372,7 +395,7 @@ public sealed class PolicyStore(CloudDatabase database, TimeProvider time)
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
         r.ReadTime(6), r.ReadTime(7), r.ReadTime(8), r.ReadStringOrNull(9), r.ReadTimeOrNull(10), r.ReadStringOrNull(11));
 
-    private static InviteRecord ReadInvite(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.ReadTime(3), r.ReadTime(4), r.ReadTimeOrNull(5));
+    private static InviteRecord ReadInvite(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.ReadTime(3), r.ReadTime(4), r.ReadTimeOrNull(5), r.ReadStringOrNull(6), r.ReadTimeOrNull(7), r.ReadStringOrNull(8));
 
     private string Now() => Sql.Time(time.GetUtcNow());
 

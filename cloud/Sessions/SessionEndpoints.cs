@@ -200,7 +200,7 @@ internal static class SessionEndpoints
             return Refusal(checkedInvite.Decision);
         }
 
-        var session = checkedInvite.Value!;
+        var session = checkedInvite.Value!.Session;
         if (actor is null || actor.IsGuest)
         {
             var name = (body?.Name ?? string.Empty).Trim();
@@ -222,23 +222,23 @@ internal static class SessionEndpoints
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         }
 
-        return Answer(governance.JoinByInvite(actor, session));
+        return Answer(governance.JoinByInvite(actor, checkedInvite.Value));
     }
 
-    private static IResult Act(HttpContext context, Actors actors, Func<Actor, IResult> act) =>
+    internal static IResult Act(HttpContext context, Actors actors, Func<Actor, IResult> act) =>
         actors.Resolve(context) is { } actor ? act(actor) : SignInFirst;
 
-    private static async Task<IResult> ActAsync(HttpContext context, Actors actors, Func<Actor, Task<IResult>> act) =>
+    internal static async Task<IResult> ActAsync(HttpContext context, Actors actors, Func<Actor, Task<IResult>> act) =>
         actors.Resolve(context) is { } actor ? await act(actor) : SignInFirst;
 
     /// <summary>No sign-in, or the account was disabled since.</summary>
     private static IResult SignInFirst => Error(401, "Sign in first.");
 
-    private static IResult Answer<T>(Governed<T> result) => result.Allowed ? TypedResults.Ok(result.Value) : Refusal(result.Decision);
+    internal static IResult Answer<T>(Governed<T> result) => result.Allowed ? TypedResults.Ok(result.Value) : Refusal(result.Decision);
 
     private static IResult Answer(Decision decision, IResult allowed) => decision.Allowed ? allowed : Refusal(decision);
 
-    private static IResult Refusal(Decision decision) => Error(decision.Status, decision.Message);
+    internal static IResult Refusal(Decision decision) => Error(decision.Status, decision.Message);
 
     private static IResult Error(int status, string message) => TypedResults.Json(new PolicyEndpoints.ErrorResponse(message), statusCode: status);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeGateway.Cloud.FanOut;
+using EdgeGateway.Cloud.Invitations;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Stream;
@@ -453,8 +454,11 @@ public sealed partial class SessionGovernance
 
     // ---------------------------------------------------------------- invites
 
-    /// <summary>Creates an invite link for the session, valid for <paramref name="minutes"/> (default: the domain's setting, 15).</summary>
-    public Governed<InviteCreated> CreateInvite(Actor actor, string sessionId, int? minutes, string baseUrl)
+    /// <summary>
+    /// Creates an invite link for the session, valid for <paramref name="minutes"/> (default: the domain's setting, 15);
+    /// <paramref name="email"/>: the address it is about to be sent to (<see cref="InviteByEmailAsync"/>).
+    /// </summary>
+    public Governed<InviteCreated> CreateInvite(Actor actor, string sessionId, int? minutes, string baseUrl, string? email = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
@@ -476,7 +480,7 @@ public sealed partial class SessionGovernance
 
         var lifetime = TimeSpan.FromMinutes(minutes ?? _policy.FindDomain(session.Terms.DomainId)?.InviteMinutes ?? 15);
         var key = Base64Url(RandomNumberGenerator.GetBytes(16)); // 128 bits
-        var invite = _policy.CreateInvite(session.Id, HashKey(key), actor.Id, _time.GetUtcNow() + lifetime);
+        var invite = _policy.CreateInvite(session.Id, HashKey(key), actor.Id, _time.GetUtcNow() + lifetime, email);
         if (session.IsSupport)
         {
             _sessions.ExpireWaitingAt(session, invite.ExpiresAt); // a waiting session lives as long as an invitation to it
@@ -486,8 +490,8 @@ public sealed partial class SessionGovernance
         return new(new InviteCreated(invite.Id, $"{baseUrl.TrimEnd('/')}/#/invite/{key}", invite.ExpiresAt), decision);
     }
 
-    /// <summary>The session's invites (never their keys), for the Controller or an admin.</summary>
-    public Governed<IReadOnlyList<InviteRecord>> Invites(Actor actor, string sessionId)
+    /// <summary>The session's invites with their status and address (never their keys), for the Controller or an admin.</summary>
+    public Governed<IReadOnlyList<InviteView>> Invites(Actor actor, string sessionId)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (_sessions.Find(sessionId) is not { } session)
@@ -496,7 +500,8 @@ public sealed partial class SessionGovernance
         }
 
         var decision = Authorizer.Decide(actor, Act.Invite, SessionTarget(actor, session, Act.Invite));
-        return decision.Allowed ? new Governed<IReadOnlyList<InviteRecord>>(_policy.Invites(session.Id), decision) : decision;
+        var now = _time.GetUtcNow();
+        return decision.Allowed ? new Governed<IReadOnlyList<InviteView>>([.. _policy.Invites(session.Id).Select(i => InviteView.Of(i, now))], decision) : decision;
     }
 
     /// <summary>Revokes an invite: its link stops working at once (who already joined stays until they leave).</summary>
@@ -522,7 +527,7 @@ public sealed partial class SessionGovernance
     /// Checks an invite key: the session it names when the link is valid, else the refusal. Failures count towards the
     /// guessing limit of the user (or guest-to-be) and the address.
     /// </summary>
-    public Governed<LiveSession> CheckInvite(Actor? actor, string source, string? key)
+    public Governed<CheckedInvite> CheckInvite(Actor? actor, string source, string? key)
     {
         var who = actor ?? new Actor("anonymous", "anonymous", "anonymous", PolicyStore.DefaultDomain, source);
         if (TooManyGuesses(who) is { } limited)
@@ -551,20 +556,30 @@ public sealed partial class SessionGovernance
             return refused;
         }
 
-        return new(session, Decision.Allow);
+        return new(new CheckedInvite(session!, invite!), Decision.Allow);
     }
 
-    /// <summary>Joins through a checked invite: the actor (a user or a new guest) may watch this session, view-only unless they hold access of their own.</summary>
-    public Governed<SessionView> JoinByInvite(Actor actor, LiveSession session)
+    /// <summary>
+    /// Joins through a checked invite: the actor (a user or a new guest) may watch this session, view-only unless they
+    /// hold access of their own. The first join with an invite marks it accepted.
+    /// </summary>
+    public Governed<SessionView> JoinByInvite(Actor actor, CheckedInvite invite)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(invite);
+        var session = invite.Session;
         lock (session.Sync)
         {
             session.Invited.Add(actor.Id);
         }
 
-        return Admit(actor, session, JoinVia.Link);
+        var joined = Admit(actor, session, JoinVia.Link);
+        if (joined.Allowed)
+        {
+            _policy.AcceptInvite(invite.Invite.Id, actor.Id);
+        }
+
+        return joined;
     }
 
     // ---------------------------------------------------------------- control

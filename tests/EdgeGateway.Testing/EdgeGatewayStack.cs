@@ -52,6 +52,7 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
     /// <param name="device">The sshd the appliance's endpoint points at.</param>
     /// <param name="applianceOverrides">Appliance settings by key (<c>Appliance:Cloud:SessionGrace</c>).</param>
     /// <param name="cloudOverrides">Cloud settings by key (<c>Cloud:Sessions:ApplianceGrace</c>).</param>
+    /// <param name="cloudTime">The cloud's clock (a <see cref="ShiftedClock"/> to let expiries pass); default the system's.</param>
     public static Task<EdgeGatewayStack> StartAsync(SshServer device, IDictionary<string, string?>? applianceOverrides = null, IDictionary<string, string?>? cloudOverrides = null, TimeProvider? cloudTime = null)
     {
         ArgumentNullException.ThrowIfNull(device);
