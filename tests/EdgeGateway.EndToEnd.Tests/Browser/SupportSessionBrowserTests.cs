@@ -64,6 +64,10 @@ public sealed class SupportSessionBrowserTests(SshStackFixture fixture)
         await Assertions.Expect(technician.GetByTestId("copy-invite")).ToHaveTextAsync("Copied");
         var link = await technician.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         Assert.Equal(await technician.GetByTestId("invite-url").InputValueAsync(), link);
+        await Assertions.Expect(technician.GetByTestId("invites")).ToContainTextAsync("Pending");
+        // This cloud has no mail server: the e-mail form is off and says why.
+        await Assertions.Expect(technician.GetByTestId("invite-email-off")).ToContainTextAsync("E-mail is not set up on this cloud");
+        await Assertions.Expect(technician.GetByTestId("invite-email-send")).ToBeDisabledAsync();
         await Shot(technician, "support-2-waiting-with-link.png");
 
         // The visitor opens the link, gives a name and is in: the device is not connected yet.
@@ -86,6 +90,7 @@ public sealed class SupportSessionBrowserTests(SshStackFixture fixture)
         await Assertions.Expect(technician.GetByTestId("session-status")).ToContainTextAsync("In session for");
         await Assertions.Expect(guest.GetByTestId("session-status")).ToContainTextAsync("In session for");
         await Assertions.Expect(technician.GetByTestId("participants")).ToContainTextAsync(guestName);
+        await Assertions.Expect(technician.GetByTestId("invites")).ToContainTextAsync("Accepted");
         await Shot(technician, "support-3-technician-told-of-join.png");
 
         // The two chat; each page shows both messages, in order, with names.
