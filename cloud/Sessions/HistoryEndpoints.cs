@@ -3,7 +3,7 @@ using EdgeGateway.Cloud.Policy;
 namespace EdgeGateway.Cloud.Sessions;
 
 /// <summary>
-/// <c>GET /api/history/sessions?applianceId&amp;endpointId&amp;userId&amp;from&amp;to&amp;before&amp;limit</c>: ended and running
+/// <c>GET /api/history/sessions?applianceId&amp;endpointId&amp;userId&amp;status&amp;q&amp;from&amp;to&amp;before&amp;limit</c>: ended and running
 /// sessions, newest first, with participants and durations (<see cref="HistorySession"/>), as a JSON array; a full page
 /// names the next one in a <c>Link: &lt;…&gt;; rel="next"</c> header (RFC 8288). Domain admins see their domain's sessions
 /// (the <see cref="Act.ReadAudit"/> decision), everyone else the sessions they took part in; invited guests none.
@@ -35,7 +35,19 @@ internal static class HistoryEndpoints
             return TypedResults.Json(new PolicyEndpoints.ErrorResponse(error), statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var filter = new HistoryQuery(QueryParameters.Text(query, "applianceId"), QueryParameters.Text(query, "endpointId"), QueryParameters.Text(query, "userId"), from, to, QueryParameters.Text(query, "before"), (int)limit!.Value);
+        var status = QueryParameters.Text(query, "status");
+        if (status is not (null or SessionStatus.Waiting or SessionStatus.InSession or SessionStatus.Ended or SessionStatus.Expired))
+        {
+            return TypedResults.Json(new PolicyEndpoints.ErrorResponse("status is one of waiting, in-session, ended, expired."), statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var text = QueryParameters.Text(query, "q");
+        if (text is { Length: > 120 })
+        {
+            return TypedResults.Json(new PolicyEndpoints.ErrorResponse("q (the text to search for) has at most 120 characters."), statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var filter = new HistoryQuery(QueryParameters.Text(query, "applianceId"), QueryParameters.Text(query, "endpointId"), QueryParameters.Text(query, "userId"), from, to, QueryParameters.Text(query, "before"), (int)limit!.Value, status, text);
         var sessions = history.Find(filter, decision.Allowed ? HistoryScope.Domain(actor.DomainId) : HistoryScope.Participant(actor.Id));
         if (sessions.Count == filter.Limit)
         {

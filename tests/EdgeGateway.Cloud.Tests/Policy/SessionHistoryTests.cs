@@ -58,7 +58,7 @@ public sealed class SessionHistoryTests : IDisposable
 
         Assert.Equal(["s2", "s1"], sessions.Select(s => s.Id));
         var (s2, s1) = (sessions[0], sessions[1]);
-        Assert.Equal(("running", null, 3660.0), (s2.Status, s2.EndedAt, s2.DurationSeconds)); // 09:00 to now (10:01)
+        Assert.Equal(("in-session", null, 3660.0), (s2.Status, s2.EndedAt, s2.DurationSeconds)); // 09:00 to now (10:01)
         Assert.Equal(new HistoryPerson(_carol.Id, "carol"), s2.Controller);
         Assert.Equal(["carol", "alice"], s2.Participants.Select(p => p.Name));
         Assert.Equal([JoinVia.Start, JoinVia.List], s2.Participants.Select(p => p.JoinedVia));
@@ -104,6 +104,29 @@ public sealed class SessionHistoryTests : IDisposable
     }
 
     private string[] Ids(HistoryQuery query, HistoryScope scope) => [.. _history.Find(query, scope).Select(s => s.Id)];
+
+    [Fact]
+    [Trait("Area", "Support")]
+    public void Support_sessions_show_their_name_and_status_and_filter_by_both()
+    {
+        var records = new SessionRecords(_database);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        records.Started("w1", "w1", "press-line", "plc", "plc", _alice.Id, _time.GetUtcNow(), "Line 3 HMI frozen after update", "waiting");
+        records.Started("x1", "x1", "press-line", "plc", "plc", _alice.Id, _time.GetUtcNow(), "Pump 4 alarm", "waiting");
+        _time.Advance(TimeSpan.FromMinutes(2));
+        records.InSession("w1", _time.GetUtcNow());
+        _time.Advance(TimeSpan.FromMinutes(13));
+        records.Ended("x1", _time.GetUtcNow(), "Expired", "The invitation expired before anyone joined.", null, "expired");
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        var scope = HistoryScope.Domain(PolicyStore.DefaultDomain);
+        var w1 = _history.Find(new HistoryQuery(Status: "in-session", Text: "hmi FROZEN"), scope).Single();
+        Assert.Equal(("w1", "Line 3 HMI frozen after update", "in-session", 1380.0), (w1.Id, w1.Name, w1.Status, w1.DurationSeconds)); // in session 23 min, waited 2
+        var x1 = _history.Find(new HistoryQuery(Status: "expired"), scope).Single();
+        Assert.Equal(("x1", "Pump 4 alarm", 0.0, null), (x1.Id, x1.Name, x1.DurationSeconds, x1.InSessionSince));
+        Assert.Equal(["x1", "w1", "s2", "s1"], _history.Find(new HistoryQuery(ApplianceId: "press-line"), scope).Select(s => s.Id)); // same creation time: by id, newest first
+        Assert.Empty(_history.Find(new HistoryQuery(Text: "nothing like this"), scope));
+    }
 
     private void Start(string id, string appliance, string endpoint, UserInfo controller)
     {

@@ -96,7 +96,7 @@ public sealed class AuditHistoryApiTests(SshStackFixture fixture)
         var theirs = await History(outsider, string.Empty);
 
         var now = Assert.Single(running);
-        Assert.Equal((session.Id, "running", session.EndpointName, name), (now.Id, now.Status, now.EndpointName, now.Controller.Name));
+        Assert.Equal((session.Id, "in-session", session.EndpointName, name), (now.Id, now.Status, now.EndpointName, now.Controller.Name));
         Assert.Equal(session.Id, ended!.Id);
         Assert.Equal($"{name} ended the session.", ended.EndMessage);
         Assert.True(ended.DurationSeconds >= 0 && ended.EndedAt >= ended.StartedAt);
