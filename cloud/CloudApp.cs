@@ -82,6 +82,8 @@ public static class CloudApp
         services.TryAddSingleton<IUpstreamHandler>(sp => sp.GetRequiredService<SessionService>());
         services.TryAddSingleton<SessionGovernance>();
         services.TryAddSingleton<InvitationMailer>();
+        services.TryAddSingleton<SessionMessages>();
+        services.TryAddSingleton<SessionConversation>();
         services.AddHostedService<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
 

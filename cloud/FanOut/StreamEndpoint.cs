@@ -18,7 +18,7 @@ internal static partial class StreamEndpoint
     public static void MapSessionStream(this IEndpointRouteBuilder app) =>
         app.Map("/api/sessions/{id}/stream", HandleAsync).RequireAuthorization().ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, SessionGovernance governance, Actors actors, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, string id, SessionService sessions, SessionGovernance governance, SessionConversation conversation, Actors actors, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -90,6 +90,7 @@ internal static partial class StreamEndpoint
                 Name: view.Name,
                 OwnerId: view.OwnerId));
         });
+        conversation.Greet(session, viewer); // chat-history right after hello
         if (session.ApplianceOffline)
         {
             // Joined while the session waits for its appliance: shown at once, like everyone who was already watching.
@@ -133,6 +134,7 @@ internal static partial class StreamEndpoint
             }
 
             session.Stream.Leave(viewer);
+            conversation.Forget(session, viewer);
             governance.Disconnected(actor, session);
             session.Stream.ViewersChanged();
             Log.Left(logger, session.Id, userName);

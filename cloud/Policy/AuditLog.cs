@@ -124,6 +124,16 @@ public sealed partial class AuditLog(CloudDatabase database, TimeProvider time, 
     }
 
     /// <summary>
+    /// The events about one session, in sequence order, at most <paramref name="limit"/> (the first ones): for its
+    /// history page. One walk of the <c>(session_id, seq)</c> index.
+    /// </summary>
+    public IReadOnlyList<AuditEvent> ForSession(string sessionId, int limit)
+    {
+        using var connection = database.Open();
+        return connection.Query($"{Select} WHERE session_id = $s ORDER BY seq LIMIT $limit", ReadEvent, ("$s", sessionId), ("$limit", Math.Max(0, limit)));
+    }
+
+    /// <summary>
     /// Walks the whole chain in sequence order (streaming: memory does not grow with the log) and reports the first
     /// event whose link does not hold: a gap in the sequence (a deleted row: the missing number), a previous hash that
     /// is not the preceding event's hash (a row moved or replaced), a hash that does not match the content (an edited

@@ -62,6 +62,12 @@ public enum Act
 
     /// <summary>Mark an endpoint as one's own favourite for quick start (or unmark it): whoever may start on it.</summary>
     MarkFavourite,
+
+    /// <summary>Send a chat message in a session, or read its chat and notes: everyone admitted to it, guests included.</summary>
+    Chat,
+
+    /// <summary>Write a session note (what was found, what was done): the Controller and co-controllers.</summary>
+    WriteNote,
 }
 
 /// <summary>How a viewer came to a session.</summary>
@@ -126,6 +132,7 @@ public readonly record struct Decision(bool Allowed, int Status, string Message,
 /// reaches viewers only under <c>device-to-browser</c> or <c>both</c> (enforced by the fan-out).</item>
 /// <item>Handover and shared control: to a present participant holding access of their own who may control
 /// (technician or admin) — never to an invite-only guest.</item>
+/// <item>Chat: everyone admitted to the session, guests included; notes: the Controller and co-controllers.</item>
 /// </list>
 /// </summary>
 public static class Authorizer
@@ -139,9 +146,9 @@ public static class Authorizer
         var admin = actor.IsAdmin && sameDomain;
         var session = target.Session;
 
-        if (actor.IsGuest && act is not (Act.Join or Act.RequestControl))
+        if (actor.IsGuest && act is not (Act.Join or Act.RequestControl or Act.Chat))
         {
-            return Decision.Refuse(403, "guest", "Invited guests can watch the session they were invited to, nothing else.");
+            return Decision.Refuse(403, "guest", "Invited guests can watch and chat in the session they were invited to, nothing else.");
         }
 
         if (actor.Role == Roles.FieldEngineer && act is not (Act.RequestAccess or Act.Administer or Act.ReadAudit))
@@ -277,6 +284,18 @@ public static class Authorizer
                 return session.ControllerId == actor.Id || admin
                     ? Decision.Allow
                     : Decision.Refuse(403, "not-controller", "Only the Controller or a domain administrator can end this session.");
+
+            case Act.Chat:
+                ArgumentNullException.ThrowIfNull(session);
+                return session.ControllerId == actor.Id || session.ActorIsParticipant
+                    ? Decision.Allow
+                    : Decision.Refuse(403, "not-participant", "Join the session to chat in it.");
+
+            case Act.WriteNote:
+                ArgumentNullException.ThrowIfNull(session);
+                return session.ControllerId == actor.Id || session.ActorIsCoController
+                    ? Decision.Allow
+                    : Decision.Refuse(403, "not-controller", "Only the Controller and co-controllers write session notes; you can use the chat.");
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(act), act, null);

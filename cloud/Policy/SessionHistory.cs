@@ -5,9 +5,10 @@ namespace EdgeGateway.Cloud.Policy;
 /// sessions that ran at some time in that window (a session still running runs until now). <see cref="UserId"/> keeps the
 /// sessions that user controlled or took part in. Newest first; <see cref="Before"/> is the last session id of the
 /// previous page; at most <see cref="Limit"/> (1–200). <see cref="Status"/>: <c>waiting</c>, <c>in-session</c>, <c>ended</c>
-/// or <c>expired</c>; <see cref="Text"/>: part of the session's name or its endpoint's name (case-insensitive for ASCII).
+/// or <c>expired</c>; <see cref="Text"/>: part of the session's name or its endpoint's name (case-insensitive for ASCII);
+/// <see cref="SessionId"/> keeps that one session (the history detail).
 /// </summary>
-public sealed record HistoryQuery(string? ApplianceId = null, string? EndpointId = null, string? UserId = null, DateTimeOffset? From = null, DateTimeOffset? To = null, string? Before = null, int Limit = 50, string? Status = null, string? Text = null);
+public sealed record HistoryQuery(string? ApplianceId = null, string? EndpointId = null, string? UserId = null, DateTimeOffset? From = null, DateTimeOffset? To = null, string? Before = null, int Limit = 50, string? Status = null, string? Text = null, string? SessionId = null);
 
 /// <summary>Whose sessions a reader sees: a domain's (<see cref="DomainId"/>, admins) or the ones <see cref="ParticipantId"/> took part in.</summary>
 public sealed record HistoryScope(string? DomainId, string? ParticipantId)
@@ -77,6 +78,7 @@ public sealed class SessionHistory(CloudDatabase database, TimeProvider time)
             WHERE ($domain IS NULL OR COALESCE((SELECT domain_id FROM appliances WHERE id = s.appliance_id), $default) = $domain)
               AND ($me IS NULL OR s.controller_id = $me OR EXISTS (SELECT 1 FROM session_participants p WHERE p.session_id = s.id AND p.user_id = $me))
               AND ($a IS NULL OR s.appliance_id = $a) AND ($e IS NULL OR s.endpoint_id = $e)
+              AND ($id IS NULL OR s.id = $id)
               AND ($user IS NULL OR s.controller_id = $user OR EXISTS (SELECT 1 FROM session_participants p WHERE p.session_id = s.id AND p.user_id = $user))
               AND ($to IS NULL OR s.started_at < $to) AND ($from IS NULL OR s.ended_at IS NULL OR s.ended_at >= $from)
               AND ($before IS NULL OR (s.started_at, s.id) < (SELECT started_at, id FROM sessions WHERE id = $before))
@@ -99,7 +101,7 @@ public sealed class SessionHistory(CloudDatabase database, TimeProvider time)
             ("$domain", scope.DomainId), ("$default", PolicyStore.DefaultDomain), ("$me", scope.ParticipantId),
             ("$a", query.ApplianceId), ("$e", query.EndpointId), ("$user", query.UserId),
             ("$from", query.From is { } f ? Sql.Time(f) : null), ("$to", query.To is { } t ? Sql.Time(t) : null),
-            ("$before", query.Before), ("$limit", Math.Clamp(query.Limit, 1, MaxLimit)), ("$status", query.Status), ("$text", query.Text));
+            ("$before", query.Before), ("$id", query.SessionId), ("$limit", Math.Clamp(query.Limit, 1, MaxLimit)), ("$status", query.Status), ("$text", query.Text));
         if (rows.Count == 0)
         {
             return rows;

@@ -10,7 +10,7 @@ namespace EdgeGateway.Cloud.Sessions;
 /// The session API. Each handler resolves the actor and hands the act to <see cref="SessionGovernance"/>, which
 /// decides (through <see cref="Authorizer"/>), audits and applies; a refusal comes back as its status and sentence.
 /// </summary>
-internal static class SessionEndpoints
+internal static partial class SessionEndpoints
 {
     /// <summary>Body of <c>POST /api/sessions</c>. The password is handed to the appliance and not kept.</summary>
     public sealed record StartSessionRequest(string ApplianceId, string EndpointId, string Username, string Password, int Columns = 80, int Rows = 24, string? Name = null)
@@ -89,6 +89,7 @@ internal static class SessionEndpoints
             ActAsync(context, actors, async actor => Answer(await governance.SetSharedControlAsync(actor, id, userId, true, ct))));
         group.MapDelete("/{id}/control/grants/{userId}", (string id, string userId, HttpContext context, Actors actors, SessionGovernance governance, CancellationToken ct) =>
             ActAsync(context, actors, async actor => Answer(await governance.SetSharedControlAsync(actor, id, userId, false, ct))));
+        group.MapConversation();
 
         app.MapPost("/api/join", (JoinByCodeRequest body, HttpContext context, Actors actors, SessionGovernance governance) =>
             Act(context, actors, actor => Answer(governance.JoinByCode(actor, body?.Code))))
