@@ -37,6 +37,7 @@ export function createPeoplePanel({ sessionId, onNotice }) {
   let requestPending = false;
   let invitesLoaded = false;
   let listKey = null;
+  let presentKey = null; // who is connected: a change may mean an invitation was just accepted
   const requests = new Map(); // user id → prompt element, on the Controller's page
 
   // --- DOM ---------------------------------------------------------------------------------------------
@@ -115,10 +116,15 @@ export function createPeoplePanel({ sessionId, onNotice }) {
     emailFieldset.disabled = state.mailEnabled === false;
     emailOff.hidden = state.mailEnabled !== false;
     code.textContent = state.code ?? '';
-    if (!share.hidden && !invitesLoaded) {
+    const present = JSON.stringify(participants.filter((p) => p.connected).map((p) => p.id));
+    if (!share.hidden && (!invitesLoaded || present !== presentKey)) {
+      // Someone came in: their invitation (if they used one) is Accepted now. The `joined` notice can come before
+      // the cloud records that; the participants event, sent once their page is connected, comes after.
       invitesLoaded = true;
       loadInvites();
     }
+
+    presentKey = present;
 
     if (state.role !== 'viewer') {
       requestPending = false;
