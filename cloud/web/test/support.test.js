@@ -51,8 +51,9 @@ test('badges differ between waiting, in session, offline and over', () => {
 
 test('an invitation takes the cloud\'s status, or derives one from revokedAt and expiresAt', () => {
   const now = Date.parse('2026-11-30T10:00:00Z');
-  assert.deepEqual(inviteState({ status: 'accepted' }, now), { status: 'accepted', text: 'Accepted', open: false });
+  assert.deepEqual(inviteState({ status: 'accepted' }, now), { status: 'accepted', text: 'Accepted', open: true });
   assert.deepEqual(inviteState({ status: 'pending' }, now), { status: 'pending', text: 'Pending', open: true });
+  assert.equal(inviteState({ status: 'expired' }, now).open, false);
   assert.equal(inviteState({ expiresAt: '2026-11-30T11:00:00Z' }, now).text, 'Pending');
   assert.equal(inviteState({ expiresAt: '2026-11-30T09:00:00Z' }, now).text, 'Expired');
   assert.equal(inviteState({ expiresAt: '2026-11-30T11:00:00Z', revokedAt: '2026-11-30T09:30:00Z' }, now).text, 'Revoked');

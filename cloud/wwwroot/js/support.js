@@ -75,7 +75,7 @@ const INVITE_TEXT = { pending: 'Pending', accepted: 'Accepted', expired: 'Expire
 
 /**
  * An invitation's state: the cloud's `status` when it sends one, else derived from `revokedAt` and `expiresAt`
- * (a cloud without e-mail invitations). Returns { status, text, open } — open: it can still be revoked.
+ * (a cloud without e-mail invitations). Returns { status, text, open } — open: it still admits, so it can be revoked.
  */
 export function inviteState(invite, now = Date.now()) {
   let status = typeof invite?.status === 'string' ? invite.status : null;
@@ -83,7 +83,8 @@ export function inviteState(invite, now = Date.now()) {
     status = invite?.revokedAt ? 'revoked' : Date.parse(invite?.expiresAt) <= now ? 'expired' : 'pending';
   }
 
-  return { status, text: INVITE_TEXT[status] ?? status, open: status === 'pending' };
+  // An accepted link still lets others in until it expires: it can be revoked too.
+  return { status, text: INVITE_TEXT[status] ?? status, open: status === 'pending' || status === 'accepted' };
 }
 
 /**

@@ -307,11 +307,9 @@ export function renderDashboard(root, { user }) {
       h('caption', { class: 'visually-hidden' }, 'Current remote connections'),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Session'),
-        h('th', { scope: 'col' }, 'Status'),
         h('th', { scope: 'col' }, 'Code'),
         h('th', { scope: 'col' }, 'Controller'),
         h('th', { scope: 'col' }, 'Participants'),
-        h('th', { scope: 'col' }, 'Started'),
         h('th', { scope: 'col' }, 'Duration'),
         h('th', { scope: 'col', class: 'num' }, 'Viewers'),
         h('th', { scope: 'col', class: 'col-action' }, h('span', { class: 'visually-hidden' }, 'Action')))),
@@ -328,20 +326,23 @@ export function renderDashboard(root, { user }) {
     return h('tr', { testid: `session-row-${session.id}` },
       h('th', { scope: 'row' }, session.name
         ? [h('span', { testid: `session-name-${session.id}` }, session.name), h('span', { class: 'muted small' }, ` ${session.endpointName ?? ''}`)]
-        : session.endpointName ?? '—'),
-      h('td', {}, h('span', {
+        : session.endpointName ?? '—',
+      // The status goes under the name (not a column of its own): the table keeps fitting a tablet's width.
+      h('div', { class: 'session-row-status' }, h('span', {
         class: `badge ${statusBadge(session.status)}`,
         testid: session.status === 'appliance-offline' ? `session-offline-${session.id}` : `session-status-${session.id}`,
         'data-status': session.status,
         'data-since': session.inSessionSince ?? null,
-      }, statusText(session.status, { inSessionSince: session.inSessionSince }))),
+      }, statusText(session.status, { inSessionSince: session.inSessionSince })))),
       h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
       h('td', { 'data-label': 'Controller', testid: `session-controller-${session.id}` }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
       h('td', { 'data-label': 'With', testid: `session-participants-${session.id}` }, others.length === 0
         ? h('span', { class: 'muted' }, 'nobody else')
         : others.map((p, i) => [i > 0 ? ', ' : null, h('span', { class: p.connected ? null : 'muted' }, p.name)])),
-      h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
-      h('td', { class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
+      h('td', {
+        class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt,
+        title: `Started ${formatTime(session.startedAt)}`,
+      }, duration(session.startedAt)),
       h('td', { class: 'num', 'data-label': 'Viewers', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
       h('td', { class: 'col-action' },
         mine || inside
