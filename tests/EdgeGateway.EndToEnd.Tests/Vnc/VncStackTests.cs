@@ -150,10 +150,10 @@ public sealed class VncStackTests(VncStackFixture fixture)
     public async Task A_slow_viewer_is_skipped_forward_to_a_keyframe_and_never_slows_the_others()
     {
         // A cloud whose viewers may fall 8 frames or 64 KiB behind (the smallest it allows), and a viewer on a thin link
-        // that stops reading while an xterm scrolls as fast as it can.
+        // that stops reading while the screen changes as fast as it can.
         await using var stack = await EdgeGatewayStack.StartForEndpointAsync(
             "vnc", "127.0.0.1", Device.Port,
-            new Dictionary<string, string?> { ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true" },
+            new Dictionary<string, string?> { ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true", ["Appliance:Display:BudgetBytesPerSecond"] = "4000000" },
             cloudOverrides: new Dictionary<string, string?> { ["Cloud:Sessions:ViewerQueueFrames"] = "8", ["Cloud:Sessions:ViewerQueueBytes"] = "65536" });
         var (client, cookies) = await stack.LoginAsync("admin", stack.AdminPassword);
         var response = await PostStartAsync(client, Device.Password);
@@ -167,16 +167,31 @@ public sealed class VncStackTests(VncStackFixture fixture)
         await slow.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the slow viewer's first frame");
         slow.Pause();
 
+        // The root window tiled with fresh random bits, again and again: updates that do not compress, so the slow viewer's
+        // socket and then its queue fill within a second or two (the appliance's budget is raised for it).
         var stop = Path.Combine(Path.GetTempPath(), $"eg-vnc-stop-{Guid.NewGuid():N}");
+        var bitmap = stop + ".xbm";
+        const string Noise = """
+            my ($stop, $file) = @ARGV;
+            until (-e $stop) {
+                open(my $out, '>', $file) or die;
+                my @bits = map { sprintf('0x%02x', int(rand(256))) } 1 .. 60000;
+                print $out "#define n_width 800\n#define n_height 600\nstatic unsigned char n_bits[] = {\n";
+                while (my @line = splice(@bits, 0, 12)) { print $out join(', ', @line), ",\n" }
+                print $out "};\n";
+                close($out);
+                system('xsetroot', '-bitmap', $file, '-fg', '#203040', '-bg', '#e0d0c0') == 0 or die;
+            }
+            """;
         var skipsBefore = await ViewerSkipsAsync(client);
-        // Cells of random colours (256-colour backgrounds): updates that hardly compress, so the slow viewer's socket and
-        // then its queue fill within seconds.
-        var noise = "while (!-e $ARGV[0]) { print join('', map { \"\\e[48;5;\" . int(rand(256)) . 'm ' } 1 .. 4000) }";
-        var (xterm, _) = await Device.StartWindowAsync("xterm", Wait, "-geometry", "132x45+0+0", "-e", "sh", "-c", $"perl -e \"$0\" '{stop}'; printf '\\033[0m'; clear; echo quiet now; exec sleep 600", noise);
+        var noise = Device.StartClient("perl", "-e", Noise, stop, bitmap);
         try
         {
-            await Conditions.WaitUntilAsync(() => ViewerSkipsAsync(client).GetAwaiter().GetResult() > skipsBefore, Wait, "the cloud to skip the slow viewer (edgegateway_stream_viewer_skips_total at /metrics)");
+            await Conditions.WaitUntilAsync(() => ViewerSkipsAsync(client).GetAwaiter().GetResult() > skipsBefore || noise.HasExited, Wait, "the cloud to skip the slow viewer (edgegateway_stream_viewer_skips_total at /metrics)");
+            Assert.False(noise.HasExited, "perl and xsetroot changed the screen until told to stop");
             File.WriteAllText(stop, string.Empty);
+            await noise.WaitForExitAsync();
+            await Device.RunAsync("xsetroot", "-solid", "#405060");
 
             // The Controller is not held back: its page shows the device's screen while the slow viewer still reads nothing.
             await controllerScreen.WaitForAsync(Device, Wait, "the quiet screen in the Controller's page, with the slow viewer stalled");
@@ -193,8 +208,9 @@ public sealed class VncStackTests(VncStackFixture fixture)
         finally
         {
             File.WriteAllText(stop, string.Empty);
-            xterm.Kill(entireProcessTree: true);
+            noise.Kill(entireProcessTree: true);
             File.Delete(stop);
+            File.Delete(bitmap);
             await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
         }
 
