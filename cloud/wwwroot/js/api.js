@@ -137,7 +137,7 @@ function query(params) {
   return text ? `?${text}` : '';
 }
 
-/** Sessions (ended and running), newest first: {applianceId, endpointId, userId, from, to, before, limit}. */
+/** Sessions (ended and running), newest first: {applianceId, endpointId, userId, status, q, from, to, before, limit}. */
 export function listHistory(params) {
   return request('GET', `api/history/sessions${query(params)}`);
 }
@@ -214,4 +214,72 @@ export function decideControlRequest(sessionId, userId, accept) {
 /** Shared control: grants (or withdraws) input to a participant alongside the Controller. */
 export function setSharedControl(sessionId, userId, granted) {
   return request(granted ? 'PUT' : 'DELETE', `api/sessions/${encodeURIComponent(sessionId)}/control/grants/${encodeURIComponent(userId)}`);
+}
+
+// --- Support sessions: named sessions, chat, notes, e-mail invitations, favourites --------------------------
+
+/**
+ * Creates a named support session before the device connection: {applianceId, endpointId, name} →
+ * {session, code, invite: {id, url, expiresAt}}. The session waits for a participant; the owner connects it later.
+ */
+export function createSupportSession(body) {
+  return request('POST', 'api/support-sessions', body);
+}
+
+/**
+ * Opens the device connection of a waiting session (its owner): {username, password, columns, rows}. Resolves as
+ * startSession does: the session (201), or {sessionId, prompt} when the device asks more (202).
+ */
+export function connectSession(id, body) {
+  return request('POST', `api/sessions/${encodeURIComponent(id)}/connect`, body);
+}
+
+/** The session's chat so far, oldest first: [{id, userId, name, at, text}]. */
+export function listChat(sessionId) {
+  return request('GET', `api/sessions/${encodeURIComponent(sessionId)}/chat`);
+}
+
+export function sendChat(sessionId, text) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/chat`, { text });
+}
+
+/** The session's notes, oldest first: [{id, userId, name, at, text}]. */
+export function listNotes(sessionId) {
+  return request('GET', `api/sessions/${encodeURIComponent(sessionId)}/notes`);
+}
+
+/** Adds a note (the Controller and co-controllers). */
+export function addNote(sessionId, text) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/notes`, { text });
+}
+
+/** Sends an invitation by e-mail: {invite, email}. 503 when the cloud has no mail server, 502 when it failed. */
+export function inviteByEmail(sessionId, email) {
+  return request('POST', `api/sessions/${encodeURIComponent(sessionId)}/invites/email`, { email });
+}
+
+/** The actor's pending invitations across sessions: [{id, sessionId, sessionName, email, createdAt, expiresAt, status}]. */
+export function listMyInvites() {
+  return request('GET', 'api/invites');
+}
+
+/** What the page needs to know of the cloud's set-up: {mailEnabled, …}. */
+export function getConfig() {
+  return request('GET', 'api/config');
+}
+
+/** One past (or running) session with its chat, notes and audit events: {session, chat, notes, audit}. */
+export function getHistorySession(id) {
+  return request('GET', `api/history/sessions/${encodeURIComponent(id)}`, undefined, {
+    messages: { 404: 'No session with this id is in the history you may see.' },
+  });
+}
+
+/** The user's favourite endpoints: [{applianceId, endpointId}]. */
+export function listFavourites() {
+  return request('GET', 'api/favourites');
+}
+
+export function setFavourite(applianceId, endpointId, favourite) {
+  return request(favourite ? 'PUT' : 'DELETE', `api/favourites/${encodeURIComponent(applianceId)}/${encodeURIComponent(endpointId)}`);
 }

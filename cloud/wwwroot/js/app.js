@@ -1,5 +1,5 @@
 // Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/join, #/invite/{key},
-// #/history?…, #/audit) so that a second tab can open a session directly. Each view returns a dispose function that
+// #/history?…, #/history/{id}, #/audit) so that a second tab can open a session directly. Each view returns a dispose function that
 // the router calls on leaving.
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
@@ -9,6 +9,7 @@ import { renderAdmin } from './views/admin.js';
 import { renderAudit } from './views/audit.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderHistory } from './views/history.js';
+import { renderHistoryDetail } from './views/history-detail.js';
 import { renderLogin } from './views/login.js';
 import { renderSession } from './views/session.js';
 import { renderGuestHome, renderInvite } from './views/invite.js';
@@ -34,6 +35,11 @@ function parseRoute(hash) {
 
   if (path === '/login') {
     return { name: 'login' };
+  }
+
+  const past = /^\/history\/([^/?#]+)\/?$/.exec(path);
+  if (past) {
+    return { name: 'history-detail', sessionId: decodeURIComponent(past[1]) };
   }
 
   const history = /^\/history\/?(?:\?(.*))?$/.exec(path);
@@ -115,6 +121,8 @@ function route({ notice } = {}) {
     show(renderSession, { sessionId: target.sessionId, user });
   } else if (target.name === 'history') {
     show(renderHistory, { user, params: target.params });
+  } else if (target.name === 'history-detail') {
+    show(renderHistoryDetail, { user, sessionId: target.sessionId });
   } else if (target.name === 'audit' && user.role === 'domain-admin') {
     show(renderAudit, { user });
   } else if (target.name === 'join') {

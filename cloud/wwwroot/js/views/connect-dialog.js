@@ -8,6 +8,9 @@
 // the device's question, which this dialog shows in place of the credentials (hidden input unless the device
 // lets the answer echo). The answer goes the same way as the password: from the field into the request, then
 // the field is cleared.
+//
+// A waiting support session is connected the same way: the session page passes `start`, which posts the same body to
+// the session's connect address instead of starting a new session.
 
 import { answerLoginPrompt, startSession } from '../api.js';
 import { h } from '../dom.js';
@@ -17,9 +20,11 @@ let nextId = 0;
 
 /**
  * Opens the dialog for one endpoint. Resolves nothing; calls onStarted(session) after a 201 and closes.
- * @param {{appliance: object, endpoint: object, onStarted: (session: object) => void}} options
+ * @param {{appliance: object, endpoint: object, onStarted: (session: object) => void,
+ *   start?: (body: {applianceId, endpointId, username, password, columns, rows}) => Promise<object>}} options
+ *   start: what sends the credentials (default: start a new session)
  */
-export function openConnectDialog({ appliance, endpoint, onStarted }) {
+export function openConnectDialog({ appliance, endpoint, onStarted, start = startSession }) {
   const id = `connect-${++nextId}`;
   let busy = false;
 
@@ -100,7 +105,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted }) {
 
     const { cols, rows } = estimateTerminalSize();
     setBusy(true);
-    const started = startSession({
+    const started = start({
       applianceId: appliance.id,
       endpointId: endpoint.id,
       username: display ? '' : username.value.trim(),

@@ -1,14 +1,19 @@
-// The dashboard: appliances with their endpoints, and the current remote connections.
+// The dashboard: "New support session", the current remote connections (running and waiting, with their status),
+// the user's pending invitations and recent sessions (dashboard-support.js), and the appliances with their endpoints
+// (a star marks a favourite, offered first when a session is created).
 // Data refreshes every 5 s; durations tick every second. A section is rebuilt only when what it shows
 // changed, so focus and hover survive a refresh.
 
-import { joinSession, listAppliances, listSessions } from '../api.js';
+import { joinSession, listAppliances, listFavourites, listSessions, setFavourite } from '../api.js';
 import { createAccessRequest, listAccessRequests } from './admin-api.js';
 import { requestState } from './access-requests.js';
 import { h, replaceChildren } from '../dom.js';
 import { elapsedSince, formatAgo, formatDuration, formatTime } from '../format.js';
+import { favouriteKey, favouriteSet, statusBadge, statusText } from '../support.js';
 import { openConnectDialog } from './connect-dialog.js';
+import { createPendingInvitations, createRecentSessions } from './dashboard-support.js';
 import { joinByCodeForm } from './join.js';
+import { openSupportDialog } from './support-dialog.js';
 
 const REFRESH_MS = 5000;
 const TICK_MS = 1000;
@@ -30,6 +35,11 @@ export function renderDashboard(root, { user }) {
   // The user's requests for access by "applianceId|endpointId" (newest first), where an endpoint requires one.
   let requests = new Map();
   const requestForms = new Set();
+  let appliancesList = [];
+  let favourites = []; // [{applianceId, endpointId}]
+  let favouritesKnown = false; // a cloud without favourites: no stars
+  const pending = createPendingInvitations();
+  const recent = createRecentSessions(user);
 
   const heading = h('h1', { tabindex: '-1' }, 'Dashboard');
   const refreshError = h('p', { class: 'notice notice-error', role: 'alert', testid: 'dashboard-error', hidden: true });
@@ -39,9 +49,16 @@ export function renderDashboard(root, { user }) {
     h('p', { class: 'muted' }, 'Loading connections…'));
   const joinError = h('p', { class: 'form-error', role: 'alert', testid: 'session-join-error', hidden: true });
 
+  const newSession = h('button', {
+    type: 'button', class: 'btn btn-primary', testid: 'new-support-session', hidden: user?.role === 'guest',
+    onclick: () => startSupport(),
+  }, 'New support session');
+
   root.replaceChildren(h('div', { class: 'dashboard' },
-    h('div', { class: 'page-heading' }, heading,
-      h('p', { class: 'muted' }, 'Start a remote connection to a device, or watch one that is running.')),
+    h('div', { class: 'page-heading page-heading-row' },
+      h('div', {}, heading,
+        h('p', { class: 'muted' }, 'Start a remote connection to a device, or watch one that is running.')),
+      newSession),
     refreshError,
     h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
       h('div', { class: 'panel-title panel-title-row' },
@@ -49,6 +66,8 @@ export function renderDashboard(root, { user }) {
         joinByCodeForm({ compact: true })),
       joinError,
       sessionsBody),
+    pending.element,
+    recent.element,
     h('section', { class: 'panel', 'aria-labelledby': 'appliances-heading' },
       h('h2', { id: 'appliances-heading', class: 'panel-title' }, 'Appliances'),
       appliancesBody)));
@@ -59,9 +78,15 @@ export function renderDashboard(root, { user }) {
 
   async function refresh() {
     clearTimeout(refreshTimer);
-    const [appliances, sessions] = await Promise.allSettled([listAppliances(), listSessions()]);
+    const [appliances, sessions, stars] = await Promise.allSettled([listAppliances(), listSessions(), listFavourites(),
+      pending.refresh(), recent.refresh()]);
     if (disposed) {
       return;
+    }
+
+    if (stars.status === 'fulfilled' && Array.isArray(stars.value)) {
+      favourites = stars.value;
+      favouritesKnown = true;
     }
 
     const failures = [appliances, sessions].filter((r) => r.status === 'rejected').map((r) => r.reason);
@@ -74,6 +99,7 @@ export function renderDashboard(root, { user }) {
 
     if (appliances.status === 'fulfilled') {
       const list = Array.isArray(appliances.value) ? appliances.value : [];
+      appliancesList = list;
       if (user?.role === 'technician' && list.some((a) => a.endpoints?.some((e) => e.access && e.policy?.rfaRequired))) {
         try {
           requests = new Map();
@@ -105,7 +131,8 @@ export function renderDashboard(root, { user }) {
   // --- Appliances ------------------------------------------------------------------------------------
   function showAppliances(appliances) {
     // lastSeen of an online appliance changes with every heartbeat but is not shown: leave it out.
-    const key = JSON.stringify([appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]), [...requests.values()]]);
+    const key = JSON.stringify([appliances.map((a) => [a.id, a.name, a.online, a.online ? null : formatAgo(a.lastSeen), a.endpoints]), [...requests.values()],
+      favouritesKnown ? [...favouriteSet(favourites)] : null]);
     if (key === appliancesKey || requestForms.size > 0) {
       return;
     }
@@ -155,7 +182,7 @@ export function renderDashboard(root, { user }) {
       : needsApproval && !approved ? 'This endpoint needs an approved request for access.'
       : null;
     return h('tr', { testid: `endpoint-${endpoint.id}` },
-      h('th', { scope: 'row' }, endpoint.name, ' ',
+      h('th', { scope: 'row' }, favouritesKnown ? star(appliance, endpoint) : null, endpoint.name, ' ',
         h('a', {
           href: `#/history?applianceId=${encodeURIComponent(appliance.id)}&endpointId=${encodeURIComponent(endpoint.id)}`,
           class: 'small endpoint-history',
@@ -209,6 +236,44 @@ export function renderDashboard(root, { user }) {
     return h('div', { class: 'access-request' }, state, open, form);
   }
 
+  /** The star that marks an endpoint as a favourite (offered first for a new session). */
+  function star(appliance, endpoint) {
+    const on = favouriteSet(favourites).has(favouriteKey(appliance.id, endpoint.id));
+    return h('button', {
+      type: 'button', class: `star${on ? ' star-on' : ''}`, testid: `favourite-${endpoint.id}`, 'aria-pressed': String(on),
+      'aria-label': `Favourite: ${endpoint.name} on ${appliance.name}`, title: on ? 'Remove from favourites' : 'Add to favourites',
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        try {
+          await setFavourite(appliance.id, endpoint.id, !on);
+          favourites = on
+            ? favourites.filter((f) => favouriteKey(f.applianceId, f.endpointId) !== favouriteKey(appliance.id, endpoint.id))
+            : [...favourites, { applianceId: appliance.id, endpointId: endpoint.id }];
+          appliancesKey = null;
+          showAppliances(appliancesList);
+          document.querySelector(`[data-testid="favourite-${CSS.escape(String(endpoint.id))}"]`)?.focus();
+        } catch (failure) {
+          refreshError.textContent = `Could not change the favourite: ${failure.message}`;
+          refreshError.hidden = false;
+          button.disabled = false;
+        }
+      },
+    }, on ? '★' : '☆');
+  }
+
+  /** "New support session": every endpoint this user may start on and this page shows, favourites first. */
+  function startSupport() {
+    dialog = openSupportDialog({
+      appliances: appliancesList,
+      favourites,
+      usable: (appliance, endpoint) => SUPPORTED_PROTOCOLS.has(String(endpoint.protocol ?? '').toLowerCase())
+        && endpoint.access !== false
+        && !(endpoint.policy?.rfaRequired && user?.role !== 'domain-admin'
+          && requests.get(`${appliance.id}|${endpoint.id}`)?.active !== true),
+    });
+  }
+
   function connect(appliance, endpoint) {
     dialog = openConnectDialog({
       appliance,
@@ -224,7 +289,7 @@ export function renderDashboard(root, { user }) {
   // --- Sessions --------------------------------------------------------------------------------------
   function showSessions(sessions) {
     const current = sessions.filter((s) => s.status !== 'ended');
-    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.endpointName, s.controller, s.startedAt, s.viewers, s.status,
+    const key = JSON.stringify(current.map((s) => [s.id, s.code, s.name, s.endpointName, s.controller, s.startedAt, s.viewers, s.status, s.inSessionSince,
       (s.participants ?? []).map((p) => [p.id, p.name, p.role, p.connected])]));
     if (key === sessionsKey) {
       return;
@@ -241,11 +306,10 @@ export function renderDashboard(root, { user }) {
     replaceChildren(sessionsBody, h('table', { class: 'table table-stack' },
       h('caption', { class: 'visually-hidden' }, 'Current remote connections'),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Endpoint'),
+        h('th', { scope: 'col' }, 'Session'),
         h('th', { scope: 'col' }, 'Code'),
         h('th', { scope: 'col' }, 'Controller'),
         h('th', { scope: 'col' }, 'Participants'),
-        h('th', { scope: 'col' }, 'Started'),
         h('th', { scope: 'col' }, 'Duration'),
         h('th', { scope: 'col', class: 'num' }, 'Viewers'),
         h('th', { scope: 'col', class: 'col-action' }, h('span', { class: 'visually-hidden' }, 'Action')))),
@@ -253,21 +317,32 @@ export function renderDashboard(root, { user }) {
   }
 
   function sessionRow(session) {
-    const mine = session.controller?.id !== undefined && String(session.controller.id) === String(user?.id);
+    const mine = (session.controller?.id !== undefined && String(session.controller.id) === String(user?.id))
+      || (session.ownerId !== undefined && session.ownerId !== null && String(session.ownerId) === String(user?.id));
     const participants = Array.isArray(session.participants) ? session.participants : [];
     const others = participants.filter((p) => p.role !== 'controller');
     const inside = participants.some((p) => String(p.id) === String(user?.id));
     const href = `#/sessions/${encodeURIComponent(session.id)}`;
     return h('tr', { testid: `session-row-${session.id}` },
-      h('th', { scope: 'row' }, session.endpointName ?? '—', session.status === 'appliance-offline'
-        ? [' ', h('span', { class: 'badge badge-offline', testid: `session-offline-${session.id}` }, 'Appliance offline')] : null),
+      h('th', { scope: 'row' }, session.name
+        ? [h('span', { testid: `session-name-${session.id}` }, session.name), h('span', { class: 'muted small' }, ` ${session.endpointName ?? ''}`)]
+        : session.endpointName ?? '—',
+      // The status goes under the name (not a column of its own): the table keeps fitting a tablet's width.
+      h('div', { class: 'session-row-status' }, h('span', {
+        class: `badge ${statusBadge(session.status)}`,
+        testid: session.status === 'appliance-offline' ? `session-offline-${session.id}` : `session-status-${session.id}`,
+        'data-status': session.status,
+        'data-since': session.inSessionSince ?? null,
+      }, statusText(session.status, { inSessionSince: session.inSessionSince })))),
       h('td', { class: 'mono', 'data-label': 'Code' }, session.code ?? '—'),
       h('td', { 'data-label': 'Controller', testid: `session-controller-${session.id}` }, session.controller?.name ?? '—', mine ? h('span', { class: 'muted small' }, ' (you)') : null),
       h('td', { 'data-label': 'With', testid: `session-participants-${session.id}` }, others.length === 0
         ? h('span', { class: 'muted' }, 'nobody else')
         : others.map((p, i) => [i > 0 ? ', ' : null, h('span', { class: p.connected ? null : 'muted' }, p.name)])),
-      h('td', { 'data-label': 'Started' }, h('time', { datetime: session.startedAt }, formatTime(session.startedAt))),
-      h('td', { class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt }, duration(session.startedAt)),
+      h('td', {
+        class: 'mono', 'data-label': 'Duration', testid: `session-duration-${session.id}`, 'data-started': session.startedAt,
+        title: `Started ${formatTime(session.startedAt)}`,
+      }, duration(session.startedAt)),
       h('td', { class: 'num', 'data-label': 'Viewers', testid: `session-viewers-${session.id}` }, String(session.viewers ?? 0)),
       h('td', { class: 'col-action' },
         mine || inside
@@ -304,6 +379,10 @@ export function renderDashboard(root, { user }) {
   function tick() {
     for (const cell of sessionsBody.querySelectorAll('[data-started]')) {
       cell.textContent = duration(cell.dataset.started);
+    }
+
+    for (const badge of sessionsBody.querySelectorAll('[data-since]')) {
+      badge.textContent = statusText(badge.dataset.status, { inSessionSince: badge.dataset.since });
     }
   }
 

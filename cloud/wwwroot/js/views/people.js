@@ -1,15 +1,17 @@
 // The session page's people panel: who is in the session and in what role, and what the page's own role lets it
-// do about that — the Controller shares the code and invite links, hands over or shares control and answers
-// requests for control; a Viewer who may control asks for it.
+// do about that — the Controller (and a support session's owner before the device is connected) shares the code,
+// invite links and e-mail invitations, hands over or shares control and answers requests for control; a Viewer who
+// may control asks for it.
 //
 // Everything shown comes from the stream's events (hello, participants, control); the buttons call the API and the
 // result arrives as events again, so every page shows the same state whoever clicked.
 
 import {
-  createInvite, decideControlRequest, handOverControl, listInvites, requestControl, revokeInvite, setSharedControl,
+  createInvite, decideControlRequest, handOverControl, inviteByEmail, listInvites, requestControl, revokeInvite, setSharedControl,
 } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
+import { emailError, inviteState } from '../support.js';
 
 /** Wide enough for the terminal and a column of people side by side; narrower, the panel opens over the terminal. */
 const WIDE_QUERY = '(min-width: 900px)';
@@ -19,16 +21,23 @@ const ROLE_NAMES = { controller: 'Controller', 'co-controller': 'Co-controller',
 /** How long "Copied" shows on a copy button. */
 const COPIED_MS = 2000;
 
+/** Why the e-mail form is off when the cloud has no mail server (the cloud's own sentence, when it says it). */
+const MAIL_OFF = 'E-mail is not set up on this cloud; copy the link instead.';
+
 /**
  * @param {{sessionId: string, onNotice: (text: string) => void}} options
+ * update() takes: you, role, participants, jointSession, sharedControl, code, ended, controllerName, owner (this page's
+ * user created the session), mailEnabled (false: the cloud sends no e-mail).
  */
 export function createPeoplePanel({ sessionId, onNotice }) {
   let state = {
     you: null, role: null, participants: [], jointSession: true, sharedControl: false, code: null, ended: false, controllerName: '',
+    owner: false, mailEnabled: true,
   };
   let requestPending = false;
   let invitesLoaded = false;
   let listKey = null;
+  let presentKey = null; // who is connected: a change may mean an invitation was just accepted
   const requests = new Map(); // user id → prompt element, on the Controller's page
 
   // --- DOM ---------------------------------------------------------------------------------------------
@@ -48,12 +57,29 @@ export function createPeoplePanel({ sessionId, onNotice }) {
   const inviteShown = h('div', { class: 'share-link', hidden: true },
     h('div', { class: 'share-row' }, inviteUrl, copyButton('copy-invite', 'Copy link', () => inviteUrl.value)),
     inviteNote);
-  const invites = h('ul', { class: 'invite-list', testid: 'invites' });
+  const invites = h('ul', { class: 'invite-list', testid: 'invites', 'aria-label': 'Invitations' });
+
+  const email = h('input', {
+    id: `invite-email-${sessionId}`, type: 'email', autocomplete: 'email', spellcheck: 'false', maxlength: '254',
+    placeholder: 'name@example.com', class: 'share-url', testid: 'invite-email',
+  });
+  const emailSend = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', testid: 'invite-email-send' }, 'Send');
+  const emailStatus = h('p', { class: 'small share-note', role: 'status', testid: 'invite-email-status' });
+  const emailProblem = h('p', { class: 'form-error', role: 'alert', testid: 'invite-email-error', hidden: true });
+  const emailOff = h('p', { class: 'muted small share-note', testid: 'invite-email-off', hidden: true }, MAIL_OFF);
+  const emailFieldset = h('fieldset', { class: 'share-email-fields' },
+    h('label', { for: email.id, class: 'small' }, 'Invite by e-mail'),
+    h('div', { class: 'share-row' }, email, emailSend));
+  const emailForm = h('form', { class: 'share-email', novalidate: true, testid: 'invite-email-form', onsubmit: sendEmail },
+    emailFieldset, emailOff, emailProblem, emailStatus);
+
   const share = h('section', { class: 'people-section', testid: 'share', 'aria-labelledby': 'share-heading', hidden: true },
     h('h3', { id: 'share-heading', class: 'people-heading' }, 'Invite others'),
     h('div', { class: 'share-row' }, h('span', { class: 'muted small' }, 'Code'), code, copyCode),
     h('div', { class: 'share-row' }, inviteButton),
     inviteShown,
+    emailForm,
+    h('h3', { class: 'people-heading people-subheading' }, 'Invitations'),
     invites);
 
   const requestButton = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'request-control', onclick: askForControl }, 'Request control');
@@ -85,13 +111,20 @@ export function createPeoplePanel({ sessionId, onNotice }) {
       replaceChildren(list, participants.map((p) => person(p, controller)));
     }
 
-    // Sharing: the Controller's, while joint sessions are on for the endpoint.
-    share.hidden = !(controller && state.jointSession && state.code);
+    // Sharing: the Controller's (and the owner's while the device is not connected), while joint sessions are on.
+    share.hidden = !((controller || (state.owner && !state.ended)) && state.jointSession && state.code);
+    emailFieldset.disabled = state.mailEnabled === false;
+    emailOff.hidden = state.mailEnabled !== false;
     code.textContent = state.code ?? '';
-    if (!share.hidden && !invitesLoaded) {
+    const present = JSON.stringify(participants.filter((p) => p.connected).map((p) => p.id));
+    if (!share.hidden && (!invitesLoaded || present !== presentKey)) {
+      // Someone came in: their invitation (if they used one) is Accepted now. The `joined` notice can come before
+      // the cloud records that; the participants event, sent once their page is connected, comes after.
       invitesLoaded = true;
       loadInvites();
     }
+
+    presentKey = present;
 
     if (state.role !== 'viewer') {
       requestPending = false;
@@ -206,16 +239,52 @@ export function createPeoplePanel({ sessionId, onNotice }) {
 
   async function invite() {
     const created = await act(inviteButton, () => createInvite(sessionId));
-    if (!created) {
+    if (created) {
+      showInvite(created);
+      inviteUrl.select();
+    }
+  }
+
+  /** Shows a new link ({url, expiresAt}) with its copy button: the key is in it and nowhere else, shown this once. */
+  function showInvite(created) {
+    if (!created?.url) {
       return;
     }
 
-    // The key is in the link and nowhere else: shown here once, never fetched again.
     inviteUrl.value = created.url;
-    inviteNote.textContent = `Shown once. Anyone with this link can watch this session until ${formatTime(created.expiresAt)}.`;
+    inviteNote.textContent = `Shown once. Anyone with this link can join this session until ${formatTime(created.expiresAt)}.`;
     inviteShown.hidden = false;
-    inviteUrl.select();
     loadInvites();
+  }
+
+  async function sendEmail(event) {
+    event.preventDefault();
+    const problem = emailError(email.value);
+    if (problem) {
+      emailProblem.textContent = problem;
+      emailProblem.hidden = false;
+      email.focus();
+      return;
+    }
+
+    emailProblem.hidden = true;
+    emailStatus.textContent = 'Sending…';
+    emailSend.disabled = true;
+    try {
+      const sent = await inviteByEmail(sessionId, email.value.trim());
+      emailStatus.textContent = `Invitation sent to ${sent?.email ?? email.value.trim()}.`;
+      email.value = '';
+    } catch (failure) {
+      emailStatus.textContent = '';
+      emailProblem.textContent = failure.message;
+      emailProblem.hidden = false;
+      if (failure.status === 503) {
+        update({ mailEnabled: false });
+      }
+    } finally {
+      emailSend.disabled = false;
+      loadInvites(); // a failed sending revokes the link made for it: the list shows that too
+    }
   }
 
   async function loadInvites() {
@@ -223,19 +292,21 @@ export function createPeoplePanel({ sessionId, onNotice }) {
       const all = await listInvites(sessionId);
       const now = Date.now();
       replaceChildren(invites, (Array.isArray(all) ? all : []).map((i) => {
-        const expired = Date.parse(i.expiresAt) <= now;
-        const status = i.revokedAt ? 'Revoked' : expired ? 'Expired' : `Valid until ${formatTime(i.expiresAt)}`;
+        const invitation = inviteState(i, now);
+        const what = i.email ? `E-mail to ${i.email}` : `Link ${formatTime(i.createdAt)}`;
+        const until = invitation.open ? ` until ${formatTime(i.expiresAt)}` : '';
         return h('li', { class: 'invite', testid: `invite-${i.id}` },
-          h('span', { class: i.revokedAt || expired ? 'muted small' : 'small' }, `Link ${formatTime(i.createdAt)} · ${status}`),
-          i.revokedAt || expired ? null : h('button', {
+          h('span', { class: invitation.open || invitation.status === 'accepted' ? 'small' : 'muted small' },
+            `${what} · `, h('span', { class: `invite-status invite-${invitation.status}`, testid: `invite-status-${i.id}` }, invitation.text), until),
+          invitation.open ? h('button', {
             type: 'button', class: 'btn btn-danger-outline btn-small', testid: `revoke-invite-${i.id}`,
-            'aria-label': `Revoke the invite link created at ${formatTime(i.createdAt)}`,
+            'aria-label': `Revoke the invitation: ${what}`,
             onclick: async (event) => {
               if (await act(event.currentTarget, () => revokeInvite(sessionId, i.id)) !== undefined) {
                 loadInvites();
               }
             },
-          }, 'Revoke'));
+          }, 'Revoke') : null);
       }));
     } catch (failure) {
       console.debug('EdgeGateway: invites unavailable.', failure);
@@ -262,8 +333,9 @@ export function createPeoplePanel({ sessionId, onNotice }) {
   }
 
   return {
-    element, toggle, prompts, update, controlRequest, controlDeclined,
+    element, toggle, prompts, update, controlRequest, controlDeclined, showInvite, loadInvites,
     close: () => setOpen(false),
+    open: () => setOpen(true),
   };
 }
 

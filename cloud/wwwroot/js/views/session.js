@@ -8,14 +8,21 @@
 // What shows the device is a *surface*: the terminal (terminal-surface.js) for SSH, the canvas display
 // (display-surface.js) for VNC. The page starts with the terminal and swaps in the display when `hello` names a
 // display protocol; everything else here (toolbar, banners, people, control, the end) is the same for both.
+//
+// A support session (issue 11) opens before its device connection: the page shows its status and, while the device
+// is not connected, its owner's "Connect to device" (session-support.js), the chat and notes (session-talk.js) and the
+// invitations (people.js) at once. The device's surface shows once frames arrive.
 
-import { endSession, listSessions, streamUrl } from '../api.js';
+import { endSession, getConfig, listSessions, streamUrl } from '../api.js';
 import { h } from '../dom.js';
 import { FrameType, HEADER_SIZE, decodeEnd, decodeFrame, describeEnd, formatBytes, pasteRefusal } from '../frames.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { isDisplayProtocol } from './connect-dialog.js';
 import { createDisplaySurface } from './display-surface.js';
 import { createPeoplePanel } from './people.js';
+import { takeCreatedSession } from './support-dialog.js';
+import { createSessionSupport } from './session-support.js';
+import { createTalkPanel } from './session-talk.js';
 import { createTerminalSurface } from './terminal-surface.js';
 
 const ROLE_CONTROLLER = 'controller';
@@ -54,9 +61,13 @@ export function renderSession(root, { sessionId, user }) {
   let applianceOffline = false;
   let inputPaused = false;
   let you = null;
+  let info = null; // the session as the list shows it: applianceId, endpointId, endpointName
+  let protocol = null;
+  const created = takeCreatedSession(sessionId); // {code, invite} when this page follows "New support session"
 
   // --- DOM -------------------------------------------------------------------------------------------
   const title = h('h1', { id: 'session-heading', class: 'session-title', tabindex: '-1' }, 'Remote session');
+  const subtitle = h('span', { class: 'session-subtitle muted small', testid: 'session-endpoint', hidden: true });
   const code = h('span', { class: 'session-code', testid: 'session-code', hidden: true });
   const roleBadge = h('span', { class: 'badge badge-pending', testid: 'role-badge', role: 'status' }, 'Connecting…');
   const controllerName = h('strong', { testid: 'controller-name' }, '—');
@@ -70,6 +81,17 @@ export function renderSession(root, { sessionId, user }) {
   const endButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'end-session', hidden: true, onclick: () => end('end') }, 'End session');
   const terminateButton = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'terminate-session', hidden: true, onclick: () => end('terminate') }, 'Terminate');
   const people = createPeoplePanel({ sessionId, onNotice: (text) => showNotice(text) });
+  const talk = createTalkPanel({ sessionId });
+  const support = createSessionSupport({
+    sessionId,
+    ownerId: created ? user?.id ?? null : null,
+    sessionInfo: async () => info ?? await loadSessionInfo(),
+    protocol: () => protocol,
+    onConnectedChange: () => role !== null && applyRole(role),
+    onJoined: () => people.loadInvites(), // an accepted invitation changes its status
+    showNotice: (text) => showNotice(text),
+  });
+
 
   const bannerTitle = h('strong', { class: 'banner-title' }, 'Session ended:');
   const bannerMessage = h('span', { testid: 'session-ended-message' });
@@ -93,26 +115,39 @@ export function renderSession(root, { sessionId, user }) {
 
   const viewOnlyController = h('strong', {}, 'the Controller');
   const surfaceTools = h('div', { class: 'toolbar-group surface-tools' });
-  const frame = h('div', { class: 'terminal-frame' }, noticeText, people.prompts);
+  const frame = h('div', { class: 'terminal-frame' }, noticeText, support.deviceWaiting, people.prompts, support.toasts);
   const view = h('section', { class: 'session-view', 'aria-labelledby': 'session-heading' },
     h('div', { class: 'session-toolbar' },
       h('div', { class: 'toolbar-group' },
         h('a', { href: '#/', class: 'back-link', testid: 'session-back' }, '← ', h('span', { class: 'back-text' }, 'Dashboard')),
-        h('div', { class: 'session-heading' }, title, code)),
+        h('div', { class: 'session-heading' }, title, subtitle, code)),
       h('div', { class: 'toolbar-group' },
+        support.statusLine,
         roleBadge,
         deviceBadge,
         legacyBadge,
         h('span', { class: 'toolbar-item' }, 'Controller: ', controllerName),
         h('span', { class: 'toolbar-item', 'aria-live': 'polite' }, viewerCount, viewerNoun)),
       surfaceTools,
-      h('div', { class: 'toolbar-actions' }, errorText, people.toggle, endButton, terminateButton)),
+      h('div', { class: 'toolbar-actions' }, errorText, talk.toggle, people.toggle, endButton, terminateButton)),
     banner,
     offlineBanner,
     pausedBanner,
-    h('div', { class: 'session-body' }, frame, people.element));
+    h('div', { class: 'session-body' }, frame, h('div', { class: 'session-side' }, people.element, talk.element)));
   root.replaceChildren(view);
   document.title = 'Remote session — EdgeGateway';
+  if (created) {
+    // Straight from "New support session": the code and the first link, with their copy buttons, before anything else.
+    people.update({ code: created.code ?? null, owner: true });
+    people.showInvite(created.invite);
+    people.open();
+  }
+
+  getConfig().then((config) => {
+    if (!disposed && typeof config?.mailEnabled === 'boolean') {
+      people.update({ mailEnabled: config.mailEnabled });
+    }
+  }, (failure) => console.debug('EdgeGateway: cloud configuration unavailable.', failure));
 
   // --- Surface ---------------------------------------------------------------------------------------
   const shell = {
@@ -236,6 +271,21 @@ export function renderSession(root, { sessionId, user }) {
       case 'refused':
         showRefused(message.message);
         break;
+      case 'status':
+        takeStatus(message);
+        break;
+      case 'chat-history':
+        talk.onChatHistory(message.messages);
+        break;
+      case 'chat':
+        talk.onChat(message.message);
+        break;
+      case 'note':
+        talk.onNote(message.note);
+        break;
+      case 'joined':
+        support.showJoined(message);
+        break;
       default:
         console.debug('EdgeGateway: ignored a text message of type', message?.type);
     }
@@ -250,7 +300,11 @@ export function renderSession(root, { sessionId, user }) {
     if (frame.type === FrameType.End) {
       const { reason, message } = decodeEnd(frame.payload);
       showEnded('Session ended:', describeEnd(reason, message));
-    } else if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
+      return;
+    }
+
+    support.frameArrived();
+    if (!surface.onFrame(frame, data.byteLength ?? frame.payload.byteLength)) {
       console.debug(`EdgeGateway: ignored a frame of type 0x${frame.type.toString(16)}.`);
     }
   }
@@ -261,7 +315,14 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     surface.onHello(message);
+    protocol = message.protocol ?? protocol;
     you = message.you ?? null;
+    support.setYou(you);
+    if (typeof message.name === 'string' && message.name) {
+      showName(message.name);
+    }
+
+    takeStatus(message);
     setResponding(message.responding !== false);
     showDetails(message.details);
     maxPaste = Number.isFinite(message.maxPaste) ? message.maxPaste : 0;
@@ -302,10 +363,33 @@ export function renderSession(root, { sessionId, user }) {
       roleBadge.textContent = 'Watching — read-only';
     }
 
-    endButton.hidden = ended || role !== ROLE_CONTROLLER;
-    terminateButton.hidden = ended || !isAdmin || role === ROLE_CONTROLLER;
-    people.update({ role, ended });
-    surface.setRole(role);
+    // The owner of a waiting session ends it too (before the device connection nobody controls it).
+    const { connected } = support;
+    endButton.hidden = ended || !(role === ROLE_CONTROLLER || (support.isOwner() && !connected));
+    terminateButton.hidden = ended || !isAdmin || !endButton.hidden;
+    people.update({ role, ended, owner: support.isOwner() && !connected }); // once connected, the Controller shares
+    talk.update({ you, ended, mayWriteNotes: role === ROLE_CONTROLLER || role === ROLE_CO_CONTROLLER });
+    roleBadge.hidden = !connected && !ended;
+    if (connected || role === ROLE_VIEWER) {
+      surface.setRole(role); // the Controller's terminal fits and sends its size once there is a device to follow it
+    }
+  }
+
+  /** A hello's or `status` event's status; an expired session ends the page. */
+  function takeStatus(message) {
+    support.take(message);
+    if (support.expired) {
+      showEnded('Session expired:', 'The invitation ran out before anyone joined.');
+    }
+  }
+
+  function showName(name) {
+    title.textContent = name;
+    document.title = `${name} — EdgeGateway`;
+    if (info?.endpointName) {
+      subtitle.textContent = info.endpointName;
+      subtitle.hidden = false;
+    }
   }
 
   function setController(controller) {
@@ -326,7 +410,7 @@ export function renderSession(root, { sessionId, user }) {
   }
 
   function send(frame) {
-    if (surface.controlling && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
+    if (surface.controlling && support.connected && !ended && !applianceOffline && socket?.readyState === WebSocket.OPEN) {
       socket.send(frame);
     }
   }
@@ -433,6 +517,7 @@ export function renderSession(root, { sessionId, user }) {
       ? (message || '').replace(/^Appliance offline — reconnecting\.?\s*/, '') || 'The session resumes when it is back.'
       : '';
     surface.setOffline(applianceOffline);
+    support.setApplianceOffline(applianceOffline);
   }
 
   function setViewers(count) {
@@ -464,6 +549,7 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     ended = true;
+    support.setEnded(true);
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     noticeText.hidden = true;
@@ -477,6 +563,8 @@ export function renderSession(root, { sessionId, user }) {
     terminateButton.hidden = true;
     pausedBanner.hidden = true;
     people.update({ ended: true });
+    talk.update({ ended: true });
+    roleBadge.hidden = support.known; // the status says "Ended"
     roleBadge.className = 'badge badge-watching';
     roleBadge.textContent = 'Ended';
     if (socket && socket.readyState <= WebSocket.OPEN) {
@@ -496,6 +584,7 @@ export function renderSession(root, { sessionId, user }) {
     }
 
     ended = false;
+    support.setEnded(false);
     role = null;
     banner.hidden = true;
     view.classList.remove('session-refused');
@@ -539,12 +628,14 @@ export function renderSession(root, { sessionId, user }) {
   async function loadSessionInfo() {
     try {
       const sessions = await listSessions();
-      const info = Array.isArray(sessions) ? sessions.find((s) => String(s.id) === String(sessionId)) : null;
+      info = (Array.isArray(sessions) ? sessions.find((s) => String(s.id) === String(sessionId)) : null) ?? info;
       if (!info || disposed) {
-        return;
+        return info;
       }
 
-      if (info.endpointName) {
+      if (info.name) {
+        showName(info.name);
+      } else if (info.endpointName) {
         title.textContent = info.endpointName;
         document.title = `${info.endpointName} — EdgeGateway`;
       }
@@ -561,13 +652,20 @@ export function renderSession(root, { sessionId, user }) {
       if (viewerCount.textContent === '0' && Number.isFinite(info.viewers)) {
         setViewers(info.viewers);
       }
+
+      if (!support.known && info.status) {
+        takeStatus(info);
+      }
     } catch (error) {
       console.debug('EdgeGateway: session details unavailable.', error);
     }
+
+    return info;
   }
 
   return function dispose() {
     disposed = true;
+    support.dispose();
     clearTimeout(endTimer);
     clearTimeout(noticeTimer);
     clearTimeout(progressTimer);
