@@ -125,10 +125,10 @@ public sealed class BenchStack : IAsyncDisposable
         using var response = await controller.Http.DeleteAsync(new Uri($"/api/sessions/{sessionId}", UriKind.Relative), Context.Cancellation);
     }
 
-    public Task<ViewerClient> OpenStreamAsync(WebUser user, string sessionId, FrameObserver? observer)
+    public Task<ViewerClient> OpenStreamAsync(WebUser user, string sessionId, FrameObserver? observer, TextObserver? textObserver = null)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return ViewerClient.ConnectAsync(Cloud.BaseAddress, user.CookieHeader, Cloud.AuthorityCertificate, observer, Context.Cancellation, sessionId);
+        return ViewerClient.ConnectAsync(Cloud.BaseAddress, user.CookieHeader, Cloud.AuthorityCertificate, observer, Context.Cancellation, sessionId, textObserver);
     }
 
     /// <summary>A session on <paramref name="appliance"/> driven through the browser protocol, its shell prepared.</summary>

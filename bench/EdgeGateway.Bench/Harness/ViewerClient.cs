@@ -9,6 +9,9 @@ namespace EdgeGateway.Bench.Harness;
 /// <summary>Called on the receive loop for every frame, with the Stopwatch timestamp taken when the message was complete.</summary>
 public delegate void FrameObserver(in FrameHeader header, ReadOnlySpan<byte> payload, long receivedAt);
 
+/// <summary>Sees each JSON text message (an event: hello, participants, chat…) as UTF-8, with its Stopwatch arrival time.</summary>
+public delegate void TextObserver(ReadOnlySpan<byte> json, long receivedAt);
+
 /// <summary>
 /// A lean browser-protocol client of <c>/api/sessions/{id}/stream</c> (what the page's JavaScript does): one
 /// WebSocket, frames in binary messages, JSON events in text messages, Controller input as frames. Unlike the
@@ -21,6 +24,7 @@ public sealed class ViewerClient : IAsyncDisposable
 
     private readonly ClientWebSocket _socket;
     private readonly FrameObserver? _observer;
+    private readonly TextObserver? _textObserver;
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -32,10 +36,11 @@ public sealed class ViewerClient : IAsyncDisposable
     private long _lastSequence = -1;
     private long _closedAt;
 
-    private ViewerClient(ClientWebSocket socket, FrameObserver? observer)
+    private ViewerClient(ClientWebSocket socket, FrameObserver? observer, TextObserver? textObserver)
     {
         _socket = socket;
         _observer = observer;
+        _textObserver = textObserver;
     }
 
     /// <summary>Frame bytes received (WebSocket message payloads: 16-byte header + payload).</summary>
@@ -57,7 +62,7 @@ public sealed class ViewerClient : IAsyncDisposable
     /// <summary>Stopwatch timestamp at which the server's close frame arrived (or the connection broke); 0 while open.</summary>
     public long ClosedAt => Interlocked.Read(ref _closedAt);
 
-    public static async Task<ViewerClient> ConnectAsync(Uri baseAddress, string cookieHeader, X509Certificate2 authority, FrameObserver? observer, CancellationToken cancellationToken, string sessionId)
+    public static async Task<ViewerClient> ConnectAsync(Uri baseAddress, string cookieHeader, X509Certificate2 authority, FrameObserver? observer, CancellationToken cancellationToken, string sessionId, TextObserver? textObserver = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         var socket = new ClientWebSocket();
@@ -75,7 +80,7 @@ public sealed class ViewerClient : IAsyncDisposable
             throw;
         }
 
-        var client = new ViewerClient(socket, observer);
+        var client = new ViewerClient(socket, observer, textObserver);
         client._receive = Task.Run(client.ReceiveAsync, CancellationToken.None);
         return client;
     }
@@ -136,6 +141,7 @@ public sealed class ViewerClient : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Text)
                 {
                     Interlocked.Increment(ref _textMessages);
+                    _textObserver?.Invoke(buffer.AsSpan(0, length), receivedAt);
                     continue;
                 }
 

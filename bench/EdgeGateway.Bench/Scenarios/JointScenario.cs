@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using EdgeGateway.Bench.Harness;
 using EdgeGateway.Bench.Reporting;
@@ -19,7 +21,9 @@ namespace EdgeGateway.Bench.Scenarios;
 /// participant's WebSocket has the server's close frame, (b) when the device's SSH session process (a real sshd's
 /// <c>sshd: user@pts</c>) has exited. Goal: p99 ≤ 250 ms. Before that, every viewer joins by the session's code
 /// (<c>POST /api/join</c>) and opens the stream, one after the other: the time from the join request going out to the
-/// viewer's first output frame (the screen's keyframe) is the join figure.
+/// viewer's first output frame (the screen's keyframe) is the join figure. Once all are in, a participant posts a chat
+/// message (issue 11) and the time until the last page has the <c>chat</c> event is set beside its baseline, the device
+/// path: a line the Controller types, echoed by the shell, until the last page has it in its output frames.
 /// </summary>
 public sealed class JointScenario : IScenario
 {
@@ -49,9 +53,11 @@ public sealed class JointScenario : IScenario
         var deviceClosed = new List<double>();
         var answered = new List<double>();
         var joins = new List<double>();
+        var chats = new List<double>();
+        var echoes = new List<double>();
         for (var run = 0; run < settings.JointRuns; run++)
         {
-            var (sockets, device, api) = await TerminateRunAsync(context, stack, admin, controller, viewers, applianceId, joins);
+            var (sockets, device, api) = await TerminateRunAsync(context, stack, admin, controller, viewers, applianceId, joins, run, chats, echoes);
             socketsClosed.Add(sockets);
             deviceClosed.Add(device);
             answered.Add(api);
@@ -74,6 +80,11 @@ public sealed class JointScenario : IScenario
         context.Add(Figure.Alone(Number, "admin terminate → API answered (204)", "ms", Distribution.Of(answered)) with
         {
             Note = "The DELETE's round trip as the admin's browser sees it.",
+        });
+        context.Say($"  chat → last page: median {Distribution.Of(chats).Median:0.0} ms, p99 {Distribution.Of(chats).P99:0.0} ms; typed line → last page: median {Distribution.Of(echoes).Median:0.0} ms");
+        context.Add(Figure.Compare(Number, $"chat message → last of {viewers.Count + 1} pages", "ms", Distribution.Of(chats), "a typed line answered by the device → last page", Distribution.Of(echoes)) with
+        {
+            Note = $"Chat: POST /api/sessions/{{id}}/chat going out (a different participant each run) → the last page's chat event. Baseline: the Controller's input frame going out → the last page's output frame with the shell's answer (appliance, sshd and back). {chats.Count} runs.",
         });
         context.Add(Figure.Alone(Number, "join by code → first frame on screen", "ms", Distribution.Of(joins)) with
         {
@@ -108,21 +119,47 @@ public sealed class JointScenario : IScenario
     }
 
     private static async Task<(double Sockets, double Device, double Api)> TerminateRunAsync(
-        BenchContext context, BenchStack stack, WebUser admin, WebUser controller, IReadOnlyList<WebUser> viewers, string applianceId, List<double> joins)
+        BenchContext context, BenchStack stack, WebUser admin, WebUser controller, IReadOnlyList<WebUser> viewers, string applianceId, List<double> joins,
+        int run, List<double> chats, List<double> echoes)
     {
         var (sessionId, _) = await stack.StartSessionAsync(controller, applianceId);
         var streams = new List<ViewerClient>();
+        var chat = new Arrivals();
+        var echo = new Arrivals();
         try
         {
-            streams.Add(await stack.OpenStreamAsync(controller, sessionId, null));
+            streams.Add(await stack.OpenStreamAsync(controller, sessionId, echo.FrameObserver(0), chat.TextObserver(0)));
             await streams[0].FirstFrame.WaitAsync(Wait, context.Cancellation);
             var code = (await controller.Http.GetFromJsonAsync<JsonElement>(new Uri($"/api/sessions/{sessionId}", UriKind.Relative), context.Cancellation)).GetProperty("code").GetString();
             foreach (var viewer in viewers)
             {
-                joins.Add(await JoinByCodeAsync(context, stack, viewer, sessionId, code!, streams));
+                joins.Add(await JoinByCodeAsync(context, stack, viewer, sessionId, code!, streams, echo, chat));
             }
 
             await Task.WhenAll(streams.Select(s => s.FirstFrame)).WaitAsync(Wait, context.Cancellation);
+
+            // The device path: the shell computes the marker, so only its answer (not the typed line's echo) matches.
+            echo.Arm($"chk-{1000 + run}x");
+            var typed = Stopwatch.GetTimestamp();
+            await streams[0].SendInputAsync(Encoding.UTF8.GetBytes($"echo chk-$((1000+{run}))x\r"), context.Cancellation);
+            await echo.AllAsync(streams.Count, context.Cancellation);
+            echoes.Add(Stopwatch.GetElapsedTime(typed, echo.Last).TotalMilliseconds);
+
+            // Chat: from a different participant each run (each person may post 20 messages per 10 s).
+            var sender = run % (viewers.Count + 1) == 0 ? controller : viewers[(run % (viewers.Count + 1)) - 1];
+            var text = $"bench chat {run} {Guid.NewGuid():N}";
+            chat.Arm(text);
+            var posted = Stopwatch.GetTimestamp();
+            using (var response = await sender.Http.PostAsJsonAsync(new Uri($"/api/sessions/{sessionId}/chat", UriKind.Relative), new { text }, context.Cancellation))
+            {
+                if (response.StatusCode != HttpStatusCode.Created)
+                {
+                    throw new InvalidOperationException($"Chat failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(context.Cancellation)}");
+                }
+            }
+
+            await chat.AllAsync(streams.Count, context.Cancellation);
+            chats.Add(Stopwatch.GetElapsedTime(posted, chat.Last).TotalMilliseconds);
             var device = await SessionProcessAsync(stack.Device, context.Cancellation);
 
             var sent = Stopwatch.GetTimestamp();
@@ -149,8 +186,9 @@ public sealed class JointScenario : IScenario
     }
 
     /// <summary>Joins by code as the page does (the join, then the stream); returns ms from the join request to the first output frame.</summary>
-    private static async Task<double> JoinByCodeAsync(BenchContext context, BenchStack stack, WebUser viewer, string sessionId, string code, List<ViewerClient> streams)
+    private static async Task<double> JoinByCodeAsync(BenchContext context, BenchStack stack, WebUser viewer, string sessionId, string code, List<ViewerClient> streams, Arrivals echo, Arrivals chat)
     {
+        var page = streams.Count;
         long firstFrameAt = 0;
         var sent = Stopwatch.GetTimestamp();
         using (var joined = await viewer.Http.PostAsJsonAsync(new Uri("/api/join", UriKind.Relative), new { code }, context.Cancellation))
@@ -162,12 +200,61 @@ public sealed class JointScenario : IScenario
             }
         }
 
-        var stream = await stack.OpenStreamAsync(viewer, sessionId, (in FrameHeader _, ReadOnlySpan<byte> _, long at) => Interlocked.CompareExchange(ref firstFrameAt, at, 0));
+        var echoes = echo.FrameObserver(page);
+        var stream = await stack.OpenStreamAsync(
+            viewer,
+            sessionId,
+            (in FrameHeader header, ReadOnlySpan<byte> payload, long at) =>
+            {
+                Interlocked.CompareExchange(ref firstFrameAt, at, 0);
+                echoes(header, payload, at);
+            },
+            chat.TextObserver(page));
         streams.Add(stream);
         await stream.FirstFrame.WaitAsync(Wait, context.Cancellation);
         return Interlocked.Read(ref firstFrameAt) is > 0 and var at
             ? Stopwatch.GetElapsedTime(sent, at).TotalMilliseconds
             : throw new InvalidOperationException($"{viewer.Name}'s stream closed before a frame arrived.");
+    }
+
+    /// <summary>
+    /// When each page (by index) first received the armed marker — in a text event or in a frame's payload — as Stopwatch
+    /// timestamps taken on arrival by the pages' receive loops.
+    /// </summary>
+    private sealed class Arrivals
+    {
+        private readonly ConcurrentDictionary<int, long> _seen = new();
+        private byte[]? _marker;
+
+        public long Last => _seen.Values.Max();
+
+        public void Arm(string marker)
+        {
+            _seen.Clear();
+            Volatile.Write(ref _marker, Encoding.UTF8.GetBytes(marker));
+        }
+
+        public TextObserver TextObserver(int page) => (json, at) => See(page, json, at);
+
+        public FrameObserver FrameObserver(int page) => (in FrameHeader _, ReadOnlySpan<byte> payload, long at) => See(page, payload, at);
+
+        public async Task AllAsync(int pages, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(Wait);
+            while (_seen.Count < pages)
+            {
+                await Task.Delay(1, deadline.Token);
+            }
+        }
+
+        private void See(int page, ReadOnlySpan<byte> data, long at)
+        {
+            if (Volatile.Read(ref _marker) is { } marker && data.IndexOf(marker) >= 0)
+            {
+                _seen.TryAdd(page, at);
+            }
+        }
     }
 
     /// <summary>The one sshd process of the session (the bench's device serves nothing else meanwhile; the last run's is gone).</summary>

@@ -36,6 +36,10 @@ public sealed class TerminalBehaviourTests(SshStackFixture fixture)
         await using var session = await OpenAsync();
         await session.Controller.SendInputAsync("sleep 600; echo not-interrupted\r");
         await session.Controller.WaitForOutputAsync("sleep 600", Wait);
+
+        // Ctrl+C once sleep runs, as a person sees it running: the echo alone comes before bash forks, and a SIGINT
+        // between fork and exec is caught by the child's copy of bash's handler and lost (sleep then runs its 600 s).
+        await Conditions.WaitUntilAsync(() => fixture.Device.UserProcessIds().Any(IsSleep600), Wait, "sleep 600 running on the device");
         var before = session.Controller.Output.Length;
         await session.Controller.SendInputAsync("\u0003");
 
@@ -46,6 +50,18 @@ public sealed class TerminalBehaviourTests(SshStackFixture fixture)
         // Without a working Ctrl+C the shell would sit in sleep for ten minutes.
         await session.Controller.WaitForOutputAsync("after-ctrl-c-6", Wait);
         Assert.DoesNotContain("not-interrupted", session.Controller.Output.Replace("echo not-interrupted", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    private static bool IsSleep600(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline") == "sleep\u0000600\u0000";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // exited while we looked
+        }
     }
 
     [Fact]
