@@ -68,8 +68,9 @@ public sealed partial class InvitationMailer(IOptions<CloudOptions> options, Tim
             Log.Sent(logger, _smtp.Host, _smtp.Port, client.IsSecure, time.GetElapsedTime(started).TotalMilliseconds);
             return MailResult.Delivered;
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && deadline.IsCancellationRequested))
         {
+            // Our deadline, or MailKit's own read timeout (set to the same time) when it fires first.
             return Fail(MailResult.Failed("smtp-timeout", $"the mail server did not answer within {_smtp.Timeout.TotalSeconds:0} s"), started);
         }
         catch (Exception ex) when (Classify(ex, _smtp) is { } failure)

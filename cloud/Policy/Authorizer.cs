@@ -103,7 +103,8 @@ public sealed record Target(
 /// <param name="Participants">People in the session now, the Controller included.</param>
 /// <param name="InputPaused">Supervision is required and no supervisor is present.</param>
 /// <param name="Ended">The session is over.</param>
-public sealed record SessionFacts(string ControllerId, bool ActorIsParticipant, bool ActorIsCoController, bool ActorInvited, int Participants, bool InputPaused, bool Ended);
+/// <param name="DeviceConnected">The device connection is open (a support session waits for its owner to connect it).</param>
+public sealed record SessionFacts(string ControllerId, bool ActorIsParticipant, bool ActorIsCoController, bool ActorInvited, int Participants, bool InputPaused, bool Ended, bool DeviceConnected = true);
 
 /// <summary>The participant a handover or a grant names: whether they are present and hold access of their own.</summary>
 public sealed record ParticipantFacts(string Id, string Name, string Role, bool Present, bool HasOwnAccess);
@@ -159,6 +160,12 @@ public static class Authorizer
         if (session is { Ended: true } && act is not Act.End)
         {
             return Decision.Refuse(410, "ended", "The session has ended.");
+        }
+
+        if (session is { DeviceConnected: false } && act is Act.HandOver or Act.GrantControl or Act.DecideControlRequest or Act.RequestControl or Act.Input)
+        {
+            // Control is over the device connection: its owner connects it first (they alone enter its credentials).
+            return Decision.Refuse(409, "not-connected", "The device is not connected yet: control can change hands once its owner has connected it.");
         }
 
         switch (act)

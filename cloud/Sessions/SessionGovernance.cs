@@ -925,7 +925,8 @@ public sealed partial class SessionGovernance
                 session.Invited.Contains(actor.Id) || (actor.IsGuest && actor.GuestSessionId == session.Id),
                 session.Participants.Count,
                 session.InputPaused,
-                Ended: false);
+                Ended: false,
+                DeviceConnected: session.Started);
             ParticipantFacts? other = null;
             if (otherUserId is not null && session.Participants.TryGetValue(otherUserId, out var p))
             {

@@ -59,6 +59,11 @@ public sealed class SupportSessionTests(SshStackFixture fixture)
         await using var guestPage = await Stack.OpenStreamAsync(guestCookies, id);
         await guestPage.WaitUntilAsync(c => c.EventsOfType("hello").Count > 0, Wait, "the guest's hello");
 
+        // Control is over the device connection: it cannot change hands before there is one.
+        var handover = await owner.PostAsJsonAsync($"/api/sessions/{id}/control/handover", new { userId = guestPage.EventsOfType("hello")[0].GetProperty("you").GetProperty("id").GetString() });
+        Assert.Equal(HttpStatusCode.Conflict, handover.StatusCode);
+        Assert.Contains("not connected yet", await ErrorAsync(handover), StringComparison.Ordinal);
+
         // Only the owner connects the device: they alone enter its credentials.
         var (other, _) = await Stack.LoginNewViewerAsync();
         var refused = await other.PostAsJsonAsync($"/api/sessions/{id}/connect", new { username = Device.UserName, password = Device.Password });
