@@ -418,6 +418,20 @@ public sealed class LiveSession
         }
     }
 
+    /// <summary>
+    /// What the policy needs to know about this session and <paramref name="actor"/>'s place in it, for
+    /// <see cref="Authorizer.Decide"/>. Call while holding <see cref="Sync"/>.
+    /// </summary>
+    internal SessionFacts FactsFor(Actor actor) => new(
+        Controller.Id,
+        Participants.ContainsKey(actor.Id),
+        CoControllers.Contains(actor.Id),
+        Invited.Contains(actor.Id) || (actor.IsGuest && actor.GuestSessionId == Id),
+        Participants.Count,
+        InputPaused,
+        Ended: false,
+        DeviceConnected: Started);
+
     /// <summary>The API's view (<see cref="SessionView"/>).</summary>
     public SessionView ToView()
     {

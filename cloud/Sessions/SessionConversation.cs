@@ -212,18 +212,9 @@ public sealed class SessionConversation(SessionService sessions, SessionMessages
     /// <summary>The facts a chat or note decision needs: who controls, and the actor's place in the session.</summary>
     private static Target Target(Actor actor, LiveSession session)
     {
-        var controller = session.Controller.Id;
         lock (session.Sync)
         {
-            var facts = new SessionFacts(
-                controller,
-                session.Participants.ContainsKey(actor.Id),
-                session.CoControllers.Contains(actor.Id),
-                session.Invited.Contains(actor.Id) || (actor.IsGuest && actor.GuestSessionId == session.Id),
-                session.Participants.Count,
-                session.InputPaused,
-                Ended: false);
-            return new Target(session.Terms.DomainId, session.ApplianceId, session.EndpointId, session.Terms.Policy, Session: facts);
+            return new Target(session.Terms.DomainId, session.ApplianceId, session.EndpointId, session.Terms.Policy, Session: session.FactsFor(actor));
         }
     }
 

@@ -918,15 +918,7 @@ public sealed partial class SessionGovernance
         lock (session.Sync)
         {
             var connected = session.Stream.ConnectedUsers;
-            var facts = new SessionFacts(
-                session.Controller.Id,
-                session.Participants.ContainsKey(actor.Id),
-                session.CoControllers.Contains(actor.Id),
-                session.Invited.Contains(actor.Id) || (actor.IsGuest && actor.GuestSessionId == session.Id),
-                session.Participants.Count,
-                session.InputPaused,
-                Ended: false,
-                DeviceConnected: session.Started);
+            var facts = session.FactsFor(actor);
             ParticipantFacts? other = null;
             if (otherUserId is not null && session.Participants.TryGetValue(otherUserId, out var p))
             {
