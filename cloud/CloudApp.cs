@@ -8,6 +8,7 @@ using EdgeGateway.Cloud.Pairing;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Cloud.Sessions;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -32,6 +33,16 @@ public static class CloudApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection =>
+            {
+                var sendBuffer = kestrel.ApplicationServices.GetRequiredService<IOptions<CloudOptions>>().Value.Sessions.ViewerSendBufferBytes;
+                if (sendBuffer > 0 && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+                {
+                    socket.SendBufferSize = sendBuffer;
+                }
+
+                return next(connection);
+            }));
             kestrel.ConfigureHttpsDefaults(https =>
                 https.ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<ServerCertificate>().Certificate);
         });

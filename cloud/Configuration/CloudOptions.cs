@@ -123,6 +123,15 @@ public sealed class SessionLimitsOptions
     /// <summary>Bytes queued for one viewer before it is skipped forward to a keyframe.</summary>
     public int ViewerQueueBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Kernel send buffer of each browser connection (SO_SNDBUF, bytes; the kernel doubles it); 0 leaves Linux's
+    /// autotuning, which lets one stalled viewer's connection hold up to tcp_wmem's maximum (4 MiB on Debian) before its
+    /// queue here notices and skips it to a keyframe. A fixed value bounds that kernel memory and lag per viewer, at the
+    /// price of throughput on long, fast links (a connection carries at most about this many bytes per round trip).
+    /// 0, or 4096 to 16 MiB.
+    /// </summary>
+    public int ViewerSendBufferBytes { get; set; }
+
     /// <summary>Bytes of newest keyframe plus following frames kept per session for late joiners.</summary>
     public int KeyframeCacheBytes { get; set; } = 1024 * 1024;
 
@@ -197,6 +206,11 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
         if (options.Sessions.ApplianceGrace < TimeSpan.FromSeconds(1) || options.Sessions.ApplianceGrace > TimeSpan.FromHours(1))
         {
             errors.Add($"Cloud:Sessions:ApplianceGrace must be 1 s to 1 h (got {options.Sessions.ApplianceGrace}).");
+        }
+
+        if (options.Sessions.ViewerSendBufferBytes != 0 && options.Sessions.ViewerSendBufferBytes is < 4096 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"Cloud:Sessions:ViewerSendBufferBytes must be 0 (the kernel's autotuning) or 4096 to 16777216 (got {options.Sessions.ViewerSendBufferBytes}).");
         }
 
         if (options.Sessions.ViewerQueueFrames < 8)

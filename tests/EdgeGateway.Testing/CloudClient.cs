@@ -70,4 +70,37 @@ public sealed class CloudClient(Uri baseAddress, X509Certificate2 authority)
         await socket.ConnectAsync(uri, CancellationToken.None);
         return new StreamClient(socket);
     }
+
+    /// <summary>
+    /// A session stream over a TCP connection with a receive buffer of about <paramref name="receiveBufferBytes"/>
+    /// (the kernel doubles it): a viewer on a thin link. Paused (<see cref="StreamClient.Pause"/>), it stops the cloud's
+    /// sends within a few frames instead of the megabytes loopback would otherwise absorb.
+    /// </summary>
+    public async Task<StreamClient> OpenThinStreamAsync(CookieContainer cookies, string sessionId, int receiveBufferBytes = 8 * 1024)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            CookieContainer = cookies,
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => PinnedCertificateAuthority.Validate(cert, authority, PinnedCertificateAuthority.ServerAuthOid, out _) },
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = receiveBufferBytes };
+                try
+                {
+                    await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true);
+                }
+                catch
+                {
+                    tcp.Dispose();
+                    throw;
+                }
+            },
+        };
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
+        var uri = new UriBuilder(BaseAddress) { Scheme = "wss", Path = $"/api/sessions/{sessionId}/stream" }.Uri;
+        await socket.ConnectAsync(uri, new HttpMessageInvoker(handler), CancellationToken.None);
+        return new StreamClient(socket);
+    }
 }

@@ -194,6 +194,9 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
 
     public Task<StreamClient> OpenStreamAsync(CookieContainer cookies, string sessionId) => Client.OpenStreamAsync(cookies, sessionId);
 
+    /// <inheritdoc cref="CloudClient.OpenThinStreamAsync"/>
+    public Task<StreamClient> OpenThinStreamAsync(CookieContainer cookies, string sessionId) => Client.OpenThinStreamAsync(cookies, sessionId);
+
     internal static string RepositoryPath(params string[] parts)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

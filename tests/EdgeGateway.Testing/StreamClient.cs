@@ -16,6 +16,7 @@ public sealed class StreamClient : IAsyncDisposable
     private readonly Task _receive;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _inputSequence;
+    private TaskCompletionSource? _paused;
 
     public StreamClient(ClientWebSocket socket)
     {
@@ -101,6 +102,30 @@ public sealed class StreamClient : IAsyncDisposable
         return _socket.CloseStatus;
     }
 
+    /// <summary>
+    /// Stops reading, as a browser tab on a stalled link does: what the cloud sends waits in the socket's buffers, then in
+    /// the cloud's queue for this viewer. At most the message being read when this is called still arrives.
+    /// </summary>
+    public void Pause()
+    {
+        lock (_gate)
+        {
+            _paused ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Reads again after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? paused;
+        lock (_gate)
+        {
+            (paused, _paused) = (_paused, null);
+        }
+
+        paused?.TrySetResult();
+    }
+
     public Task SendInputAsync(string text) => SendFrameAsync(FrameType.TerminalInput, Encoding.UTF8.GetBytes(text));
 
     public Task SendFrameAsync(FrameType type, byte[] payload) =>
@@ -173,6 +198,17 @@ public sealed class StreamClient : IAsyncDisposable
         {
             while (_socket.State == WebSocketState.Open)
             {
+                Task? paused;
+                lock (_gate)
+                {
+                    paused = _paused?.Task;
+                }
+
+                if (paused is not null)
+                {
+                    await paused;
+                }
+
                 var length = 0;
                 WebSocketReceiveResult result;
                 do
@@ -240,6 +276,7 @@ public sealed class StreamClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Resume();
         if (_socket.State == WebSocketState.Open)
         {
             try

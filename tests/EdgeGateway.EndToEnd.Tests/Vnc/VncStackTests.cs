@@ -147,6 +147,94 @@ public sealed class VncStackTests(VncStackFixture fixture)
     }
 
     [Fact]
+    public async Task A_slow_viewer_is_skipped_forward_to_a_keyframe_and_never_slows_the_others()
+    {
+        // A cloud whose viewers may fall 8 frames or 64 KiB behind (the smallest it allows) with 32 KiB of kernel send
+        // buffer per connection, and a viewer on a thin link that stops reading while the screen changes as fast as it can.
+        await using var stack = await EdgeGatewayStack.StartForEndpointAsync(
+            "vnc", "127.0.0.1", Device.Port,
+            new Dictionary<string, string?> { ["Appliance:Endpoints:0:AllowLegacyAlgorithms"] = "true", ["Appliance:Display:BudgetBytesPerSecond"] = "4000000" },
+            cloudOverrides: new Dictionary<string, string?>
+            {
+                ["Cloud:Sessions:ViewerQueueFrames"] = "8",
+                ["Cloud:Sessions:ViewerQueueBytes"] = "65536",
+                ["Cloud:Sessions:ViewerSendBufferBytes"] = "16384", // kernel buffering bounded: the stall reaches the queue after a few hundred KiB, whatever the load
+            });
+        var (client, cookies) = await stack.LoginAsync("admin", stack.AdminPassword);
+        var response = await PostStartAsync(client, Device.Password);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await using var controller = await stack.OpenStreamAsync(cookies, id);
+        await controller.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, 799, 599));
+        using var controllerScreen = new DisplayScreen(controller);
+        var (_, viewerCookies) = await stack.LoginNewViewerAsync();
+        await using var slow = await stack.OpenThinStreamAsync(viewerCookies, id);
+        await slow.WaitUntilAsync(c => c.Frames.Count > 0, Wait, "the slow viewer's first frame");
+        slow.Pause();
+
+        // The root window tiled with fresh random bits, again and again: updates that do not compress, so the slow viewer's
+        // socket and then its queue fill within a second or two (the appliance's budget is raised for it).
+        var stop = Path.Combine(Path.GetTempPath(), $"eg-vnc-stop-{Guid.NewGuid():N}");
+        var bitmap = stop + ".xbm";
+        const string Noise = """
+            my ($stop, $file) = @ARGV;
+            until (-e $stop) {
+                open(my $out, '>', $file) or die;
+                my @bits = map { sprintf('0x%02x', int(rand(256))) } 1 .. 60000;
+                print $out "#define n_width 800\n#define n_height 600\nstatic unsigned char n_bits[] = {\n";
+                while (my @line = splice(@bits, 0, 12)) { print $out join(', ', @line), ",\n" }
+                print $out "};\n";
+                close($out);
+                system('xsetroot', '-bitmap', $file, '-fg', '#203040', '-bg', '#e0d0c0') == 0 or die;
+            }
+            """;
+        var skipsBefore = await ViewerSkipsAsync(client);
+        var noise = Device.StartClient("perl", "-e", Noise, stop, bitmap);
+        try
+        {
+            await Conditions.WaitUntilAsync(() => ViewerSkipsAsync(client).GetAwaiter().GetResult() > skipsBefore || noise.HasExited, Wait, "the cloud to skip the slow viewer (edgegateway_stream_viewer_skips_total at /metrics)");
+            Assert.False(noise.HasExited, "perl and xsetroot changed the screen until told to stop");
+            File.WriteAllText(stop, string.Empty);
+            await noise.WaitForExitAsync();
+            await Device.RunAsync("xsetroot", "-solid", "#405060");
+
+            // The Controller is not held back: its page shows the device's screen while the slow viewer still reads nothing.
+            await controllerScreen.WaitForAsync(Device, Wait, "the quiet screen in the Controller's page, with the slow viewer stalled");
+
+            // The slow viewer reads again: it went from a keyframe on, missed frames the Controller got, and shows the same screen.
+            slow.Resume();
+            using var slowScreen = new DisplayScreen(slow);
+            await slowScreen.WaitForAsync(Device, Wait, "the quiet screen in the slow viewer's page once it reads again");
+            var got = slow.Frames.Select(f => f.Header.Sequence).ToHashSet();
+            Assert.Contains(controller.Frames, f => f.Header.Type == FrameType.DisplayUpdate && !got.Contains(f.Header.Sequence));
+            Assert.True(slow.Frames.Count(f => f.Header.Type == FrameType.DisplayInit) >= 2, "the slow viewer restarted from a keyframe");
+            Assert.Null(slowScreen.Error);
+        }
+        finally
+        {
+            File.WriteAllText(stop, string.Empty);
+            noise.Kill(entireProcessTree: true);
+            File.Delete(stop);
+            File.Delete(bitmap);
+            await client.DeleteAsync(new Uri($"/api/sessions/{id}", UriKind.Relative));
+        }
+
+        static async Task<long> ViewerSkipsAsync(HttpClient client)
+        {
+            var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("edgegateway_stream_viewer_skips_total", StringComparison.Ordinal));
+            if (line is null)
+            {
+                return 0; // no skip yet: the exporter lists a counter once it has a value
+            }
+
+            // name{labels} value [timestamp]
+            var value = line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[line.Contains('}', StringComparison.Ordinal) ? 0 : 1];
+            return (long)double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task Clipboard_text_crosses_only_as_the_endpoints_policy_says()
     {
         var policies = Stack.Cloud.Services.GetRequiredService<PolicyStore>();
