@@ -90,7 +90,14 @@ public sealed record Hello(string SoftwareVersion, IReadOnlyList<EndpointInfo> E
 /// the appliance does not send it upstream at all. Off by default (and from clouds that do not send it).
 /// </param>
 /// <param name="ClipboardToDevice">Display sessions: the Controller's clipboard text may reach the device. Off by default.</param>
-public sealed record StartSession(string SessionId, string EndpointId, string ControllerId, string Username, Secret Password, int Columns, int Rows, bool ClipboardToBrowser = false, bool ClipboardToDevice = false) : ControlMessage
+/// <param name="PinnedCertificate">
+/// RDP: the fingerprint pinned for the endpoint in the cloud's policy (<see cref="CertificateFingerprints"/>); the appliance refuses a
+/// device presenting another certificate with <see cref="EndReason.CertificateChanged"/>. Null: no pin yet (first use); the
+/// appliance reports what the device presented in <see cref="SessionDetails.CertificateFingerprint"/>.
+/// </param>
+/// <param name="DisplayWidth">RDP: desktop width in pixels the Controller's viewer has room for (200–8192); 0 with <paramref name="DisplayHeight"/> 0: the appliance's default.</param>
+/// <param name="DisplayHeight">RDP: desktop height in pixels (200–8192), or 0.</param>
+public sealed record StartSession(string SessionId, string EndpointId, string ControllerId, string Username, Secret Password, int Columns, int Rows, bool ClipboardToBrowser = false, bool ClipboardToDevice = false, string? PinnedCertificate = null, int DisplayWidth = 0, int DisplayHeight = 0) : ControlMessage
 {
     /// <inheritdoc/>
     public override string? Validate() =>
@@ -99,7 +106,25 @@ public sealed record StartSession(string SessionId, string EndpointId, string Co
         ?? (string.IsNullOrEmpty(ControllerId) ? "missing controller" : null)
         ?? (Username is null || Username.Length > 256 ? "invalid user name" : null)
         ?? (Password is null ? "missing password" : null)
-        ?? (new TerminalSize(Columns, Rows).IsValid ? null : "invalid terminal size");
+        ?? (new TerminalSize(Columns, Rows).IsValid ? null : "invalid terminal size")
+        ?? (PinnedCertificate is null || CertificateFingerprints.IsValid(PinnedCertificate) ? null : "invalid certificate pin")
+        ?? ((DisplayWidth, DisplayHeight) == (0, 0) || (DisplayWidth is >= Display.DisplayFrames.MinRequestedSide and <= Display.DisplayFrames.MaxRequestedSide && DisplayHeight is >= Display.DisplayFrames.MinRequestedSide and <= Display.DisplayFrames.MaxRequestedSide) ? null : "invalid display size");
+}
+
+/// <summary>
+/// A device certificate's fingerprint as the project writes it: SHA-256 of the certificate's DER encoding, 64 upper-case
+/// hex digits without separators (the form <c>Convert.ToHexString</c> gives).
+/// </summary>
+public static class CertificateFingerprints
+{
+    /// <summary>Characters in a fingerprint.</summary>
+    public const int Length = 64;
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEF");
+
+    /// <summary>True for 64 upper-case hex digits.</summary>
+    public static bool IsValid(string? value) =>
+        value is { Length: Length } && value.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
 }
 
 /// <summary>Appliance → cloud: the device accepted the connection; frames follow.</summary>
@@ -123,7 +148,8 @@ public sealed record SessionStarted(string SessionId, SessionDetails? Details = 
 /// <param name="LegacyCrypto">True when any negotiated algorithm is on the legacy list: the endpoint's policy allowed it.</param>
 /// <param name="Terminal">False when the device refused a terminal (PTY) and the shell runs without one.</param>
 /// <param name="Banner">The device's pre-authentication banner (RFC 4252 §5.4), control characters removed; at most <see cref="MaxBannerLength"/> characters.</param>
-public sealed record SessionDetails(string? ServerVersion, string? KeyExchange, string? HostKey, string? Cipher, string? Mac, bool LegacyCrypto, bool Terminal, string? Banner)
+/// <param name="CertificateFingerprint">The device's TLS certificate (<see cref="CertificateFingerprints"/>) for a protocol whose certificate the cloud pins (RDP); null otherwise.</param>
+public sealed record SessionDetails(string? ServerVersion, string? KeyExchange, string? HostKey, string? Cipher, string? Mac, bool LegacyCrypto, bool Terminal, string? Banner, string? CertificateFingerprint = null)
 {
     /// <summary>Longest banner kept, in UTF-16 code units; a longer one is cut.</summary>
     public const int MaxBannerLength = 4096;
@@ -135,14 +161,25 @@ public sealed record SessionDetails(string? ServerVersion, string? KeyExchange, 
     public string? Validate() =>
         new[] { ServerVersion, KeyExchange, HostKey, Cipher, Mac }.Any(s => s is { Length: > MaxNameLength }) ? "oversized algorithm name"
         : Banner is { Length: > MaxBannerLength } ? "oversized banner"
+        : CertificateFingerprint is not null && !CertificateFingerprints.IsValid(CertificateFingerprint) ? "invalid certificate fingerprint"
         : null;
 }
 
 /// <summary>Appliance → cloud: a session ended, or failed to start.</summary>
-public sealed record SessionEnded(string SessionId, EndReason Reason, string Message) : ControlMessage
+/// <param name="SessionId">The session.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Message">The sentence the user sees.</param>
+/// <param name="PresentedCertificate">
+/// With <see cref="EndReason.CertificateChanged"/>: the fingerprint the device presented instead of the pinned one
+/// (<see cref="CertificateFingerprints"/>), which an administrator may accept; null otherwise.
+/// </param>
+public sealed record SessionEnded(string SessionId, EndReason Reason, string Message, string? PresentedCertificate = null) : ControlMessage
 {
     /// <inheritdoc/>
-    public override string? Validate() => CheckSession(SessionId) ?? (Enum.IsDefined(Reason) ? null : "unknown reason");
+    public override string? Validate() =>
+        CheckSession(SessionId)
+        ?? (Enum.IsDefined(Reason) ? null : "unknown reason")
+        ?? (PresentedCertificate is null || CertificateFingerprints.IsValid(PresentedCertificate) ? null : "invalid certificate fingerprint");
 }
 
 /// <summary>Cloud → appliance: end a session.</summary>

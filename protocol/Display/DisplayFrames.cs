@@ -166,6 +166,15 @@ public static class DisplayFrames
     /// <summary>KeyInput payload size.</summary>
     public const int KeyInputSize = 5;
 
+    /// <summary>Size of a DisplayResizeRequest payload: width, height (u16 big-endian each, pixels).</summary>
+    public const int ResizeRequestSize = 4;
+
+    /// <summary>Smallest desktop side a resize request may ask for (MS-RDPEDISP §2.2.2.2.1 allows 200 to 8192).</summary>
+    public const int MinRequestedSide = 200;
+
+    /// <summary>Largest desktop side a resize request may ask for.</summary>
+    public const int MaxRequestedSide = 8192;
+
     /// <summary>Longest clipboard text (DisplayClipboard, ClipboardInput), in UTF-8 bytes.</summary>
     public const int MaxClipboardBytes = 256 * 1024;
 
@@ -646,6 +655,43 @@ public static class DisplayFrames
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Writes a DisplayResizeRequest payload: the desktop size in pixels the Controller's viewer has room for, each side
+    /// <see cref="MinRequestedSide"/> to <see cref="MaxRequestedSide"/>. Returns <see cref="ResizeRequestSize"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side outside that range.</exception>
+    public static int WriteResizeRequest(Span<byte> destination, int width, int height)
+    {
+        CheckLength(destination, ResizeRequestSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, MinRequestedSide);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(width, MaxRequestedSide);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, MinRequestedSide);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(height, MaxRequestedSide);
+        BinaryPrimitives.WriteUInt16BigEndian(destination, (ushort)width);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)height);
+        return ResizeRequestSize;
+    }
+
+    /// <summary>Reads a DisplayResizeRequest payload; a side outside the allowed range is <see cref="DisplayReadStatus.BadGeometry"/>.</summary>
+    public static DisplayReadStatus TryReadResizeRequest(ReadOnlySpan<byte> payload, out int width, out int height)
+    {
+        (width, height) = (0, 0);
+        var status = CheckExact(payload.Length, ResizeRequestSize);
+        if (status != DisplayReadStatus.Ok)
+        {
+            return status;
+        }
+
+        int w = BinaryPrimitives.ReadUInt16BigEndian(payload), h = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
+        if (w is < MinRequestedSide or > MaxRequestedSide || h is < MinRequestedSide or > MaxRequestedSide)
+        {
+            return DisplayReadStatus.BadGeometry;
+        }
+
+        (width, height) = (w, h);
+        return DisplayReadStatus.Ok;
     }
 
     /// <summary>Writes a KeyInput payload (X11 keysym, RFC 6143 §7.5.4). Returns <see cref="KeyInputSize"/>.</summary>

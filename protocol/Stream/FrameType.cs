@@ -54,6 +54,12 @@ public enum FrameType : byte
 
     /// <summary>Clipboard text the Controller sends to the device (only when the endpoint's policy allows it).</summary>
     ClipboardInput = 0x84,
+
+    /// <summary>
+    /// The Controller's viewer has room for a desktop of this size (RDP: the appliance asks the server to resize, where
+    /// it supports the display control channel): <see cref="Display.DisplayFrames.WriteResizeRequest"/> payload.
+    /// </summary>
+    DisplayResizeRequest = 0x85,
 }
 
 /// <summary>Frame flags (16 bits, big-endian on the wire).</summary>

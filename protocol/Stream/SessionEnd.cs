@@ -42,6 +42,12 @@ public enum EndReason : byte
     /// rather than left running where no one could see or stop it.
     /// </summary>
     ConnectionLost = 10,
+
+    /// <summary>
+    /// The device presented a TLS certificate other than the one pinned for its endpoint (trust on first use): refused
+    /// before any credential was sent, until an administrator accepts the new certificate.
+    /// </summary>
+    CertificateChanged = 11,
 }
 
 /// <summary>Encodes and decodes <see cref="FrameType.End"/> payloads.</summary>
