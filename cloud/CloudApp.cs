@@ -83,6 +83,7 @@ public static class CloudApp
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<SessionHistory>();
         services.TryAddSingleton<Favourites>();
+        services.TryAddSingleton<EndpointCertificates>();
         services.TryAddSingleton<Actors>();
         services.AddAdministration();
         services.TryAddSingleton<ApplianceRegistry>();

@@ -149,9 +149,9 @@ internal sealed partial class InputReader
             return await DiscardRestAsync(cancellationToken);
         }
 
-        if (header.Type == FrameType.TerminalResizeRequest && !_viewer.IsController)
+        if (header.Type is FrameType.TerminalResizeRequest or FrameType.DisplayResizeRequest && !_viewer.IsController)
         {
-            _metrics.DroppedInput.Add(1); // a co-controller types; the terminal keeps the Controller's size
+            _metrics.DroppedInput.Add(1); // a co-controller types; the terminal or desktop keeps the Controller's size
             return await DiscardRestAsync(cancellationToken);
         }
 

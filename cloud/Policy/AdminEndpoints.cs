@@ -1,3 +1,4 @@
+using EdgeGateway.Protocol.Control;
 using static EdgeGateway.Cloud.Policy.PolicyEndpoints;
 
 namespace EdgeGateway.Cloud.Policy;
@@ -38,7 +39,10 @@ internal static class AdminEndpoints
     public sealed record EndpointPolicyRequest(bool? JointSession, int? MaxParticipants, bool? RfaRequired, int? MaxSessionMinutes, bool? SharedControl, bool? SupervisionRequired, string? Clipboard = null);
 
     /// <summary>An endpoint with its policy, for the admin page.</summary>
-    public sealed record AdminEndpointView(string Id, string Name, string Protocol, string Host, int Port, EndpointPolicy Policy);
+    public sealed record AdminEndpointView(string Id, string Name, string Protocol, string Host, int Port, EndpointPolicy Policy, EndpointCertificate? Certificate = null);
+
+    /// <summary>Body of <c>PUT /api/admin/appliances/{a}/endpoints/{e}/certificate</c>: the fingerprint the device presented, to pin.</summary>
+    public sealed record AcceptCertificateRequest(string Fingerprint);
 
     /// <summary>An appliance with its domain and its endpoints' policies, for the admin page.</summary>
     public sealed record AdminApplianceView(string Id, string Name, bool Online, string DomainId, IReadOnlyList<AdminEndpointView> Endpoints);
@@ -71,6 +75,7 @@ internal static class AdminEndpoints
         admin.MapDelete("/grants/{id}", RevokeGrant);
         admin.MapGet("/appliances", ListAppliances);
         admin.MapPut("/appliances/{applianceId}/endpoints/{endpointId}/policy", SetEndpointPolicy);
+        admin.MapPut("/appliances/{applianceId}/endpoints/{endpointId}/certificate", AcceptCertificate);
         admin.MapPut("/appliances/{applianceId}/domain", AssignAppliance);
         admin.MapGet("/domains", ListDomains);
         admin.MapPost("/domains", CreateDomain);
@@ -282,7 +287,7 @@ internal static class AdminEndpoints
 
     // ---- appliances and endpoint policy
 
-    private static IResult ListAppliances(HttpContext context, Governed governed, ApplianceRegistry registry, PolicyStore policies)
+    private static IResult ListAppliances(HttpContext context, Governed governed, ApplianceRegistry registry, PolicyStore policies, EndpointCertificates certificates)
     {
         if (governed.Read(context, out var actor) is { } refused)
         {
@@ -291,7 +296,30 @@ internal static class AdminEndpoints
 
         var installation = Authorizer.Decide(actor, Act.Administer, new Target(PolicyStore.DefaultDomain)).Allowed;
         return TypedResults.Ok(registry.List(installation ? null : actor.DomainId).Select(a => new AdminApplianceView(a.Id, a.Name, a.Online, a.DomainId,
-            [.. a.Endpoints.Select(e => new AdminEndpointView(e.Id, e.Name, e.Protocol, e.Host, e.Port, policies.EndpointPolicy(a.Id, e.Id)))])).ToList());
+            [.. a.Endpoints.Select(e => new AdminEndpointView(e.Id, e.Name, e.Protocol, e.Host, e.Port, policies.EndpointPolicy(a.Id, e.Id), certificates.Find(a.Id, e.Id)))])).ToList());
+    }
+
+    /// <summary>
+    /// An administrator accepts the certificate an endpoint's device presented after its pin (trust on first use): it
+    /// becomes the pin. 404 when that certificate is not the one waiting (the page sends what the device showed).
+    /// </summary>
+    private static IResult AcceptCertificate(string applianceId, string endpointId, AcceptCertificateRequest body, HttpContext context, Governed governed, PolicyStore policies, EndpointCertificates certificates)
+    {
+        var fingerprint = body?.Fingerprint?.Trim().Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        var domain = policies.ApplianceDomain(applianceId);
+        if (governed.Decide(context, "endpoint.certificate-accept", new Target(domain, applianceId, endpointId), out var actor, applianceId, endpointId, detail: "SHA-256 " + AuditText.Short(fingerprint, 64)) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!CertificateFingerprints.IsValid(fingerprint))
+        {
+            return BadRequest("A certificate fingerprint is 64 hexadecimal digits (SHA-256).");
+        }
+
+        return certificates.Accept(applianceId, endpointId, fingerprint!, actor.Name) is { } accepted
+            ? TypedResults.Ok(accepted)
+            : NotFound("That certificate is not waiting for acceptance on this endpoint: the device presented no other certificate since its pin, or another one.");
     }
 
     private static IResult SetEndpointPolicy(string applianceId, string endpointId, EndpointPolicyRequest body, HttpContext context, Governed governed, PolicyStore policies, ApplianceRegistry registry)

@@ -12,10 +12,14 @@ namespace EdgeGateway.Cloud.Sessions;
 /// </summary>
 internal static partial class SessionEndpoints
 {
-    /// <summary>Body of <c>POST /api/sessions</c>. The password is handed to the appliance and not kept.</summary>
-    public sealed record StartSessionRequest(string ApplianceId, string EndpointId, string Username, string Password, int Columns = 80, int Rows = 24, string? Name = null)
+    /// <summary>
+    /// Body of <c>POST /api/sessions</c>. The password is handed to the appliance and not kept. RDP: <c>Username</c> may
+    /// name a domain (<c>DOMAIN\user</c> or <c>user@domain</c>); <c>Width</c> × <c>Height</c> is the desktop size in
+    /// pixels to ask the server for (200–8192 each; 0 × 0: the appliance's default).
+    /// </summary>
+    public sealed record StartSessionRequest(string ApplianceId, string EndpointId, string Username, string Password, int Columns = 80, int Rows = 24, string? Name = null, int Width = 0, int Height = 0)
     {
-        public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows}, Name = {Name} }}";
+        public override string ToString() => $"StartSessionRequest {{ ApplianceId = {ApplianceId}, EndpointId = {EndpointId}, Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows}, Name = {Name}, Width = {Width}, Height = {Height} }}";
     }
 
     /// <summary>Body of <c>POST /api/support-sessions</c>: the endpoint and a descriptive name (1–120 characters).</summary>
@@ -25,9 +29,9 @@ internal static partial class SessionEndpoints
     /// Body of <c>POST /api/sessions/{id}/connect</c>: the device credentials, from the session's owner. The password is
     /// handed to the appliance and not kept.
     /// </summary>
-    public sealed record ConnectRequest(string Username, string Password, int Columns = 80, int Rows = 24)
+    public sealed record ConnectRequest(string Username, string Password, int Columns = 80, int Rows = 24, int Width = 0, int Height = 0)
     {
-        public override string ToString() => $"ConnectRequest {{ Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows} }}";
+        public override string ToString() => $"ConnectRequest {{ Username = {Username}, Password = ***, Columns = {Columns}, Rows = {Rows}, Width = {Width}, Height = {Height} }}";
     }
 
     /// <summary>Body of <c>POST /api/join</c>: the session code as read out (<c>NNN-NNN-NNNN</c>).</summary>
@@ -142,7 +146,7 @@ internal static partial class SessionEndpoints
             return Error(400, $"A session name has at most {SessionGovernance.MaxNameLength} characters.");
         }
 
-        var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows, string.IsNullOrEmpty(name) ? null : name);
+        var request = new StartRequest(body.ApplianceId ?? string.Empty, body.EndpointId ?? string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows, string.IsNullOrEmpty(name) ? null : name, body.Width, body.Height);
         return StartResult(await governance.StartAsync(actor, request, cancellationToken));
     }
 
@@ -159,7 +163,7 @@ internal static partial class SessionEndpoints
             return SignInFirst;
         }
 
-        var request = new StartRequest(string.Empty, string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows);
+        var request = new StartRequest(string.Empty, string.Empty, body.Username ?? string.Empty, new Secret(body.Password), body.Columns, body.Rows, DisplayWidth: body.Width, DisplayHeight: body.Height);
         return StartResult(await governance.ConnectAsync(actor, id, request, cancellationToken));
     }
 

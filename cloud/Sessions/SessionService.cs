@@ -6,6 +6,7 @@ using EdgeGateway.Cloud.FanOut;
 using EdgeGateway.Cloud.Operability;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Protocol.Control;
+using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Protocol.Topics;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,16 @@ namespace EdgeGateway.Cloud.Sessions;
 public sealed record StartFailure(int StatusCode, string Message);
 
 /// <summary>A request to open a session. The password goes to the appliance and nowhere else.</summary>
-public sealed record StartRequest(string ApplianceId, string EndpointId, string Username, Secret Password, int Columns, int Rows, string? Name = null);
+/// <summary>A start or connect request. <paramref name="DisplayWidth"/> × <paramref name="DisplayHeight"/>: the desktop size in pixels an RDP start asks for (200–8192 each), 0 × 0 for the appliance's default.</summary>
+public sealed record StartRequest(string ApplianceId, string EndpointId, string Username, Secret Password, int Columns, int Rows, string? Name = null, int DisplayWidth = 0, int DisplayHeight = 0)
+{
+    /// <summary>A sentence when the sizes are out of range, else null.</summary>
+    public string? Problem() =>
+        !new TerminalSize(Columns, Rows).IsValid ? "The terminal size is out of range."
+        : (DisplayWidth, DisplayHeight) != (0, 0) && (DisplayWidth is < DisplayFrames.MinRequestedSide or > DisplayFrames.MaxRequestedSide || DisplayHeight is < DisplayFrames.MinRequestedSide or > DisplayFrames.MaxRequestedSide)
+            ? $"The display size is out of range ({DisplayFrames.MinRequestedSide} to {DisplayFrames.MaxRequestedSide} pixels each side)."
+        : null;
+}
 
 /// <summary>
 /// Sessions on this node: starts them through the appliance, tracks them, ends them, and routes each
@@ -32,9 +42,12 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private readonly CloudMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionService> _logger;
+    private readonly EndpointCertificates? _certificates;
 
-    public SessionService(IApplianceChannel channel, ApplianceRegistry appliances, CloudDatabase database, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILogger<SessionService> logger)
+    /// <summary>A session service; <paramref name="certificates"/> null: no device certificate is pinned or checked (unit tests of other parts).</summary>
+    public SessionService(IApplianceChannel channel, ApplianceRegistry appliances, CloudDatabase database, IOptions<CloudOptions> options, CloudMetrics metrics, TimeProvider time, ILogger<SessionService> logger, EndpointCertificates? certificates = null)
     {
+        _certificates = certificates;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         _channel = channel;
@@ -66,9 +79,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     {
         ArgumentNullException.ThrowIfNull(controller);
         ArgumentNullException.ThrowIfNull(request);
-        if (!new TerminalSize(request.Columns, request.Rows).IsValid)
+        if (request.Problem() is { } problem)
         {
-            return (null, new StartFailure(400, "The terminal size is out of range."), null);
+            return (null, new StartFailure(400, problem), null);
         }
 
         var endpoint = _appliances.FindEndpoint(request.ApplianceId, request.EndpointId);
@@ -112,9 +125,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(request);
-        if (!new TerminalSize(request.Columns, request.Rows).IsValid)
+        if (request.Problem() is { } problem)
         {
-            return (null, new StartFailure(400, "The terminal size is out of range."), null);
+            return (null, new StartFailure(400, problem), null);
         }
 
         if (string.IsNullOrEmpty(request.Username) && !IsDisplayProtocol(session.Protocol))
@@ -152,7 +165,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
     private async Task<(SessionView? Session, StartFailure? Failure, LoginPrompt? Prompt)> ConnectCoreAsync(LiveSession session, UserInfo controller, StartRequest request, CancellationToken cancellationToken)
     {
         var terms = session.Terms;
-        if (!await _channel.SendControlAsync(session.ApplianceId, new StartSession(session.Id, session.EndpointId, controller.Id, request.Username, request.Password, request.Columns, request.Rows, terms.Policy.ClipboardToBrowser, terms.Policy.ClipboardToDevice), cancellationToken))
+        var pin = PinsCertificate(session.Protocol) ? _certificates?.Find(session.ApplianceId, session.EndpointId)?.Fingerprint : null;
+        var start = new StartSession(session.Id, session.EndpointId, controller.Id, request.Username, request.Password, request.Columns, request.Rows, terms.Policy.ClipboardToBrowser, terms.Policy.ClipboardToDevice, pin, request.DisplayWidth, request.DisplayHeight);
+        if (!await _channel.SendControlAsync(session.ApplianceId, start, cancellationToken))
         {
             return Failed(session, EndReason.Unreachable, "The appliance went offline.", new StartFailure(409, "The appliance is offline."));
         }
@@ -341,6 +356,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
                 session.Input.Release(ack.Units);
                 break;
             case SessionStarted started when Owned(applianceId, started.SessionId) is { } session:
+                if (started.Details?.CertificateFingerprint is { } fingerprint && PinsCertificate(session.Protocol))
+                {
+                    _certificates?.OnConnected(applianceId, session.EndpointId, fingerprint, session.Id);
+                }
+
                 session.OnStarted(started);
                 RecordDetails(session);
                 _records.Connected(session.Id, _time.GetUtcNow());
@@ -363,6 +383,11 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
                 session.OnPrompt(prompt);
                 break;
             case SessionEnded ended when Owned(applianceId, ended.SessionId) is { } session:
+                if (ended is { Reason: EndReason.CertificateChanged, PresentedCertificate: { } presented } && PinsCertificate(session.Protocol))
+                {
+                    _certificates?.OnChanged(applianceId, session.EndpointId, presented, session.Id, ended.Message);
+                }
+
                 // A start whose question is with the Controller has nobody waiting for the device: end it here (a
                 // support session's attempt only: the session stays, for another attempt).
                 var unattended = session.AwaitingAnswer;
@@ -526,6 +551,9 @@ public sealed partial class SessionService : IUpstreamHandler, IDisposable
         _live.TryGetValue(sessionId, out var session) && session.ApplianceId == applianceId ? session : null;
 
     /// <summary>Whether an endpoint's protocol shows a remote display (<c>vnc</c>; <c>rdp</c> later) rather than a terminal.</summary>
+    /// <summary>Protocols whose device certificate the cloud pins (trust on first use): RDP.</summary>
+    internal static bool PinsCertificate(string? protocol) => string.Equals(protocol, "rdp", StringComparison.OrdinalIgnoreCase);
+
     internal static bool IsDisplayProtocol(string? protocol) =>
         string.Equals(protocol, "vnc", StringComparison.OrdinalIgnoreCase) || string.Equals(protocol, "rdp", StringComparison.OrdinalIgnoreCase);
 

@@ -186,7 +186,8 @@ public static class FrameCodec
         FrameType.TerminalOutput or FrameType.TerminalResize or FrameType.TerminalSnapshot or FrameType.End
             or FrameType.TerminalInput or FrameType.TerminalResizeRequest => true,
         FrameType.DisplayInit or FrameType.DisplayUpdate or FrameType.DisplayCursor or FrameType.DisplayPointer
-            or FrameType.DisplayClipboard or FrameType.PointerInput or FrameType.KeyInput or FrameType.ClipboardInput => true,
+            or FrameType.DisplayClipboard or FrameType.PointerInput or FrameType.KeyInput or FrameType.ClipboardInput
+            or FrameType.DisplayResizeRequest => true,
         _ => false,
     };
 }

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import { Inflate } from 'pako';
 
 import {
-  DisplayError, DisplayMeter, DisplayState, decodeClipboard, decodeCursor, decodePointer, encodeKey, encodePointer,
+  DisplayError, DisplayMeter, DisplayState, decodeClipboard, decodeCursor, decodePointer, desktopSizeFor, encodeKey, encodePointer, encodeResizeRequest,
   formatRate, paletteBits,
 } from '../../wwwroot/js/display.js';
 
@@ -279,5 +279,13 @@ describe('cursor, pointer, clipboard, input', () => {
     assert.deepEqual(meter.read(1400), { fps: 1, bytesPerSecond: 750 });
     assert.deepEqual(meter.read(5000), { fps: 0, bytesPerSecond: 0 });
     assert.deepEqual([formatRate(250000), formatRate(1000), formatRate(12)], ['2.0 Mbit/s', '8 kbit/s', '96 bit/s']);
+  });
+});
+
+describe('DisplayResizeRequest (RDP)', () => {
+  test('asks for an even desktop within 200–8192 pixels, encoded as two u16 big-endian', () => {
+    assert.deepEqual(desktopSizeFor(1365, 767), { width: 1364, height: 766 });
+    assert.deepEqual(desktopSizeFor(90, 10000), { width: 200, height: 8192 });
+    assert.deepEqual([...encodeResizeRequest(1364, 766)], [0x05, 0x54, 0x02, 0xfe]);
   });
 });

@@ -29,6 +29,7 @@ export const DisplayFrameType = Object.freeze({
   PointerInput: 0x82,
   KeyInput: 0x83,
   ClipboardInput: 0x84,
+  DisplayResizeRequest: 0x85,
 });
 
 export const RectKind = Object.freeze({ Solid: 1, CopyRect: 2, Pixels: 3, Palette: 4 });
@@ -146,6 +147,28 @@ export function encodePointer(buttons, x, y) {
   view.setUint8(0, buttons & 0xff);
   view.setUint16(1, x);
   view.setUint16(3, y);
+  return payload;
+}
+
+/** The smallest and largest desktop side a resize request may ask for (MS-RDPEDISP: 200–8192). */
+export const MIN_DESKTOP_SIDE = 200;
+export const MAX_DESKTOP_SIDE = 8192;
+
+/**
+ * The desktop an RDP viewer area of width × height CSS pixels has room for: each side clamped to 200–8192 and even
+ * (servers round odd widths). Returns {width, height}.
+ */
+export function desktopSizeFor(width, height) {
+  const side = (value) => Math.max(MIN_DESKTOP_SIDE, Math.min(MAX_DESKTOP_SIDE, Math.floor(value / 2) * 2));
+  return { width: side(width), height: side(height) };
+}
+
+/** A DisplayResizeRequest payload: the desktop size in pixels (u16 big-endian each). */
+export function encodeResizeRequest(width, height) {
+  const payload = new Uint8Array(4);
+  const view = new DataView(payload.buffer);
+  view.setUint16(0, width);
+  view.setUint16(2, height);
   return payload;
 }
 

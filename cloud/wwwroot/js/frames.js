@@ -45,6 +45,7 @@ export const EndReasonText = Object.freeze({
   8: 'The session reached its time limit.',
   9: 'The device stopped responding.',
   10: 'The connection between the appliance and the cloud was lost for too long.',
+  11: 'The device presented a different certificate than the one trusted for it; an administrator must accept it.',
 });
 
 const utf8Decoder = new TextDecoder('utf-8');

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using EdgeGateway.Cloud.Policy;
 using EdgeGateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace EdgeGateway.EndToEnd.Tests.Policy;
@@ -45,6 +46,15 @@ public sealed class AdminRoleMatrixTests(PolicyStackFixture fixture, ITestOutput
                 return await c.DeleteJsonAsync($"/api/admin/grants/{grant.Id}");
             }),
             new("endpoint policy", "policy.endpoint", c => c.PutJsonAsync($"/api/admin/appliances/{A}/endpoints/{E}/policy", new { jointSession = true, maxParticipants = 10 })),
+            new("accept certificate", "endpoint.certificate-accept", c =>
+            {
+                // The device showed a certificate other than its pin: the one an administrator may accept.
+                var certificates = fixture.Stack.Cloud.Services.GetRequiredService<EndpointCertificates>();
+                certificates.OnConnected(A, E, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), "s-matrix");
+                var presented = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                certificates.OnChanged(A, E, presented, "s-matrix", "The device's RDP certificate changed.");
+                return c.PutJsonAsync($"/api/admin/appliances/{A}/endpoints/{E}/certificate", new { fingerprint = presented });
+            }),
             new("domain settings", "policy.domain", c => c.PatchJsonAsync($"/api/admin/domains/{PolicyStore.DefaultDomain}", new { inviteMinutes = 15 })),
             new("create domain", "policy.domain", c => c.PostJsonAsync("/api/admin/domains", new { name = "d-" + Guid.NewGuid().ToString("N")[..8], adminName = "da-" + Guid.NewGuid().ToString("N")[..8] })),
             new("request access", "rfa.request", c => c.PostJsonAsync("/api/access-requests", new { applianceId = A, endpointId = E, reason = "firmware update", minutes = 60 })),

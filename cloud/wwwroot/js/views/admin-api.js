@@ -19,6 +19,8 @@ export const revokeGrant = (id) => request('DELETE', `api/admin/grants/${enc(id)
 export const listAdminAppliances = () => request('GET', 'api/admin/appliances');
 export const setEndpointPolicy = (applianceId, endpointId, policy) =>
   request('PUT', `api/admin/appliances/${enc(applianceId)}/endpoints/${enc(endpointId)}/policy`, policy);
+export const acceptCertificate = (applianceId, endpointId, fingerprint) =>
+  request('PUT', `api/admin/appliances/${enc(applianceId)}/endpoints/${enc(endpointId)}/certificate`, { fingerprint });
 export const assignAppliance = (applianceId, domainId) => request('PUT', `api/admin/appliances/${enc(applianceId)}/domain`, { domainId });
 export const listDomains = () => request('GET', 'api/admin/domains');
 export const createDomain = (body) => request('POST', 'api/admin/domains', body);

@@ -196,8 +196,35 @@ export function renderAdmin(root, { user }) {
         h('select', { name: 'clipboard', testid: `policy-clipboard-${id}` },
           [['off', 'Off'], ['device-to-browser', 'Device → browser'], ['both', 'Both ways']].map(([value, label]) =>
             h('option', { value, selected: (p.clipboard ?? 'off') === value }, label))))),
-    h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: `policy-save-${id}` }, 'Save policy'));
+    h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: `policy-save-${id}` }, 'Save policy'),
+    certificateInfo(appliance, endpoint, id));
     return form;
+  }
+
+  /**
+   * RDP: the certificate pinned on first use, and a different one the device presented since (refused until accepted
+   * here). Fingerprints are SHA-256, shown in groups of four so that they can be read out and compared.
+   */
+  function certificateInfo(appliance, endpoint, id) {
+    const c = endpoint.certificate;
+    if (!/^rdp$/i.test(endpoint.protocol ?? '')) {
+      return null;
+    }
+
+    const groups = (fingerprint) => fingerprint.match(/.{1,4}/g).join(' ');
+    if (!c) {
+      return h('p', { class: 'muted small', testid: `certificate-${id}` }, 'Certificate: pinned at the first connection.');
+    }
+
+    return h('div', { class: 'certificate', testid: `certificate-${id}` },
+      h('p', { class: 'small' }, 'Pinned certificate (SHA-256): ', h('code', {}, groups(c.fingerprint)),
+        h('span', { class: 'muted' }, ` · ${c.pinnedBy}, ${new Date(c.pinnedAt).toLocaleString()}`)),
+      c.presented ? h('p', { class: 'notice notice-warning', testid: `certificate-changed-${id}` },
+        `On ${new Date(c.presentedAt).toLocaleString()} the device presented another certificate and was refused: `,
+        h('code', {}, groups(c.presented)), '. Accept it only if you know why it changed (a reinstalled or renewed device). ',
+        h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `certificate-accept-${id}`,
+          onclick: () => act(() => api.acceptCertificate(appliance.id, endpoint.id, c.presented), () => say(`Accepted the new certificate of ${endpoint.name}.`)) },
+        'Accept new certificate')) : null);
   }
 
   // ---- this domain's settings

@@ -1,5 +1,7 @@
 // The dialog that asks for the device's credentials and starts a session. A VNC endpoint asks for a password only
-// (which may be empty: a device without one); an SSH endpoint for a user name and a password.
+// (which may be empty: a device without one); an SSH endpoint for a user name and a password; an RDP endpoint for a
+// user name, a password and an optional Windows domain (sent as DOMAIN\user), and the start asks the server for a
+// desktop the size of the browser's window.
 //
 // The password goes from the field straight into the request body and the field is cleared as soon as
 // the request is on its way: no variable of ours holds it, and a failed attempt needs it typed again.
@@ -13,6 +15,7 @@
 // the session's connect address instead of starting a new session.
 
 import { answerLoginPrompt, startSession } from '../api.js';
+import { desktopSizeFor } from '../display.js';
 import { h } from '../dom.js';
 import { estimateTerminalSize } from '../terminal.js';
 
@@ -30,14 +33,20 @@ export function openConnectDialog({ appliance, endpoint, onStarted, start = star
 
   let pending = null; // { sessionId, inputs } while the device's question is shown
   const display = isDisplayProtocol(endpoint.protocol);
+  const rdp = /^rdp$/i.test(endpoint.protocol ?? '');
+  const needsUser = !display || rdp;
 
   const username = h('input', {
     id: `${id}-username`, name: 'username', type: 'text', autocomplete: 'off', autocapitalize: 'off',
     spellcheck: 'false', required: true, testid: 'connect-username',
   });
   const password = h('input', {
-    id: `${id}-password`, name: 'password', type: 'password', autocomplete: 'off', required: !display,
+    id: `${id}-password`, name: 'password', type: 'password', autocomplete: 'off', required: needsUser,
     testid: 'connect-password',
+  });
+  const domain = h('input', {
+    id: `${id}-domain`, name: 'domain', type: 'text', autocomplete: 'off', autocapitalize: 'off',
+    spellcheck: 'false', testid: 'connect-domain',
   });
   const error = h('p', { class: 'form-error', role: 'alert', testid: 'connect-error', hidden: true });
   const status = h('p', { class: 'form-status', role: 'status', testid: 'connect-status' });
@@ -46,9 +55,10 @@ export function openConnectDialog({ appliance, endpoint, onStarted, start = star
   const promptFields = h('fieldset', { class: 'form-fields', testid: 'connect-prompt', hidden: true });
   const fields = h('fieldset', { class: 'form-fields' },
     h('legend', { class: 'visually-hidden' }, 'Device credentials'),
-    display ? null : h('div', { class: 'field' }, h('label', { for: username.id }, 'Device user name'), username),
-    h('div', { class: 'field' }, h('label', { for: password.id }, display ? 'VNC password' : 'Device password'), password),
-    display ? h('p', { class: 'field-hint', testid: 'connect-password-hint' }, 'Leave it empty if the device has no password.') : null);
+    needsUser ? h('div', { class: 'field' }, h('label', { for: username.id }, rdp ? 'Windows user name' : 'Device user name'), username) : null,
+    h('div', { class: 'field' }, h('label', { for: password.id }, rdp ? 'Password' : display ? 'VNC password' : 'Device password'), password),
+    rdp ? h('div', { class: 'field' }, h('label', { for: domain.id }, 'Domain (optional)'), domain) : null,
+    display && !rdp ? h('p', { class: 'field-hint', testid: 'connect-password-hint' }, 'Leave it empty if the device has no password.') : null);
 
   const address = [endpoint.protocol?.toUpperCase(), endpoint.host && `${endpoint.host}:${endpoint.port}`].filter(Boolean).join(' · ');
   const form = h('form', { class: 'dialog-form', novalidate: true, onsubmit: onSubmit },
@@ -84,7 +94,7 @@ export function openConnectDialog({ appliance, endpoint, onStarted, start = star
 
   document.body.appendChild(dialog);
   dialog.showModal();
-  (display ? password : username).focus();
+  (needsUser ? username : password).focus();
 
   async function onSubmit(event) {
     event.preventDefault();
@@ -97,21 +107,24 @@ export function openConnectDialog({ appliance, endpoint, onStarted, start = star
       return;
     }
 
-    if (!display && (!username.value.trim() || !password.value)) {
-      showError('Enter the device user name and password.');
+    if (needsUser && (!username.value.trim() || !password.value)) {
+      showError(rdp ? 'Enter the Windows user name and password.' : 'Enter the device user name and password.');
       (username.value.trim() ? password : username).focus();
       return;
     }
 
     const { cols, rows } = estimateTerminalSize();
+    const user = username.value.trim();
+    const windowsDomain = domain.value.trim();
     setBusy(true);
     const started = start({
       applianceId: appliance.id,
       endpointId: endpoint.id,
-      username: display ? '' : username.value.trim(),
+      username: !needsUser ? '' : rdp && windowsDomain && !user.includes('\\') && !user.includes('@') ? `${windowsDomain}\\${user}` : user,
       password: password.value,
       columns: cols,
       rows,
+      ...(rdp ? desktopSize() : {}),
     });
     password.value = '';
 
@@ -216,7 +229,15 @@ export function openConnectDialog({ appliance, endpoint, onStarted, start = star
   return { close };
 }
 
-/** Endpoints whose sessions show a remote display (VNC; RDP later) rather than a terminal. */
+/**
+ * The desktop an RDP start asks for: about what the session page's display area will have room for (the window less
+ * the toolbar); the page asks for the exact size once it is laid out.
+ */
+function desktopSize() {
+  return desktopSizeFor(window.innerWidth - 16, window.innerHeight - 120);
+}
+
+/** Endpoints whose sessions show a remote display (VNC, RDP) rather than a terminal. */
 export function isDisplayProtocol(protocol) {
   return /^(vnc|rdp)$/i.test(protocol ?? '');
 }

@@ -18,8 +18,8 @@ import { openSupportDialog } from './support-dialog.js';
 const REFRESH_MS = 5000;
 const TICK_MS = 1000;
 
-// What this client can show: a terminal (ssh) or a remote display (vnc). RDP sessions come later.
-const SUPPORTED_PROTOCOLS = new Set(['ssh', 'vnc']);
+// What this client can show: a terminal (ssh) or a remote display (vnc, rdp).
+const SUPPORTED_PROTOCOLS = new Set(['ssh', 'vnc', 'rdp']);
 
 /**
  * @param {HTMLElement} root

@@ -1,4 +1,4 @@
-// The remote display of a VNC session (RDP later) inside the session view (session.js): a canvas painted from display
+// The remote display of a VNC or RDP session inside the session view (session.js): a canvas painted from display
 // frames (display.js), scaled to fit the window or shown 1:1, and — for whoever may type — the mouse and keyboard.
 //
 // Painting: each DisplayUpdate is applied to the RGBA framebuffer at once (decoding and inflating on the main thread:
@@ -14,11 +14,15 @@
 // with the RFB button mask (left, middle, right; the wheel as buttons 4/5 (6/7 sideways) pressed and released),
 // the context menu suppressed; keys as X keysyms (keysyms.js) pressed and released, every held key released when the
 // canvas loses focus. A Viewer's page shows where the Controller's pointer is (DisplayPointer) and a View only badge.
+//
+// RDP: the desktop follows the Controller's window. When the display area's size settles (0.5 s after the last change)
+// at a size other than the desktop's, the Controller's page asks for that size (DisplayResizeRequest); the appliance
+// passes it to the server where it supports resizing, and the new size arrives as a DisplayInit.
 
 import { h } from '../dom.js';
 import {
   DisplayError, DisplayFrameType, DisplayMeter, DisplayState, MAX_CLIPBOARD_BYTES, decodeClipboard, decodePointer,
-  encodeKey, encodePointer, formatRate, unionBox,
+  desktopSizeFor, encodeKey, encodePointer, encodeResizeRequest, formatRate, unionBox,
 } from '../display.js';
 import { InputEncoder, formatBytes } from '../frames.js';
 import { CTRL_ALT_DEL, keysymFor } from '../keysyms.js';
@@ -62,6 +66,9 @@ export function createDisplaySurface(shell, { now = () => performance.now() } = 
   let paintScheduled = 0;
   let resyncTimer = 0;
   let clipboardPolicy = 'off';
+  let resizable = false; // RDP: the desktop may follow the Controller's window
+  let resizeTimer = 0;
+  let requestedSize = '';
   let buttons = 0;
   let lastPointer = { x: -1, y: -1, buttons: -1 };
   let wheelX = 0;
@@ -293,6 +300,30 @@ export function createDisplaySurface(shell, { now = () => performance.now() } = 
 
     canvas.style.width = `${Math.max(1, Math.floor(state.width * scale))}px`;
     canvas.style.height = `${Math.max(1, Math.floor(state.height * scale))}px`;
+    scheduleResizeRequest();
+  }
+
+  /** RDP, the Controller only: ask for a desktop the size of the display area once it has settled. */
+  function scheduleResizeRequest() {
+    if (!resizable || role !== 'controller') {
+      return;
+    }
+
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      if (disposed || !resizable || role !== 'controller' || !state.inSync || offline || shell.isEnded()) {
+        return;
+      }
+
+      const { width, height } = desktopSizeFor(host.clientWidth, host.clientHeight);
+      const key = `${width}x${height}`;
+      if ((width === state.width && height === state.height) || key === requestedSize) {
+        return;
+      }
+
+      requestedSize = key;
+      shell.send(input.frame(DisplayFrameType.DisplayResizeRequest, encodeResizeRequest(width, height)));
+    }, 500);
   }
 
   // --- Input -----------------------------------------------------------------------------------------
@@ -459,6 +490,7 @@ export function createDisplaySurface(shell, { now = () => performance.now() } = 
       controlling = true;
       remotePointer.hidden = true;
       showControls();
+      scheduleResizeRequest();
       canvas.focus({ preventScroll: true });
     }
   }
@@ -518,6 +550,7 @@ export function createDisplaySurface(shell, { now = () => performance.now() } = 
     },
     onHello(message) {
       clipboardPolicy = ['device-to-browser', 'both'].includes(message.clipboard) ? message.clipboard : 'off';
+      resizable = /^rdp$/i.test(message.protocol ?? '');
       showClipboard();
     },
     setStale(stale) {
@@ -535,6 +568,7 @@ export function createDisplaySurface(shell, { now = () => performance.now() } = 
       disposed = true;
       clearInterval(statsTimer);
       clearTimeout(resyncTimer);
+      clearTimeout(resizeTimer);
       cancelAnimationFrame(paintScheduled);
       resizeObserver.disconnect();
       window.removeEventListener('blur', releaseKeys);
