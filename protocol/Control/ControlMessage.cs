@@ -41,7 +41,7 @@ public abstract record ControlMessage
 /// <summary>An endpoint (device) the appliance can reach, as it announces it to the cloud.</summary>
 /// <param name="Id">Stable id, unique on the appliance: same rules as an appliance id.</param>
 /// <param name="Name">Display name.</param>
-/// <param name="Protocol">"ssh" for now; "vnc" and "rdp" later.</param>
+/// <param name="Protocol">"ssh", "vnc" or "rdp".</param>
 /// <param name="Host">Address on the plant network.</param>
 /// <param name="Port">TCP port.</param>
 public sealed record EndpointInfo(string Id, string Name, string Protocol, string Host, int Port);
