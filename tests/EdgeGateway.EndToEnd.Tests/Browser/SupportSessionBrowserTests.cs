@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.EndToEnd.Tests.Ssh;
 using EdgeGateway.Testing;
@@ -154,6 +155,47 @@ public sealed class SupportSessionBrowserTests(SshStackFixture fixture)
 
         Assert.Empty(technicianErrors);
         Assert.Empty(guestErrors);
+    }
+
+    [Fact]
+    public async Task A_pending_invitation_is_revoked_from_the_dashboard_and_its_link_no_longer_lets_anyone_in()
+    {
+        var stack = fixture.Stack;
+        var suffix = Random.Shared.Next(10_000, 99_999);
+        var owner = stack.CreateUser($"rita-{suffix}", Password);
+        var sessionName = $"Dosing pump alarm {suffix}";
+        var (http, _) = await stack.LoginAsync(owner.Name, Password);
+        var response = await http.PostAsJsonAsync("/api/support-sessions", new { applianceId = EdgeGatewayStack.ApplianceId, endpointId = EdgeGatewayStack.EndpointId, name = sessionName });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        using var created = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var invite = created.RootElement.GetProperty("invite");
+        var inviteId = invite.GetProperty("id").GetString()!;
+        var url = invite.GetProperty("url").GetString()!;
+        var sessionId = created.RootElement.GetProperty("session").GetProperty("id").GetString()!;
+
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var errors = SessionPage.CollectConsoleErrors(page);
+        await SessionPage.LogInAsync(page, stack, owner.Name, Password);
+        var row = page.GetByTestId($"pending-invitation-{inviteId}");
+        await Assertions.Expect(row).ToContainTextAsync(sessionName, Patient);
+        await Shot(page, "support-8-dashboard-pending.png", fullPage: true);
+        await page.GetByTestId($"pending-revoke-{inviteId}").ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("pending-invitations")).Not.ToContainTextAsync(sessionName);
+        await Shot(page, "support-9-dashboard-after-revoke.png", fullPage: true);
+
+        // The link is dead for whoever has it, and the session's own list says revoked.
+        var (guest, _) = stack.Client.CreateClient();
+        var key = url[(url.IndexOf("#/invite/", StringComparison.Ordinal) + "#/invite/".Length)..];
+        var late = await guest.PostAsJsonAsync("/api/invites/redeem", new { key, name = "Late" });
+        Assert.Equal(System.Net.HttpStatusCode.Gone, late.StatusCode);
+        guest.Dispose();
+        var list = await http.GetStringAsync(new Uri($"/api/sessions/{sessionId}/invites", UriKind.Relative));
+        Assert.Contains("\"revoked\"", list, StringComparison.Ordinal);
+        await http.DeleteAsync(new Uri($"/api/sessions/{sessionId}", UriKind.Relative));
+        Assert.Empty(errors);
     }
 
     private static Task Shot(IPage page, string name, bool fullPage = false) =>

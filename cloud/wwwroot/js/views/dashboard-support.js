@@ -2,7 +2,7 @@
 // sessions (the history's newest ten, their own). Each section refreshes with the dashboard and is rebuilt only when
 // what it shows changed, so focus survives a refresh.
 
-import { listHistory, listMyInvites } from '../api.js';
+import { listHistory, listMyInvites, revokeInvite } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { endText, statusBadge, statusText } from '../support.js';
@@ -67,7 +67,24 @@ export function createPendingInvitations() {
         h('td', { class: 'col-action' }, h('a', {
           href: `#/sessions/${encodeURIComponent(i.sessionId)}`, class: 'btn btn-secondary btn-small', testid: `pending-open-${i.id}`,
           'aria-label': `Open the session ${i.sessionName ?? ''}`,
-        }, 'Open')))))));
+        }, 'Open'), ' ', h('button', {
+          type: 'button', class: 'btn btn-secondary btn-small', testid: `pending-revoke-${i.id}`,
+          'aria-label': `Revoke the invitation to ${i.sessionName ?? 'the session'}${i.email ? ` sent to ${i.email}` : ''}`,
+          onclick: (event) => revoke(i, event.currentTarget),
+        }, 'Revoke')))))));
+  }
+
+  // The link stops working at once; the row goes on the next refresh, and a failure is said in its place.
+  async function revoke(invite, button) {
+    button.disabled = true;
+    try {
+      await revokeInvite(invite.sessionId, invite.id);
+      key = null;
+      await refresh();
+    } catch (failure) {
+      button.disabled = false;
+      button.replaceWith(h('span', { class: 'form-error', role: 'alert', testid: `pending-revoke-error-${invite.id}` }, failure.message));
+    }
   }
 
   return { element, refresh };
