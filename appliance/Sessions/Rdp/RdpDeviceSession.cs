@@ -413,11 +413,8 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
             }
 
             default:
-            {
-                // A known type out of order (pixels before CONNECTED, a second certificate) is as malformed as an unknown one.
-                var status = RdpPipe.Check(type, memory.Span, framebuffer?.Width ?? 0, framebuffer?.Height ?? 0);
-                return (status == RdpReadStatus.Ok ? RdpReadStatus.UnknownType : status, null, false);
-            }
+                // A known type out of place (pixels before CONNECTED, a second certificate) is as malformed as an unknown one.
+                return (RdpReadStatus.UnknownType, null, false);
         }
     }
 

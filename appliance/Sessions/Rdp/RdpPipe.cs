@@ -96,7 +96,7 @@ internal enum RdpReadStatus
     /// <summary>A length of 0 or over <see cref="RdpPipe.MaxHelperMessage"/>.</summary>
     BadLength,
 
-    /// <summary>A type the appliance does not take from the helper.</summary>
+    /// <summary>A type the appliance does not take from the helper, or a known type out of place (pixels before CONNECTED, a second certificate).</summary>
     UnknownType,
 
     /// <summary>A body whose size does not match its type.</summary>

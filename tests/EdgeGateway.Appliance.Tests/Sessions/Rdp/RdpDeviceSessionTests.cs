@@ -98,3 +98,40 @@ public sealed class RdpDeviceSessionTests : IAsyncLifetime
         Assert.Contains("RDP helper (edgegateway-rdp) is not installed", (await harness.Session.Completion).Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A helper that breaks the pipe protocol ends its session with a clear error (the appliance decides nothing on its word).</summary>
+[Trait("Area", "Rdp")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class RdpHostileHelperTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eg-rdp-helper-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>A fake helper: a shell script that prints <paramref name="printf"/> (printf escapes) and waits.</summary>
+    private string FakeHelper(string printf)
+    {
+        var path = Path.Combine(_directory, "edgegateway-rdp");
+        File.WriteAllText(path, $"#!/bin/sh\nprintf '{printf}'\nexec sleep 30\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    // CONNECTED: 200 × 200, NLA, RDP 10.7, no Unicode input, display control.
+    private const string Connected = @"\000\000\000\017\202\000\310\000\310\000\000\000\002\000\010\000\014\000\001";
+
+    [Theory]
+    [InlineData(Connected + @"\000\000\000\011\203\000\276\000\276\000\024\000\024", "BadGeometry")] // a 20 × 20 paint at (190, 190)
+    [InlineData(Connected + @"\177\377\377\377\203", "BadLength")] // a 2 GiB message
+    [InlineData(@"\000\000\000\011\203\000\000\000\000\000\001\000\001", "UnknownType")] // pixels before CONNECTED
+    public async Task A_malformed_message_ends_the_session_with_a_clear_error(string printf, string status)
+    {
+        var helper = FakeHelper(printf);
+        var (harness, started) = await RdpSessionHarness.StartAsync(3389, "user", "pw", configure: o => o.HelperPath = helper);
+        await using var _ = harness;
+        var outcome = await harness.Session.Completion.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(EndReason.Error, outcome.Reason);
+        Assert.Equal($"The RDP helper sent a malformed message ({status}, type 0x{(status == "BadLength" ? "00" : "83")}); the session was ended.", outcome.Message);
+        Assert.Equal(status != "UnknownType", started);
+    }
+}
