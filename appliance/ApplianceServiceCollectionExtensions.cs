@@ -1,5 +1,6 @@
 using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions;
+using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Appliance.Sessions.Ssh;
 using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Appliance.Uplink;
@@ -22,6 +23,7 @@ public static class ApplianceServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MqttUplink>());
         services.TryAddSingleton<SshSessionFactory>();
         services.TryAddSingleton<VncSessionFactory>();
+        services.TryAddSingleton<RdpSessionFactory>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IDownlinkHandler>(sp => sp.GetRequiredService<SessionManager>());
         return services;

@@ -19,13 +19,18 @@
 #   xterm xdotool    X clients the VNC tests type into and query
 #   xclip            reads and sets the device's clipboard in the VNC clipboard test
 #   python3-aiosmtpd the SMTP server the e-mail invitation tests start on loopback (SmtpSink)
+#   gcc make pkg-config freerdp2-dev   build the appliance's RDP helper (appliance/Native/rdp) against FreeRDP 2;
+#                    the solution's build runs make; libfreerdp2-2 and libfreerdp-client2-2 come with the -dev package
+#   freerdp2-shadow-x11  freerdp-shadow-cli: the RDP device in the tests (RdpServer, NLA on an Xvfb screen)
+#   winpr-utils      winpr-hash: the SAM file (NTLM hash) the shadow server checks the test account against
 # Not from apt here: the .NET 10 SDK and Node.js >= 20 with npm come with the machine image; this script
 # only checks them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd
-  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip python3-aiosmtpd)
+  tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip python3-aiosmtpd
+  gcc make pkg-config freerdp2-dev freerdp2-shadow-x11 winpr-utils)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

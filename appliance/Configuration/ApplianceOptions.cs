@@ -1,5 +1,6 @@
 using EdgeGateway.Appliance.Sessions.Display;
 using EdgeGateway.Appliance.Sessions.Terminal;
+using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Protocol.Topics;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,9 @@ public sealed class ApplianceOptions
 
     /// <summary>VNC device sessions: time bounds, certificate pins, encodings.</summary>
     public VncOptions Vnc { get; set; } = new();
+
+    /// <summary>RDP device sessions: the helper, time bounds, the default desktop size.</summary>
+    public RdpOptions Rdp { get; set; } = new();
 
     /// <summary>
     /// Where VeNCrypt certificates are pinned: <see cref="VncOptions.CertificatePinsPath"/>, or
@@ -124,7 +128,7 @@ public sealed class EndpointOptions
     /// <summary>Display name.</summary>
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>"ssh" or "vnc" (RDP comes later).</summary>
+    /// <summary>"ssh", "vnc" or "rdp".</summary>
     public string Protocol { get; set; } = "ssh";
 
     /// <summary>Address on the plant network.</summary>
@@ -132,17 +136,18 @@ public sealed class EndpointOptions
 
     private int? _port;
 
-    /// <summary>TCP port. When not given, the protocol's well-known port: 22 for ssh, 5900 for vnc.</summary>
+    /// <summary>TCP port. When not given, the protocol's well-known port: 22 for ssh, 5900 for vnc, 3389 for rdp.</summary>
     public int Port
     {
-        get => _port ?? (Protocol == "vnc" ? 5900 : 22);
+        get => _port ?? Protocol switch { "vnc" => 5900, "rdp" => 3389, _ => 22 };
         set => _port = value;
     }
 
     /// <summary>
     /// Allow legacy algorithms for this endpoint only: SHA-1 key exchange (<c>diffie-hellman-group1-sha1</c>, …),
     /// CBC and 3DES ciphers, SHA-1 and MD5 MACs, <c>ssh-rsa</c> (SHA-1) signatures and DSA (<c>ssh-dss</c>) host
-    /// keys. VNC: unencrypted RFB security (VNC authentication, None) instead of VeNCrypt/TLS. Off by default: a device
+    /// keys. VNC: unencrypted RFB security (VNC authentication, None) instead of VeNCrypt/TLS. RDP: standard RDP security
+    /// (RC4, no TLS) when the server offers neither TLS nor NLA. Off by default: a device
     /// that offers nothing better is refused with a message naming what it offered. Sessions that use one are marked
     /// "legacy crypto" on the session page.
     /// </summary>
@@ -215,9 +220,9 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
                 errors.Add($"{key}:Id must be unique, 1-64 lower-case letters, digits or '-'.");
             }
 
-            if (e.Protocol is not ("ssh" or "vnc"))
+            if (e.Protocol is not ("ssh" or "vnc" or "rdp"))
             {
-                errors.Add($"{key}:Protocol '{e.Protocol}' is not supported (supported: ssh, vnc).");
+                errors.Add($"{key}:Protocol '{e.Protocol}' is not supported (supported: ssh, vnc, rdp).");
             }
 
             if (string.IsNullOrWhiteSpace(e.Host))
@@ -227,7 +232,7 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
 
             if (e.Port is < 1 or > 65535)
             {
-                errors.Add($"{key}:Port must be 1-65535 (or left out: 22 for ssh, 5900 for vnc).");
+                errors.Add($"{key}:Port must be 1-65535 (or left out: 22 for ssh, 5900 for vnc, 3389 for rdp).");
             }
         }
 
@@ -251,6 +256,7 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
         }
 
         errors.AddRange(options.Vnc.Validate());
+        errors.AddRange(options.Rdp.Validate());
 
         // The terminal streamer checks its ranges when a session starts; a wrong value must stop the service here,
         // by its key, instead of failing every session later.

@@ -48,4 +48,10 @@ public interface IDeviceSession : IAsyncDisposable
 }
 
 /// <summary>How a session ended (or failed to start).</summary>
-public readonly record struct SessionOutcome(EndReason Reason, string Message);
+/// <param name="Reason">Why.</param>
+/// <param name="Message">The sentence the user sees.</param>
+/// <param name="PresentedCertificate">
+/// With <see cref="EndReason.CertificateChanged"/>: the fingerprint the device presented instead of the pinned one
+/// (<see cref="CertificateFingerprints"/>); null otherwise.
+/// </param>
+public readonly record struct SessionOutcome(EndReason Reason, string Message, string? PresentedCertificate = null);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeGateway.Appliance.Configuration;
+using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Appliance.Sessions.Ssh;
 using EdgeGateway.Appliance.Sessions.Vnc;
 using EdgeGateway.Appliance.Uplink;
@@ -23,6 +24,7 @@ internal sealed partial class SessionManager(
     IUplink uplink,
     SshSessionFactory sshSessions,
     VncSessionFactory vncSessions,
+    RdpSessionFactory rdpSessions,
     TimeProvider time,
     ILogger<SessionManager> logger) : IDownlinkHandler, IAsyncDisposable
 {
@@ -207,7 +209,12 @@ internal sealed partial class SessionManager(
             return;
         }
 
-        IDeviceSession session = endpoint!.Protocol == "vnc" ? vncSessions.Create(start, endpoint) : sshSessions.Create(start, endpoint);
+        IDeviceSession session = endpoint!.Protocol switch
+        {
+            "vnc" => vncSessions.Create(start, endpoint),
+            "rdp" => rdpSessions.Create(start, endpoint),
+            _ => sshSessions.Create(start, endpoint),
+        };
         _inputs[start.SessionId] = new InputPump(session, units => Acknowledge(start.SessionId, units), logger, cut => PasteCut(start.SessionId, cut));
         _sessions[start.SessionId] = session;
         Log.Starting(logger, start.SessionId, endpoint!.Id, endpoint.Host, endpoint.Port);
@@ -226,7 +233,7 @@ internal sealed partial class SessionManager(
 
             var outcome = await session.Completion;
             Log.Ended(logger, start.SessionId, outcome.Reason, outcome.Message);
-            ended = new SessionEnded(start.SessionId, outcome.Reason, outcome.Message);
+            ended = new SessionEnded(start.SessionId, outcome.Reason, outcome.Message, outcome.PresentedCertificate);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -47,7 +47,7 @@ public sealed class DisplayScreen(StreamClient stream) : IDisposable
 
     /// <summary>Waits until the rebuilt picture equals the X server's screen pixel for pixel (ground truth from xwd).</summary>
     /// <exception cref="Xunit.Sdk.XunitException">Not equal within <paramref name="timeout"/>: says how they differ.</exception>
-    public async Task WaitForAsync(VncServer server, TimeSpan timeout, string what)
+    public async Task WaitForAsync(XDisplayHost server, TimeSpan timeout, string what)
     {
         ArgumentNullException.ThrowIfNull(server);
         string? difference = "nothing compared yet";

@@ -50,8 +50,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private long _updates;
     private long _rfbBytes;
     private int _ended;
-    private int _flushPending;
-    private int _flushRequested;
+    private FlushPacer? _pacer;
     private long _lastRequest;
     private TimeSpan _requestInterval;
     private bool _clipboardToDevice;
@@ -125,6 +124,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         _requestInterval = TimeSpan.FromSeconds(1.0 / _displayOptions.MaxFramesPerSecond);
         _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = _streamer;
+        _pacer = new FlushPacer(FlushAsync, _time, _stopping.Token);
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
             _connection.Security,
@@ -387,45 +387,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     /// </summary>
     private void FlushSoon()
     {
-        if (_streamer is null || !Volatile.Read(ref _keyframeSent))
+        if (_pacer is null || !Volatile.Read(ref _keyframeSent))
         {
             return;
         }
 
-        Volatile.Write(ref _flushRequested, 1);
-        if (Interlocked.Exchange(ref _flushPending, 1) == 0)
-        {
-            // Never on the caller's thread: input arrives on the uplink's receive path, which must not encode or publish.
-            _ = Task.Run(FlushSoonAsync);
-        }
-    }
-
-    private async Task FlushSoonAsync()
-    {
-        try
-        {
-            var token = _stopping.Token;
-            while (true)
-            {
-                Volatile.Write(ref _flushRequested, 0);
-                for (var delay = await FlushAsync(token); delay > TimeSpan.Zero; delay = await FlushAsync(token))
-                {
-                    await Task.Delay(delay, _time, token);
-                }
-
-                // A request that came after the last flush looked: take it, unless a new flusher already has.
-                Volatile.Write(ref _flushPending, 0);
-                if (Volatile.Read(ref _flushRequested) == 0 || Interlocked.Exchange(ref _flushPending, 1) != 0)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            // The session is ending; its read loop reports why.
-            Volatile.Write(ref _flushPending, 0);
-        }
+        _pacer.Request();
     }
 
     /// <summary>VNC asks nothing of the Controller while logging in: the password comes with the start.</summary>
