@@ -25,6 +25,7 @@ public sealed class PairingStack : IAsyncDisposable
     private readonly string _directory;
     private readonly Dictionary<string, string?> _applianceSettings;
     private CloudClient? _client;
+    private ServerProcess? _process;
 
     private PairingStack(string directory, WebApplication cloud, Uri baseAddress, X509Certificate2 authority, string adminPassword, LogCollector logs, Dictionary<string, string?> applianceSettings)
     {
@@ -106,6 +107,33 @@ public sealed class PairingStack : IAsyncDisposable
     /// <summary>Starts the appliance in-process on the state directory as it is.</summary>
     public async Task StartApplianceAsync() => Appliance = await EdgeGatewayStack.StartApplianceAsync(_applianceSettings, Logs);
 
+    /// <summary>Starts the appliance as its own process (the build's binary, as <c>scripts/demo.sh</c> runs it) on the same state.</summary>
+    public async Task StartApplianceProcessAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        var environment = new Dictionary<string, string> { ["SSL_CERT_FILE"] = _applianceSettings["Appliance:Cloud:AuthorityPath"]!, ["SSL_CERT_DIR"] = string.Empty };
+        _process = ServerProcess.Start(ProductBinaries.ApplianceDll, ApplianceArguments, environment, _directory);
+    }
+
+    /// <summary><c>kill -9</c> of the appliance process; returns once it is gone.</summary>
+    public Task KillApplianceProcessAsync() => _process?.KillAsync() ?? Task.CompletedTask;
+
+    /// <summary>The appliance process's output so far.</summary>
+    public string ApplianceProcessLog => _process?.Output ?? string.Empty;
+
+    /// <summary>Empties the state directory: the next start is a factory-fresh appliance again.</summary>
+    public void ResetState()
+    {
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+    }
+
     /// <summary>Stops the in-process appliance (a clean shutdown).</summary>
     public async Task StopApplianceAsync()
     {
@@ -124,6 +152,16 @@ public sealed class PairingStack : IAsyncDisposable
         PendingPairing? pending = null;
         await Conditions.WaitUntilAsync(() => (pending = store.LoadPending()) is { Status: "waiting" } p && p.UserCode != not, timeout, "the appliance to show a pairing code");
         return pending!;
+    }
+
+    /// <summary>Creates a technician with access to every endpoint of <paramref name="applianceId"/> and signs them in (cookies for the session stream).</summary>
+    public async Task<(HttpClient Client, CookieContainer Cookies)> LoginTechnicianAsync(string applianceId = ApplianceName)
+    {
+        var name = "tech-" + Guid.NewGuid().ToString("N")[..6];
+        var password = Guid.NewGuid().ToString("N");
+        var user = Cloud.Services.GetRequiredService<UserStore>().Create(name, password, Roles.Technician)!;
+        Cloud.Services.GetRequiredService<PolicyStore>().Grant("user", user.Id, applianceId, "*", "test");
+        return await Client.LoginAsync(name, password);
     }
 
     /// <summary>Creates a user of <paramref name="role"/> (a field engineer by default) and signs them in.</summary>
@@ -151,6 +189,11 @@ public sealed class PairingStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
         await StopApplianceAsync();
         await Cloud.StopAsync();
         await Cloud.DisposeAsync();
