@@ -96,6 +96,29 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
         }
     }
 
+    /// <summary>
+    /// Drops the appliance's connection to this node if it uses one of <paramref name="serials"/> (null in it: any):
+    /// a revocation made on another cloud node. A connection with a newer certificate (a re-pair) stays.
+    /// </summary>
+    public async Task DisconnectIfUsingAsync(string applianceId, IReadOnlyCollection<string?> serials)
+    {
+        ArgumentNullException.ThrowIfNull(serials);
+        MqttSessionStatus session;
+        try
+        {
+            session = await _server.GetSessionAsync(applianceId);
+        }
+        catch (InvalidOperationException)
+        {
+            return; // not connected here
+        }
+
+        if (serials.Contains(null) || serials.Contains(session.Items[SerialItem] as string))
+        {
+            await DisconnectApplianceAsync(applianceId);
+        }
+    }
+
     public async Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken)
     {
         var delivered = await DeliverAsync(applianceId, new MqttApplicationMessage

@@ -65,6 +65,7 @@ internal static class PairingEndpoints
     public static IServiceCollection AddPairing(this IServiceCollection services)
     {
         services.TryAddSingleton<PairingService>();
+        services.AddHostedService<RevocationSweep>();
         services.TryAddSingleton(sp => new CodeGuesses(new LoginLockout(sp.GetRequiredService<TimeProvider>())));
         services.Configure<RateLimiterOptions>(options => options.AddPolicy("pairing", context => RateLimitPartition.GetFixedWindowLimiter(
             context.Connection.RemoteIpAddress?.ToString() ?? string.Empty,

@@ -25,6 +25,9 @@ public sealed class PairingOptions
     /// <summary>New pairing requests per minute from one address (1 to 10,000).</summary>
     public int RequestsPerMinutePerAddress { get; set; } = 20;
 
+    /// <summary>How often this node looks for revocations made on other nodes sharing the database (1 s to 5 min).</summary>
+    public TimeSpan RevocationSweep { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The MQTT host the token response gives appliances; empty: the host name the appliance used for HTTPS.</summary>
     public string BrokerHost { get; set; } = string.Empty;
 
@@ -61,6 +64,11 @@ public sealed class PairingOptions
         if (RequestsPerMinutePerAddress is < 1 or > 10_000)
         {
             yield return $"Cloud:Pairing:RequestsPerMinutePerAddress must be 1 to 10,000 (got {RequestsPerMinutePerAddress}).";
+        }
+
+        if (RevocationSweep < TimeSpan.FromSeconds(1) || RevocationSweep > TimeSpan.FromMinutes(5))
+        {
+            yield return $"Cloud:Pairing:RevocationSweep must be 1 s to 5 min (got {RevocationSweep}).";
         }
 
         if (BrokerPort is < 0 or > 65535)

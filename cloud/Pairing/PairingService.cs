@@ -291,6 +291,21 @@ public sealed class PairingService(CloudDatabase database, CertificateAuthority 
         return true;
     }
 
+    /// <summary>
+    /// Certificates revoked after <paramref name="since"/>, by appliance, for nodes other than the one that revoked them
+    /// (<see cref="RevocationSweep"/>). A null serial: the appliance itself is revoked (whatever certificate it holds).
+    /// </summary>
+    public IReadOnlyList<(string ApplianceId, string? Serial)> RevokedSince(DateTimeOffset since)
+    {
+        using var connection = database.Open();
+        return connection.Query(
+            """
+            SELECT appliance_id, serial FROM appliance_certificates WHERE revoked_at > $since
+            UNION ALL SELECT id, NULL FROM appliances WHERE revoked_at > $since
+            """,
+            r => (r.GetString(0), r.ReadStringOrNull(1)), ("$since", Sql.Time(since)));
+    }
+
     /// <summary>True when the appliance is known (paired, enrolled or announced).</summary>
     public bool ApplianceExists(string applianceId)
     {

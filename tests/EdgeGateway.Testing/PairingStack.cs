@@ -104,6 +104,16 @@ public sealed class PairingStack : IAsyncDisposable
         return stack;
     }
 
+    /// <summary>
+    /// A second cloud node on the same data folder (database, CA) with its own HTTPS and MQTT ports, as nodes behind a
+    /// load balancer share one database. The caller stops and disposes it.
+    /// </summary>
+    public async Task<(WebApplication Cloud, CloudClient Client)> StartSecondNodeAsync(IDictionary<string, string?>? cloudOverrides = null)
+    {
+        var (cloud, address) = await EdgeGatewayStack.StartCloudAsync(Path.Combine(_directory, "cloud"), FreePort.Get(), Logs, cloudOverrides, null);
+        return (cloud, new CloudClient(new Uri(address), Authority));
+    }
+
     /// <summary>Starts the appliance in-process on the state directory as it is.</summary>
     public async Task StartApplianceAsync() => Appliance = await EdgeGatewayStack.StartApplianceAsync(_applianceSettings, Logs);
 
@@ -164,13 +174,13 @@ public sealed class PairingStack : IAsyncDisposable
         return await Client.LoginAsync(name, password);
     }
 
-    /// <summary>Creates a user of <paramref name="role"/> (a field engineer by default) and signs them in.</summary>
-    public async Task<HttpClient> LoginAsync(string role = Roles.FieldEngineer)
+    /// <summary>Creates a user of <paramref name="role"/> (a field engineer by default) and signs them in (at <paramref name="node"/>, else this stack's cloud).</summary>
+    public async Task<HttpClient> LoginAsync(string role = Roles.FieldEngineer, CloudClient? node = null)
     {
         var name = role + "-" + Guid.NewGuid().ToString("N")[..6];
         var password = Guid.NewGuid().ToString("N");
         Cloud.Services.GetRequiredService<UserStore>().Create(name, password, role);
-        return (await Client.LoginAsync(name, password)).Client;
+        return (await (node ?? Client).LoginAsync(name, password)).Client;
     }
 
     /// <summary>Approves a code as the engineer would (<c>POST …/approve</c>), whatever the answer.</summary>

@@ -128,6 +128,32 @@ public sealed class PairingTests(SshServerFixture device) : IClassFixture<SshSer
     }
 
     [Fact]
+    public async Task A_pairing_started_on_one_cloud_node_completes_on_another_and_a_revocation_there_disconnects_it_here()
+    {
+        await using var stack = await PairingStack.StartAsync(device.Server, cloudOverrides: new Dictionary<string, string?> { ["Cloud:Pairing:RevocationSweep"] = "00:00:01" });
+        var (node, nodeClient) = await stack.StartSecondNodeAsync();
+        try
+        {
+            // The appliance asked node A; the engineer approves at node B (one database).
+            var pending = await stack.WaitForCodeAsync(Timeout);
+            using var engineer = await stack.LoginAsync(node: nodeClient);
+            await PairingStack.ExpectAsync(await PairingStack.ApproveAsync(engineer, pending.UserCode), HttpStatusCode.OK);
+            await stack.WaitOnlineAsync(PairingStack.ApplianceName, Timeout); // fetched at A, connected to A's broker
+
+            // Revoked at B, where it is not connected: A's sweep drops it, and it is refused and pairs again.
+            using var admin = await stack.LoginAsync(Roles.DomainAdmin, nodeClient);
+            await PairingStack.ExpectAsync(await admin.PostAsync(new Uri($"/api/pairing/appliances/{PairingStack.ApplianceName}/revoke", UriKind.Relative), null), HttpStatusCode.NoContent);
+            await stack.WaitOnlineAsync(PairingStack.ApplianceName, TimeSpan.FromSeconds(10), online: false);
+            await stack.WaitForCodeAsync(Timeout, not: pending.UserCode);
+        }
+        finally
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Wrong_codes_get_a_clear_error_are_audited_without_the_code_and_guessing_is_rate_limited()
     {
         await using var stack = await PairingStack.StartAsync(startAppliance: false);
