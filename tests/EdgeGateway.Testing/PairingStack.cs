@@ -114,6 +114,9 @@ public sealed class PairingStack : IAsyncDisposable
         return (cloud, new CloudClient(new Uri(address), Authority));
     }
 
+    /// <summary>Changes one of the appliance's settings for its next start (empty: as if not set).</summary>
+    public void Configure(string key, string? value) => _applianceSettings[key] = value;
+
     /// <summary>Starts the appliance in-process on the state directory as it is.</summary>
     public async Task StartApplianceAsync() => Appliance = await EdgeGatewayStack.StartApplianceAsync(_applianceSettings, Logs);
 

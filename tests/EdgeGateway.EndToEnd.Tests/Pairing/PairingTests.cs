@@ -36,6 +36,10 @@ public sealed class PairingTests(SshServerFixture device) : IClassFixture<SshSer
         var pending = await stack.WaitForCodeAsync(Timeout);
         Assert.Matches("^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$", pending.UserCode);
         Assert.Contains(stack.Logs.Entries, e => e.Message.Contains($"Pairing code: {pending.UserCode}", StringComparison.Ordinal));
+        var status = PairStatus(stack);
+        Assert.Equal(1, status.Exit);
+        Assert.Contains($"Waiting for approval. Pairing code: {pending.UserCode}", status.Text, StringComparison.Ordinal);
+        Assert.Contains($"key SHA-256 {pending.KeySha256}", status.Text, StringComparison.Ordinal);
 
         // The key exists, owner-only, before the code was shown; so does the pending pairing (it holds the device code).
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(stack.StateDirectory, "pairing-key.pem")));
@@ -70,6 +74,10 @@ public sealed class PairingTests(SshServerFixture device) : IClassFixture<SshSer
         Assert.True(row.Online);
         Assert.Equal("Line 3", row.Site);
         Assert.True(row.CertificateNotAfter > DateTimeOffset.UtcNow.AddDays(89));
+
+        status = PairStatus(stack);
+        Assert.Equal(0, status.Exit);
+        Assert.Contains($"Paired: appliance {id}", status.Text, StringComparison.Ordinal);
 
         // The code is spent: approving it again and looking it up fail; the device code replayed gets nothing.
         await PairingStack.ExpectAsync(await PairingStack.ApproveAsync(engineer, pending.UserCode), HttpStatusCode.NotFound);
@@ -271,6 +279,36 @@ public sealed class PairingTests(SshServerFixture device) : IClassFixture<SshSer
         Assert.Contains("ClientIdentifierNotValid", wrongId.Message, StringComparison.Ordinal);
         Assert.True(stack.Cloud.Services.GetRequiredService<ApplianceRegistry>().IsOnline(victim));
         Assert.DoesNotContain(stack.Cloud.Services.GetRequiredService<ApplianceRegistry>().List().Single(a => a.Id == victim).Endpoints, e => e.Id == "evil");
+    }
+
+    [Fact]
+    public async Task An_appliance_given_only_the_CAs_fingerprint_pairs_and_one_given_a_wrong_fingerprint_sends_nothing()
+    {
+        await using var stack = await PairingStack.StartAsync(device.Server, startAppliance: false);
+        var fingerprint = Convert.ToHexString(SHA256.HashData(stack.Authority.RawData));
+        stack.Configure("Appliance:Cloud:AuthorityPath", string.Empty);
+        stack.Configure("Appliance:Cloud:AuthoritySha256", string.Join(':', Enumerable.Range(0, 32).Select(i => fingerprint.Substring(i * 2, 2))));
+        await stack.StartApplianceAsync();
+        using var engineer = await stack.LoginAsync();
+        var pending = await stack.WaitForCodeAsync(Timeout);
+        await PairingStack.ExpectAsync(await PairingStack.ApproveAsync(engineer, pending.UserCode), HttpStatusCode.OK);
+        await stack.WaitOnlineAsync(PairingStack.ApplianceName, Timeout);
+
+        await using var wrong = await PairingStack.StartAsync(startAppliance: false);
+        wrong.Configure("Appliance:Cloud:AuthorityPath", string.Empty);
+        wrong.Configure("Appliance:Cloud:AuthoritySha256", new string('a', 64));
+        await wrong.StartApplianceAsync();
+        await Conditions.WaitUntilAsync(() => wrong.Logs.Entries.Any(e => e.Message.Contains("not the configured Appliance:Cloud:AuthoritySha256", StringComparison.Ordinal)), Timeout, "the fingerprint refusal");
+        Assert.Null(new Appliance.Pairing.IdentityStore(wrong.StateDirectory).LoadPending());
+        Assert.DoesNotContain(wrong.Cloud.Services.GetRequiredService<AuditLog>().Read(new AuditQuery(Limit: 100)), e => e.Action == "pairing.request");
+    }
+
+    /// <summary><c>pair --status</c> against the stack's state directory: its exit code and what it printed.</summary>
+    private static (int Exit, string Text) PairStatus(PairingStack stack)
+    {
+        using var output = new StringWriter();
+        var exit = Appliance.Pairing.PairCommand.Run(["--status", $"--Appliance:StateDirectory={stack.StateDirectory}"], output);
+        return (exit, output.ToString());
     }
 
     /// <summary>Asks for codes as an appliance would, with a fresh key unless a request is given.</summary>

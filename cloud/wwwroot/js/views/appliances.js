@@ -105,7 +105,7 @@ export function renderAppliances(root, { user }) {
   async function onRevoke(a) {
     const sure = await confirmDialog({
       title: `Revoke ${a.name}?`,
-      message: 'Its certificate stops working at once: it is disconnected, its sessions end, and it shows a new pairing code. Re-pair it to bring it back.',
+      message: 'Its certificate stops working at once: it is disconnected and refused from now on, and its open sessions end after the appliance-offline grace (30 s). It then shows a new pairing code: Re-pair brings it back under the same name and access.',
       confirm: 'Revoke',
       danger: true,
       testid: 'revoke-dialog',
