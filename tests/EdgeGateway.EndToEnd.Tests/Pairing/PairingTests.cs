@@ -35,7 +35,7 @@ public sealed class PairingTests(SshServerFixture device) : IClassFixture<SshSer
         await using var stack = await PairingStack.StartAsync(device.Server);
         var pending = await stack.WaitForCodeAsync(Timeout);
         Assert.Matches("^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$", pending.UserCode);
-        Assert.Contains(stack.Logs.Entries, e => e.Message.Contains($"Pairing code: {pending.UserCode}", StringComparison.Ordinal));
+        await Conditions.WaitUntilAsync(() => stack.Logs.Entries.Any(e => e.Message.Contains($"Pairing code: {pending.UserCode}", StringComparison.Ordinal)), Timeout, "the code in the log"); // stored first, then shown
         var status = PairStatus(stack);
         Assert.Equal(1, status.Exit);
         Assert.Contains($"Waiting for approval. Pairing code: {pending.UserCode}", status.Text, StringComparison.Ordinal);
