@@ -1,4 +1,5 @@
 using EdgeGateway.Appliance.Configuration;
+using EdgeGateway.Appliance.Pairing;
 using EdgeGateway.Appliance.Sessions;
 using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Appliance.Sessions.Ssh;
@@ -18,6 +19,7 @@ public static class ApplianceServiceCollectionExtensions
         services.AddOptions<ApplianceOptions>().Bind(configuration.GetSection(ApplianceOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApplianceOptions>, ApplianceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IdentityProvider>();
         services.TryAddSingleton<MqttUplink>();
         services.TryAddSingleton<IUplink>(sp => sp.GetRequiredService<MqttUplink>());
         services.AddHostedService(sp => sp.GetRequiredService<MqttUplink>());

@@ -1,5 +1,11 @@
 using EdgeGateway.Appliance;
+using EdgeGateway.Appliance.Pairing;
 using Microsoft.Extensions.Options;
+
+if (args is ["pair", ..])
+{
+    return PairCommand.Run(args[1..], Console.Out);
+}
 
 // appsettings.json is read from beside the binary whatever the working directory, and read once: the service is
 // restarted to reconfigure it (watching the file would put an inotify watch on every folder below the content root).

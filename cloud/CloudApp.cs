@@ -66,6 +66,7 @@ public static class CloudApp
         app.MapSessions();
         app.MapSessionStream();
         app.MapInvitations();
+        app.MapPairing();
         return app;
     }
 
@@ -96,6 +97,7 @@ public static class CloudApp
         services.TryAddSingleton<InvitationMailer>();
         services.TryAddSingleton<SessionMessages>();
         services.TryAddSingleton<SessionConversation>();
+        services.AddPairing();
         services.AddHostedService<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
 

@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh            full run (~20-30 min on 2 cores; publishes the appliance's R2R/trimmed/AOT variants)
 #   scripts/bench.sh --quick    every scenario, small (under two minutes): asserts each one produced numbers
-#   scripts/bench.sh --only keystroke,fanout    some scenarios (ids: keystroke bytes fanout scale display field joint footprint codec)
+#   scripts/bench.sh --only keystroke,fanout    some scenarios (ids: keystroke bytes fanout scale display field joint pairing footprint codec)
 #   scripts/bench.sh --profile --only keystroke,fanout    also perf profiles (results/…/profile/); its timings are perturbed
 #
 # Prints the table; writes results/<date>-<mode>/ (results.json, table.md, table.txt, ratios.svg, latency.svg,

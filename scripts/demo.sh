@@ -4,6 +4,8 @@
 # configuration and a throwaway account). Runs until Ctrl+C, then removes everything it created.
 # Run as root on Debian 12 (it installs packages and creates the throwaway account).
 # Ports: EG_HTTPS_PORT (8443), EG_MQTT_PORT (8883), EG_SSH_PORT (2222).
+# The appliance starts factory-fresh and pairs (issue 13): it shows a code, and the demo approves it through the API as
+# a field engineer would. EG_PAIR_IN_BROWSER=1 leaves that to you: type the code under Appliances > Add appliance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -79,7 +81,6 @@ host_key=$(ssh-keygen -lf "$demo/sshd/host_key.pub" | awk '{print $2}')
 echo "== cloud: https://127.0.0.1:$https_port, MQTT/TLS on 127.0.0.1:$mqtt_port"
 cloud_dll=cloud/bin/Release/net10.0/EdgeGateway.Cloud.dll
 appliance_dll=appliance/bin/Release/net10.0/EdgeGateway.Appliance.dll
-dotnet "$cloud_dll" enroll-appliance --id demo-appliance --out "$demo/appliance" --data "$demo/cloud" >/dev/null
 Cloud__DataDirectory="$demo/cloud" \
 Cloud__Broker__BindAddress=127.0.0.1 \
 Cloud__Broker__Port="$mqtt_port" \
@@ -92,16 +93,13 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-echo "== appliance: demo-appliance, endpoint 'demo-ssh' -> 127.0.0.1:$ssh_port (host key pinned)"
-# OpenSSL's default trust is the cloud's CA alone (docs/ARCHITECTURE.md, "Appliance process"): the appliance trusts
-# nothing else, and its first TLS connection does not load the system's public roots.
-SSL_CERT_FILE="$demo/appliance/ca.pem" SSL_CERT_DIR='' \
-Appliance__Id=demo-appliance \
-Appliance__Cloud__Host=127.0.0.1 \
-Appliance__Cloud__MqttPort="$mqtt_port" \
-Appliance__Cloud__CertificatePath="$demo/appliance/appliance.pem" \
-Appliance__Cloud__KeyPath="$demo/appliance/appliance.key" \
-Appliance__Cloud__AuthorityPath="$demo/appliance/ca.pem" \
+echo "== appliance: factory-fresh, pairs with the cloud; endpoint 'demo-ssh' -> 127.0.0.1:$ssh_port (host key pinned)"
+# It knows only the cloud's address and CA. OpenSSL's default trust is that CA alone (docs/ARCHITECTURE.md, "Appliance
+# process"): the appliance trusts nothing else, and its first TLS connection does not load the system's public roots.
+SSL_CERT_FILE="$demo/cloud/pki/ca.pem" SSL_CERT_DIR='' \
+Appliance__StateDirectory="$demo/appliance-state" \
+Appliance__Cloud__Address="https://127.0.0.1:$https_port" \
+Appliance__Cloud__AuthorityPath="$demo/cloud/pki/ca.pem" \
 Appliance__Endpoints__0__Id=demo-ssh \
 Appliance__Endpoints__0__Name="Demo Linux box (SSH)" \
 Appliance__Endpoints__0__Protocol=ssh \
@@ -111,7 +109,40 @@ Appliance__Endpoints__0__HostKeySha256="$host_key" \
   dotnet "$appliance_dll" >"$demo/appliance.log" 2>&1 &
 pids+=($!)
 
+code=""
+for _ in $(seq 1 150); do
+  code=$(dotnet "$appliance_dll" pair --status --Appliance:StateDirectory="$demo/appliance-state" | sed -n 's/^Waiting for approval. Pairing code: //p' || true)
+  if [[ -n $code ]]; then break; fi
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "the appliance did not start:" >&2; cat "$demo/appliance.log" >&2; exit 1; fi
+  sleep 0.2
+done
+if [[ -z $code ]]; then echo "the appliance showed no pairing code:" >&2; tail -n 20 "$demo/appliance.log" >&2; exit 1; fi
+echo "   the appliance shows the pairing code $code"
+
 admin_password=$(cat "$demo/cloud/initial-admin-password")
+if [[ ${EG_PAIR_IN_BROWSER:-0} != 1 ]]; then
+  echo "== pairing: approving $code as a field engineer would (POST /api/pairing/requests/$code/approve)"
+  jar="$demo/cookies"
+  curl -fsS --cacert "$demo/cloud/pki/ca.pem" -c "$jar" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" "https://127.0.0.1:$https_port/api/auth/login" >/dev/null
+  curl -fsS --cacert "$demo/cloud/pki/ca.pem" -b "$jar" "https://127.0.0.1:$https_port/api/pairing/requests/$code" |
+    sed 's/^/   reported: /'
+  echo
+  curl -fsS --cacert "$demo/cloud/pki/ca.pem" -b "$jar" -H 'Content-Type: application/json' \
+    -d '{"domainId":"default","site":"Demo site","name":"demo-appliance"}' "https://127.0.0.1:$https_port/api/pairing/requests/$code/approve" |
+    sed 's/^/   approved: /'
+  echo
+  rm -f "$jar"
+  for _ in $(seq 1 100); do
+    if dotnet "$appliance_dll" pair --status --Appliance:StateDirectory="$demo/appliance-state" >/dev/null; then break; fi
+    sleep 0.2
+  done
+  dotnet "$appliance_dll" pair --status --Appliance:StateDirectory="$demo/appliance-state" | sed 's/^/   /' || true
+  pairing="The appliance is paired (Appliances shows its certificate's expiry; Revoke, Re-pair)."
+else
+  pairing="Pair the appliance: Appliances > Add appliance, code $code (it works for 10 minutes)."
+fi
+
 cat <<BANNER
 
   EdgeGateway demo is running.
@@ -119,6 +150,7 @@ cat <<BANNER
   Open      https://127.0.0.1:$https_port   (the certificate is from the demo's own CA:
             $demo/cloud/pki/ca.pem — accept the browser warning or import that CA)
   Log in    admin / $admin_password   (one-time demo password)
+  $pairing
   Connect   "Demo Linux box (SSH)" with device user $device_user and password $device_password
 
   Logs      $demo/cloud.log, $demo/appliance.log

@@ -13,8 +13,24 @@ public sealed class ApplianceOptions
     /// <summary>Configuration section name.</summary>
     public const string Section = "Appliance";
 
-    /// <summary>This appliance's id: its certificate's common name and its MQTT client id.</summary>
+    /// <summary>
+    /// This appliance's id: its certificate's common name and its MQTT client id. Set it only with an enrolled
+    /// certificate (<c>Appliance:Cloud:CertificatePath</c>); a paired appliance gets its id from the cloud, and it is set
+    /// here once the identity is loaded (before any session starts).
+    /// </summary>
     public string Id { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Where a paired appliance keeps its state (created 0700): its key, a pending pairing and its identity, each written
+    /// atomically. Used when no <c>Appliance:Cloud:CertificatePath</c> is configured.
+    /// </summary>
+    public string StateDirectory { get; set; } = "/var/lib/edgegateway";
+
+    /// <summary>What the appliance reports as its hardware when pairing; empty: read from the device tree or DMI.</summary>
+    public string Hardware { get; set; } = string.Empty;
+
+    /// <summary>True when the appliance pairs (no enrolled certificate is configured).</summary>
+    internal bool Pairs => string.IsNullOrWhiteSpace(Cloud.CertificatePath);
 
     /// <summary>How to reach the cloud.</summary>
     public CloudConnectionOptions Cloud { get; set; } = new();
@@ -48,6 +64,7 @@ public sealed class ApplianceOptions
     /// <c>vnc-certificates.json</c> beside the appliance's certificate.
     /// </summary>
     internal string VncCertificatePinsPath => !string.IsNullOrWhiteSpace(Vnc.CertificatePinsPath) ? Vnc.CertificatePinsPath
+        : Pairs ? Path.Combine(StateDirectory, "vnc-certificates.json")
         : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Cloud.CertificatePath)) ?? ".", "vnc-certificates.json");
 }
 
@@ -92,14 +109,26 @@ public sealed class CloudConnectionOptions
     /// <summary>MQTT over TLS port.</summary>
     public int MqttPort { get; set; } = 8883;
 
-    /// <summary>PEM file of this appliance's certificate.</summary>
+    /// <summary>
+    /// The cloud's HTTPS address for pairing (<c>https://cloud.example:8443</c>). A factory-fresh appliance needs only
+    /// this and the cloud CA (<see cref="AuthorityPath"/> or <see cref="AuthoritySha256"/>).
+    /// </summary>
+    public string Address { get; set; } = string.Empty;
+
+    /// <summary>PEM file of an enrolled certificate (the older <c>enroll-appliance</c> way); empty: the appliance pairs.</summary>
     public string CertificatePath { get; set; } = string.Empty;
 
-    /// <summary>PEM file of this appliance's private key (never leaves the appliance).</summary>
+    /// <summary>PEM file of the enrolled certificate's private key (never leaves the appliance).</summary>
     public string KeyPath { get; set; } = string.Empty;
 
     /// <summary>PEM file of the EdgeGateway CA that signed the cloud's certificate. Only it is trusted.</summary>
     public string AuthorityPath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Instead of <see cref="AuthorityPath"/>: the SHA-256 of the cloud CA's certificate (hex, colons allowed). The
+    /// appliance fetches the CA from <see cref="Address"/> and uses it only if it has this fingerprint.
+    /// </summary>
+    public string AuthoritySha256 { get; set; } = string.Empty;
 
     /// <summary>First wait before reconnecting; doubles up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -166,27 +195,18 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
     public ValidateOptionsResult Validate(string? name, ApplianceOptions options)
     {
         var errors = new List<string>();
-        if (!TopicMap.IsValidApplianceId(options.Id))
+        if (options.Pairs)
         {
-            errors.Add("Appliance:Id must be 1-64 lower-case letters, digits or '-' (it is the certificate's common name).");
+            ValidatePairing(options, errors);
         }
-
-        if (string.IsNullOrWhiteSpace(options.Cloud.Host))
+        else
         {
-            errors.Add("Appliance:Cloud:Host is required.");
+            ValidateEnrolled(options, errors);
         }
 
         if (options.Cloud.MqttPort is < 1 or > 65535)
         {
             errors.Add("Appliance:Cloud:MqttPort must be 1-65535.");
-        }
-
-        foreach (var (key, path) in new[] { ("CertificatePath", options.Cloud.CertificatePath), ("KeyPath", options.Cloud.KeyPath), ("AuthorityPath", options.Cloud.AuthorityPath) })
-        {
-            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
-            {
-                errors.Add($"Appliance:Cloud:{key} must name an existing PEM file (got '{path}').");
-            }
         }
 
         if (options.Cloud.ReconnectMinDelay <= TimeSpan.Zero || options.Cloud.ReconnectMaxDelay < options.Cloud.ReconnectMinDelay)
@@ -264,6 +284,53 @@ internal sealed class ApplianceOptionsValidator : IValidateOptions<ApplianceOpti
         ValidateSection("Display", options.Display.Validate, errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>An enrolled appliance: its id, the broker and the three PEM files are configured.</summary>
+    private static void ValidateEnrolled(ApplianceOptions options, List<string> errors)
+    {
+        if (!TopicMap.IsValidApplianceId(options.Id))
+        {
+            errors.Add("Appliance:Id must be 1-64 lower-case letters, digits or '-' (it is the certificate's common name).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Cloud.Host))
+        {
+            errors.Add("Appliance:Cloud:Host is required.");
+        }
+
+        foreach (var (key, path) in new[] { ("CertificatePath", options.Cloud.CertificatePath), ("KeyPath", options.Cloud.KeyPath), ("AuthorityPath", options.Cloud.AuthorityPath) })
+        {
+            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            {
+                errors.Add($"Appliance:Cloud:{key} must name an existing PEM file (got '{path}').");
+            }
+        }
+    }
+
+    /// <summary>A pairing appliance: the cloud's address, its CA (file or fingerprint) and a state directory.</summary>
+    private static void ValidatePairing(ApplianceOptions options, List<string> errors)
+    {
+        if (!Uri.TryCreate(options.Cloud.Address, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"Appliance:Cloud:Address must be the cloud's https:// address to pair with (got '{options.Cloud.Address}'), or configure an enrolled certificate (Appliance:Cloud:CertificatePath).");
+        }
+
+        var hasFile = !string.IsNullOrWhiteSpace(options.Cloud.AuthorityPath);
+        if (hasFile && !File.Exists(options.Cloud.AuthorityPath))
+        {
+            errors.Add($"Appliance:Cloud:AuthorityPath must name an existing PEM file (got '{options.Cloud.AuthorityPath}').");
+        }
+
+        if (!hasFile && Pairing.PairingClient.ParseFingerprint(options.Cloud.AuthoritySha256) is null)
+        {
+            errors.Add("Appliance:Cloud:AuthorityPath (the cloud CA's PEM file) or Appliance:Cloud:AuthoritySha256 (its SHA-256, 64 hex digits) is required to pair.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StateDirectory))
+        {
+            errors.Add("Appliance:StateDirectory is required to pair.");
+        }
     }
 
     private static void ValidateSection(string section, Action validate, List<string> errors)

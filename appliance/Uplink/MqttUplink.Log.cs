@@ -33,5 +33,11 @@ internal sealed partial class MqttUplink
 
         [LoggerMessage(109, LogLevel.Debug, "Uplink: {Step} after {Milliseconds:F1} ms")]
         public static partial void Step(ILogger logger, string step, double milliseconds);
+
+        [LoggerMessage(110, LogLevel.Information, "Renewing the certificate of {ApplianceId}")]
+        public static partial void Renewing(ILogger logger, string applianceId);
+
+        [LoggerMessage(111, LogLevel.Warning, "Certificate renewal refused: {Reason}; trying again in a minute")]
+        public static partial void RenewalRefused(ILogger logger, string reason);
     }
 }

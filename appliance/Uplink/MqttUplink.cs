@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using EdgeGateway.Appliance.Configuration;
+using EdgeGateway.Appliance.Pairing;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Protocol.Topics;
@@ -30,13 +31,16 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
     private readonly Queue<ControlMessage> _pendingControl = new();
     private readonly Lock _pendingLock = new();
     private readonly SemaphoreSlim _reconnectSignal = new(0, 1);
+    private readonly IdentityProvider _identity;
     private IDownlinkHandler? _handler;
+    private TaskCompletionSource<CertificateRenewed>? _renewal;
     private volatile bool _ready;
     private volatile TopicAliases _aliases = TopicAliases.None;
 
-    public MqttUplink(IOptions<ApplianceOptions> options, IServiceProvider services, TimeProvider time, ILogger<MqttUplink> logger)
+    public MqttUplink(IOptions<ApplianceOptions> options, IdentityProvider identity, IServiceProvider services, TimeProvider time, ILogger<MqttUplink> logger)
     {
         _options = options.Value;
+        _identity = identity;
         _services = services;
         _time = time;
         _logger = logger;
@@ -129,24 +133,37 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
         var backoff = new ReconnectBackoff(_options.Cloud.ReconnectMinDelay, _options.Cloud.ReconnectMaxDelay);
         while (!stoppingToken.IsCancellationRequested)
         {
+            ApplianceIdentity? identity = null;
             try
             {
-                await ConnectAsync(stoppingToken);
+                identity = await _identity.GetAsync(stoppingToken); // pairs first when there is no identity yet
+                await ConnectAsync(identity, stoppingToken);
                 backoff.Reset();
-                Log.Connected(_logger, _options.Cloud.Host, _options.Cloud.MqttPort);
+                Log.Connected(_logger, identity.MqttHost, identity.MqttPort);
+                using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var renewal = RenewWhenDueAsync(identity, connection.Token);
 
                 // Wait until the link drops, then go round again.
                 await _reconnectSignal.WaitAsync(stoppingToken);
+                await connection.CancelAsync();
+                await renewal;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
+            catch (MQTTnet.Adapter.MqttConnectingFailedException ex) when (ex.Message.Contains($"({MqttClientConnectResultCode.Banned})", StringComparison.Ordinal))
+            {
+                // Revoked or superseded: this identity is over. A paired appliance pairs again at the top of the loop.
+                _ready = false;
+                _identity.Retire("banned");
+                Log.ConnectFailed(_logger, identity?.MqttHost ?? "?", identity?.MqttPort ?? 0, "the cloud refused this appliance's certificate", 0);
+            }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 _ready = false;
                 var delay = backoff.Next();
-                Log.ConnectFailed(_logger, _options.Cloud.Host, _options.Cloud.MqttPort, ex.GetBaseException().Message, delay.TotalSeconds);
+                Log.ConnectFailed(_logger, identity?.MqttHost ?? "?", identity?.MqttPort ?? 0, ex.GetBaseException().Message, delay.TotalSeconds);
                 try
                 {
                     await Task.Delay(delay, _time, stoppingToken);
@@ -159,17 +176,16 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
         }
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
+    private async Task ConnectAsync(ApplianceIdentity identity, CancellationToken cancellationToken)
     {
         _ready = false;
         var started = _time.GetTimestamp();
         var cloud = _options.Cloud;
-        using var authority = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(cloud.AuthorityPath, cancellationToken));
-        var authorityCopy = X509CertificateLoader.LoadCertificate(authority.RawData);
-        var clientCertificate = X509Certificate2.CreateFromPemFile(cloud.CertificatePath, cloud.KeyPath);
+        var authorityCopy = X509Certificate2.CreateFromPem(identity.Authority);
+        var clientCertificate = identity.LoadCertificate();
 
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer(cloud.Host, cloud.MqttPort)
+            .WithTcpServer(identity.MqttHost, identity.MqttPort)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(_options.Id)
             .WithCleanStart(true)
@@ -177,7 +193,7 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
             .WithTimeout(TimeSpan.FromSeconds(15))
             .WithTlsOptions(tls => tls
                 .UseTls()
-                .WithTargetHost(cloud.Host)
+                .WithTargetHost(identity.MqttHost)
                 .WithClientCertificates([clientCertificate])
                 .WithTrustChain([authorityCopy])
                 .WithCertificateValidationHandler(e => ValidateServer(e, authorityCopy)))
@@ -185,6 +201,11 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
 
         Log.Step(_logger, "certificates loaded", _time.GetElapsedTime(started).TotalMilliseconds);
         var connected = await _client.ConnectAsync(options, cancellationToken);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new MQTTnet.Adapter.MqttConnectingFailedException($"Connecting with MQTT server failed ({connected.ResultCode}).", null!);
+        }
+
         _aliases = new TopicAliases(connected.TopicAliasMaximum); // aliases are per connection: start afresh
         Log.Step(_logger, "TLS and MQTT connected", _time.GetElapsedTime(started).TotalMilliseconds);
         await _client.SubscribeAsync(
@@ -310,12 +331,62 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
                 return;
             }
 
+            if (control is CertificateRenewed renewed)
+            {
+                _renewal?.TrySetResult(renewed);
+                return;
+            }
+
             await Handler.OnControlAsync(control!, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A bad message must never take the uplink down.
             Log.HandlerFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Renews the certificate once two thirds of its lifetime have passed (by this appliance's clock): a new key, a
+    /// request over this connection, the answer stored as the identity, then a reconnect with it. Device sessions outlive
+    /// the reconnect (it is a short uplink cut, well inside <c>Appliance:Cloud:SessionGrace</c>); viewers resume from a
+    /// keyframe. A refusal or no answer is tried again a minute later.
+    /// </summary>
+    private async Task RenewWhenDueAsync(ApplianceIdentity identity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var renewAt = identity.RenewAfter();
+            while (true)
+            {
+                // In steps of at most a day: a timer cannot wait 60 days, and the clock may be set meanwhile.
+                for (var due = renewAt - _time.GetUtcNow(); due > TimeSpan.Zero; due = renewAt - _time.GetUtcNow())
+                {
+                    await Task.Delay(due < TimeSpan.FromDays(1) ? due : TimeSpan.FromDays(1), _time, cancellationToken);
+                }
+
+                Log.Renewing(_logger, identity.ApplianceId);
+
+                using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=" + identity.ApplianceId, key, System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSigningRequestPem();
+                var answer = new TaskCompletionSource<CertificateRenewed>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _renewal = answer;
+                await PublishControlNowAsync(new RenewCertificate(csr), cancellationToken);
+                var renewed = await answer.Task.WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken);
+                if (renewed.Certificate is { } certificate)
+                {
+                    _identity.Replace(certificate, key);
+                    await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None);
+                    return;
+                }
+
+                Log.RenewalRefused(_logger, renewed.Error ?? "?");
+                renewAt = _time.GetUtcNow().AddMinutes(1);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            // The link dropped (the next connection schedules again), or no answer: the next connection tries again.
         }
     }
 

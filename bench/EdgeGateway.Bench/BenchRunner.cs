@@ -20,6 +20,7 @@ public static class BenchRunner
         new DisplayScenario(),
         new FieldScenario(),
         new JointScenario(),
+        new PairingScenario(),
         new FootprintScenario(),
         new CodecScenario(),
     ];
@@ -139,6 +140,7 @@ public static class BenchRunner
         DisplayScenario => DisplayScenario.Number,
         FieldScenario => FieldScenario.Number,
         JointScenario => JointScenario.Number,
+        PairingScenario => PairingScenario.Number,
         FootprintScenario => FootprintScenario.Number,
         CodecScenario => CodecScenario.Number,
         _ => scenario.Id,

@@ -85,6 +85,9 @@ public sealed record BenchSettings
     /// <summary>Terminate (and join-by-code) runs of the joint-session scenario, each a fresh session with <see cref="JointViewers"/> viewers.</summary>
     public int JointRuns { get; init; }
 
+    // 9 — pairing: approvals timed to the appliance online
+    public int PairingRuns { get; init; }
+
     /// <summary>Viewers (distinct users with access) watching each joint-session run.</summary>
     public int JointViewers { get; init; } = 10;
 
@@ -122,6 +125,7 @@ public sealed record BenchSettings
         LivenessInterval = TimeSpan.FromSeconds(5), // the appliance's default
         FieldTrials = 3,
         JointRuns = 60,
+        PairingRuns = 20,
     };
 
     /// <summary>Every scenario, small: proves each one runs and produces numbers (under two minutes).</summary>
@@ -156,6 +160,7 @@ public sealed record BenchSettings
         LivenessInterval = TimeSpan.FromSeconds(1),
         FieldTrials = 1,
         JointRuns = 5,
+        PairingRuns = 3,
     };
 
     /// <summary>The test suite's smoke run: quick, smaller still.</summary>
@@ -180,6 +185,7 @@ public sealed record BenchSettings
         FootprintSessionWindow = TimeSpan.FromSeconds(3),
         Codec = CodecJob.Dry,
         JointRuns = 2,
+        PairingRuns = 2,
         JointViewers = 3,
     };
 }

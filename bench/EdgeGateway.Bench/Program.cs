@@ -1,7 +1,7 @@
 using EdgeGateway.Bench;
 using EdgeGateway.Bench.Harness;
 
-// Usage: EdgeGateway.Bench [--quick | --smoke] [--only keystroke,bytes,fanout,scale,display,field,joint,footprint,codec] [--results DIR] [--profile]
+// Usage: EdgeGateway.Bench [--quick | --smoke] [--only keystroke,bytes,fanout,scale,display,field,joint,pairing,footprint,codec] [--results DIR] [--profile]
 // scripts/bench.sh builds the solution and runs this; docs/BENCHMARKS.md quotes its full run.
 var settings = BenchSettings.Full;
 var only = new List<string>();

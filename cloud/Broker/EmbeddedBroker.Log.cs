@@ -1,3 +1,5 @@
+using EdgeGateway.Cloud.Pairing;
+
 namespace EdgeGateway.Cloud.Broker;
 
 internal sealed partial class EmbeddedBroker
@@ -33,5 +35,14 @@ internal sealed partial class EmbeddedBroker
 
         [LoggerMessage(1009, LogLevel.Warning, "Appliance {ApplianceId} is not connected (or its queue is full): {Message} not sent")]
         public static partial void ControlUndeliverable(ILogger logger, string applianceId, string message);
+
+        [LoggerMessage(1010, LogLevel.Warning, "Appliance {ApplianceId} refused: its certificate {Serial} is {Standing}")]
+        public static partial void CertificateRefused(ILogger logger, string applianceId, string serial, CertificateStanding standing);
+
+        [LoggerMessage(1011, LogLevel.Information, "Appliance {ApplianceId} renewed its certificate: {Serial} until {NotAfter:u}")]
+        public static partial void Renewed(ILogger logger, string applianceId, string serial, DateTimeOffset notAfter);
+
+        [LoggerMessage(1012, LogLevel.Warning, "Appliance {ApplianceId} renewal refused: {Reason}")]
+        public static partial void RenewalRefused(ILogger logger, string applianceId, string reason);
     }
 }

@@ -25,6 +25,7 @@ namespace EdgeGateway.Cloud.Broker;
 internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel, IAsyncDisposable
 {
     private const string ApplianceItem = "eg-appliance";
+    private const string SerialItem = "eg-serial";
 
     private readonly CloudOptions _options;
     private readonly CertificateAuthority _authority;
@@ -70,6 +71,8 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
 
     private IUpstreamHandler Handler => _handler ??= _services.GetRequiredService<IUpstreamHandler>();
 
+    private PairingService Pairing => _services.GetRequiredService<PairingService>();
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The handler settles what an earlier run left open before the first appliance can report its sessions.
@@ -81,8 +84,40 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
     public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(new MqttServerStopOptions());
 
     /// <summary>Drops an appliance's connection (it reconnects by itself); for revocation and fault tests.</summary>
-    public Task DisconnectApplianceAsync(string applianceId) =>
-        _server.DisconnectClientAsync(applianceId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
+    public async Task DisconnectApplianceAsync(string applianceId)
+    {
+        try
+        {
+            await _server.DisconnectClientAsync(applianceId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
+        }
+        catch (InvalidOperationException)
+        {
+            // Not connected (to this node): nothing to drop.
+        }
+    }
+
+    /// <summary>
+    /// Drops the appliance's connection to this node if it uses one of <paramref name="serials"/> (null in it: any):
+    /// a revocation made on another cloud node. A connection with a newer certificate (a re-pair) stays.
+    /// </summary>
+    public async Task DisconnectIfUsingAsync(string applianceId, IReadOnlyCollection<string?> serials)
+    {
+        ArgumentNullException.ThrowIfNull(serials);
+        MqttSessionStatus session;
+        try
+        {
+            session = await _server.GetSessionAsync(applianceId);
+        }
+        catch (InvalidOperationException)
+        {
+            return; // not connected here
+        }
+
+        if (serials.Contains(null) || serials.Contains(session.Items[SerialItem] as string))
+        {
+            await DisconnectApplianceAsync(applianceId);
+        }
+    }
 
     public async Task<bool> SendControlAsync(string applianceId, ControlMessage message, CancellationToken cancellationToken)
     {
@@ -167,7 +202,20 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
             return Task.CompletedTask;
         }
 
+        // Revocation and supersession are checked here, from the database, so every cloud node sharing it agrees.
+        var serial = e.ClientCertificate!.SerialNumber;
+        if (Pairing.Standing(commonName, serial) is not CertificateStanding.Good and var standing)
+        {
+            // Banned tells the appliance that this identity is over: it goes back to pairing.
+            e.ReasonCode = MqttConnectReasonCode.Banned;
+            e.ReasonString = $"certificate {standing.ToString().ToLowerInvariant()}";
+            Log.CertificateRefused(_logger, commonName, serial, standing);
+            return Task.CompletedTask;
+        }
+
+        Pairing.Connected(commonName, serial);
         e.SessionItems[ApplianceItem] = commonName;
+        e.SessionItems[SerialItem] = serial;
         e.ReasonCode = MqttConnectReasonCode.Success;
         Log.ApplianceConnected(_logger, commonName, e.RemoteEndPoint?.ToString() ?? "?");
         return Task.CompletedTask;
@@ -222,6 +270,12 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
                 return Task.CompletedTask;
             }
 
+            if (control is RenewCertificate renew)
+            {
+                _ = RenewAsync(topic.ApplianceId, e.SessionItems[SerialItem] as string, renew.CertificateRequest);
+                return Task.CompletedTask;
+            }
+
             Handler.OnControl(topic.ApplianceId, control!);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -231,6 +285,26 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Signs a renewal over the appliance's own authenticated connection and sends the answer down it.</summary>
+    private async Task RenewAsync(string applianceId, string? serial, string csr)
+    {
+        CertificateRenewed answer;
+        try
+        {
+            var issued = Pairing.Renew(applianceId, serial, csr);
+            answer = new CertificateRenewed(issued.CertificatePem);
+            Log.Renewed(_logger, applianceId, issued.Serial, issued.NotAfter);
+            _services.GetRequiredService<Policy.AuditLog>().Append(new Policy.AuditEvent("appliance.renew", "allowed", ActorName: applianceId, ActorRole: "appliance", ApplianceId: applianceId, Detail: $"certificate {serial} → {issued.Serial}, until {issued.NotAfter:u}"));
+        }
+        catch (CertificateRequestException ex)
+        {
+            answer = new CertificateRenewed(null, ex.Message);
+            Log.RenewalRefused(_logger, applianceId, ex.Message);
+        }
+
+        await SendControlAsync(applianceId, answer, CancellationToken.None);
     }
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)

@@ -28,6 +28,9 @@ public sealed class CloudOptions
 
     /// <summary>The mail server invitations are sent through; no <see cref="SmtpOptions.Host"/> = e-mail off.</summary>
     public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Pairing of appliances and their certificates (section <c>Cloud:Pairing</c>).</summary>
+    public Pairing.PairingOptions Pairing { get; set; } = new();
 }
 
 /// <summary>How the connection to the mail server is secured (<see cref="SmtpOptions.StartTls"/>).</summary>
@@ -234,6 +237,7 @@ internal sealed class CloudOptionsValidator : IValidateOptions<CloudOptions>
         }
 
         ValidateSmtp(options.Smtp, errors);
+        errors.AddRange(options.Pairing.Validate());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -461,6 +461,8 @@ internal sealed class Governed(Actors actors, AuditLog audit)
 {
     public Actors Actors => actors;
 
+    public AuditLog Audit => audit;
+
     /// <summary>Decides and audits <paramref name="action"/>; null when allowed (<paramref name="actor"/> is set), else the response to send.</summary>
     public IResult? Decide(HttpContext context, string action, Target target, out Actor actor, string? applianceId = null, string? endpointId = null, string? sessionId = null, string? detail = null, Act act = Act.Administer)
     {

@@ -68,6 +68,15 @@ public enum Act
 
     /// <summary>Write a session note (what was found, what was done): the Controller and co-controllers.</summary>
     WriteNote,
+
+    /// <summary>
+    /// Look up a pairing code and approve or deny it into a domain: field engineers and domain admins of that domain.
+    /// Re-pairing an existing appliance (<see cref="Target.ApplianceId"/> set) is for its domain's admins only.
+    /// </summary>
+    PairAppliance,
+
+    /// <summary>Revoke an appliance's certificates (it is disconnected and refused): domain admins of its domain.</summary>
+    RevokeAppliance,
 }
 
 /// <summary>How a viewer came to a session.</summary>
@@ -134,6 +143,8 @@ public readonly record struct Decision(bool Allowed, int Status, string Message,
 /// <item>Handover and shared control: to a present participant holding access of their own who may control
 /// (technician or admin) — never to an invite-only guest.</item>
 /// <item>Chat: everyone admitted to the session, guests included; notes: the Controller and co-controllers.</item>
+/// <item>Pairing: field engineers and domain admins pair new appliances into their own domain; only domain admins
+/// re-pair or revoke one of their domain.</item>
 /// </list>
 /// </summary>
 public static class Authorizer
@@ -152,7 +163,7 @@ public static class Authorizer
             return Decision.Refuse(403, "guest", "Invited guests can watch and chat in the session they were invited to, nothing else.");
         }
 
-        if (actor.Role == Roles.FieldEngineer && act is not (Act.RequestAccess or Act.Administer or Act.ReadAudit))
+        if (actor.Role == Roles.FieldEngineer && act is not (Act.RequestAccess or Act.Administer or Act.ReadAudit or Act.PairAppliance or Act.RevokeAppliance))
         {
             return Decision.Refuse(403, "role", "Field engineers provision appliances; they do not take part in device sessions.");
         }
@@ -303,6 +314,19 @@ public static class Authorizer
                 return session.ControllerId == actor.Id || session.ActorIsCoController
                     ? Decision.Allow
                     : Decision.Refuse(403, "not-controller", "Only the Controller and co-controllers write session notes; you can use the chat.");
+
+            case Act.PairAppliance:
+                if (!sameDomain || actor.Role is not (Roles.FieldEngineer or Roles.DomainAdmin))
+                {
+                    return Decision.Refuse(403, "role", "Only field engineers and domain administrators of this domain pair appliances into it.");
+                }
+
+                return target.ApplianceId is null || admin
+                    ? Decision.Allow
+                    : Decision.Refuse(403, "role", "Only a domain administrator re-pairs an existing appliance.");
+
+            case Act.RevokeAppliance:
+                return admin ? Decision.Allow : Decision.Refuse(403, "role", "Only a domain administrator of this domain revokes appliances.");
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(act), act, null);

@@ -21,6 +21,8 @@ namespace EdgeGateway.Protocol.Control;
 [JsonDerivedType(typeof(ControlSet), "control-set")]
 [JsonDerivedType(typeof(AuthPrompt), "auth-prompt")]
 [JsonDerivedType(typeof(AuthResponse), "auth-response")]
+[JsonDerivedType(typeof(RenewCertificate), "renew-certificate")]
+[JsonDerivedType(typeof(CertificateRenewed), "certificate-renewed")]
 public abstract record ControlMessage
 {
     /// <summary>The control-message version this build writes.</summary>

@@ -77,26 +77,7 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
         var logs = new LogCollector();
         var data = Path.Combine(directory, "cloud");
         var brokerPort = FreePort.Get();
-        var cloud = CloudApp.Create(
-            new WebApplicationOptions
-            {
-                Args = ["--urls=https://127.0.0.1:0", $"--Cloud:DataDirectory={data}", "--Cloud:Broker:BindAddress=127.0.0.1", $"--Cloud:Broker:Port={brokerPort}",
-                    "--Cloud:LoginsPerMinute=10000", // every test logs in from 127.0.0.1
-                    .. (cloudOverrides ?? new Dictionary<string, string?>()).Select(o => $"--{o.Key}={o.Value}")],
-                ContentRootPath = RepositoryPath("cloud"),
-                WebRootPath = RepositoryPath("cloud", "wwwroot"),
-                EnvironmentName = "Production",
-            },
-            builder =>
-            {
-                builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
-                if (cloudTime is not null)
-                {
-                    builder.Services.AddSingleton(cloudTime);
-                }
-            });
-        await cloud.StartAsync();
-        var address = cloud.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (cloud, address) = await StartCloudAsync(data, brokerPort, logs, cloudOverrides, cloudTime);
 
         var authority = cloud.Services.GetRequiredService<CertificateAuthority>();
         var (cert, key) = authority.IssueAppliance(ApplianceId, TimeSpan.FromDays(1));
@@ -126,17 +107,50 @@ public sealed class EdgeGatewayStack : IAsyncDisposable
             settings[k] = v;
         }
 
+        var appliance = await StartApplianceAsync(settings, logs);
+
+        var adminPassword = (await File.ReadAllTextAsync(Path.Combine(data, AdminBootstrap.FileName))).Trim();
+        var stack = new EdgeGatewayStack(directory, cloud, appliance, new Uri(address), X509CertificateLoader.LoadCertificate(authority.Certificate.RawData), adminPassword, logs);
+        await stack.WaitForApplianceOnlineAsync(TimeSpan.FromSeconds(20));
+        return stack;
+    }
+
+    /// <summary>Starts the cloud in-process on loopback (HTTPS on a port the kernel picks, the broker on <paramref name="brokerPort"/>).</summary>
+    internal static async Task<(WebApplication Cloud, string Address)> StartCloudAsync(string data, int brokerPort, LogCollector logs, IDictionary<string, string?>? cloudOverrides, TimeProvider? cloudTime)
+    {
+        var cloud = CloudApp.Create(
+            new WebApplicationOptions
+            {
+                Args = ["--urls=https://127.0.0.1:0", $"--Cloud:DataDirectory={data}", "--Cloud:Broker:BindAddress=127.0.0.1", $"--Cloud:Broker:Port={brokerPort}",
+                    "--Cloud:LoginsPerMinute=10000", // every test logs in from 127.0.0.1
+                    .. (cloudOverrides ?? new Dictionary<string, string?>()).Select(o => $"--{o.Key}={o.Value}")],
+                ContentRootPath = RepositoryPath("cloud"),
+                WebRootPath = RepositoryPath("cloud", "wwwroot"),
+                EnvironmentName = "Production",
+            },
+            builder =>
+            {
+                builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+                if (cloudTime is not null)
+                {
+                    builder.Services.AddSingleton(cloudTime);
+                }
+            });
+        await cloud.StartAsync();
+        var address = cloud.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (cloud, address);
+    }
+
+    /// <summary>Starts an appliance in-process with these settings, its log going to <paramref name="logs"/>.</summary>
+    internal static async Task<IHost> StartApplianceAsync(IDictionary<string, string?> settings, LogCollector logs)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddAppliance(builder.Configuration);
         var appliance = builder.Build();
         await appliance.StartAsync();
-
-        var adminPassword = (await File.ReadAllTextAsync(Path.Combine(data, AdminBootstrap.FileName))).Trim();
-        var stack = new EdgeGatewayStack(directory, cloud, appliance, new Uri(address), X509CertificateLoader.LoadCertificate(authority.Certificate.RawData), adminPassword, logs);
-        await stack.WaitForApplianceOnlineAsync(TimeSpan.FromSeconds(20));
-        return stack;
+        return appliance;
     }
 
     /// <summary>Waits for the appliance's Hello (a condition with a deadline, not a timing sleep).</summary>

@@ -1,11 +1,12 @@
 // Entry point: who is signed in, the header, and hash routing (#/, #/sessions/{id}, #/join, #/invite/{key},
-// #/history?…, #/history/{id}, #/audit) so that a second tab can open a session directly. Each view returns a dispose function that
+// #/history?…, #/history/{id}, #/audit, #/appliances, #/appliances/add?code=…) so that a second tab can open a session directly. Each view returns a dispose function that
 // the router calls on leaving.
 
 import { UNAUTHORIZED_EVENT, getMe, logout } from './api.js';
 import { h } from './dom.js';
 import { renderAccessRequests } from './views/access-requests.js';
 import { renderAdmin } from './views/admin.js';
+import { renderAddAppliance, renderAppliances } from './views/appliances.js';
 import { renderAudit } from './views/audit.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderHistory } from './views/history.js';
@@ -59,6 +60,11 @@ function parseRoute(hash) {
   const invite = /^\/invite\/([^/?#]+)\/?$/.exec(path);
   if (invite) {
     return { name: 'invite', key: decodeURIComponent(invite[1]) };
+  }
+
+  const appliances = /^\/appliances(\/add)?\/?(?:\?(.*))?$/.exec(path);
+  if (appliances) {
+    return { name: appliances[1] ? 'add-appliance' : 'appliances', params: new URLSearchParams(appliances[2] ?? '') };
   }
 
   if (path === '/admin' || path === '/access-requests') {
@@ -129,6 +135,10 @@ function route({ notice } = {}) {
     show(renderJoin, { user });
   } else if (target.name === 'admin' && user.role === 'domain-admin') {
     show(renderAdmin, { user });
+  } else if (target.name === 'appliances' && pairs(user)) {
+    show(renderAppliances, { user });
+  } else if (target.name === 'add-appliance' && pairs(user)) {
+    show(renderAddAppliance, { user, params: target.params });
   } else if (target.name === 'access-requests' && user.role !== 'guest') {
     show(renderAccessRequests, { user });
   } else {
@@ -136,6 +146,11 @@ function route({ notice } = {}) {
   }
 
   focusHeading();
+}
+
+/** Field engineers and domain admins pair appliances. */
+function pairs(u) {
+  return u?.role === 'field-engineer' || u?.role === 'domain-admin';
 }
 
 function onSignedIn(signedIn) {
@@ -170,6 +185,10 @@ function showUser() {
 
   if (user?.role === 'domain-admin' || user?.role === 'technician') {
     links.push(h('a', { href: '#/access-requests', testid: 'nav-access-requests' }, 'Access requests'));
+  }
+
+  if (pairs(user)) {
+    links.push(h('a', { href: '#/appliances', testid: 'nav-appliances' }, 'Appliances'));
   }
 
   if (user && user.role !== 'guest') {

@@ -50,7 +50,8 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
         var result = new ApplianceOptionsValidator().Validate(null, new ApplianceOptions());
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Appliance:Id", "Appliance:Cloud:Host", "Appliance:Cloud:CertificatePath", "Appliance:Cloud:KeyPath", "Appliance:Cloud:AuthorityPath" })
+        // Factory-fresh, the appliance pairs: it needs the cloud's address and its CA, nothing else.
+        foreach (var key in new[] { "Appliance:Cloud:Address", "Appliance:Cloud:AuthorityPath", "Appliance:Cloud:AuthoritySha256" })
         {
             Assert.Contains(result.Failures!, failure => failure.Contains(key, StringComparison.Ordinal));
         }
@@ -176,7 +177,7 @@ public sealed class ApplianceOptionsValidatorTests : IDisposable
         var failures = new ApplianceOptionsValidator().Validate(null, options).Failures!.ToList();
 
         Assert.Equal(
-            ["Appliance:Id", "Appliance:Cloud:Host", "Appliance:Cloud:CertificatePath", "Appliance:Cloud:KeyPath", "Appliance:Cloud:AuthorityPath"],
+            ["Appliance:Cloud:Address", "Appliance:Cloud:AuthorityPath"],
             failures.Select(f => f[..f.IndexOf(' ', StringComparison.Ordinal)]));
     }
 

@@ -89,33 +89,9 @@ public sealed class BrokerIsolationTests(SshStackFixture fixture)
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
-    private async Task<IMqttClient> ConnectAsync(string name, string clientId, X509Certificate2 certificate)
+    private Task<IMqttClient> ConnectAsync(string name, string clientId, X509Certificate2 certificate)
     {
         _ = name;
-        var port = Stack.Cloud.Services.GetRequiredService<IOptions<CloudOptions>>().Value.Broker.Port;
-        var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId(clientId)
-            .WithTimeout(TimeSpan.FromSeconds(10))
-            .WithTlsOptions(tls => tls.UseTls().WithTargetHost("127.0.0.1").WithClientCertificates([certificate])
-                .WithCertificateValidationHandler(e => Protocol.Trust.PinnedCertificateAuthority.Validate(e.Certificate, Stack.Authority, Protocol.Trust.PinnedCertificateAuthority.ServerAuthOid, out _)))
-            .Build();
-        try
-        {
-            var result = await client.ConnectAsync(options);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
-            {
-                throw new InvalidOperationException(result.ResultCode.ToString());
-            }
-
-            return client;
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
+        return MqttTestClient.ConnectAsync(Stack.Cloud.Services.GetRequiredService<IOptions<CloudOptions>>().Value.Broker.Port, Stack.Authority, certificate, clientId);
     }
 }
