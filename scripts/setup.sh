@@ -23,6 +23,8 @@
 #                    the solution's build runs make; libfreerdp2-2 and libfreerdp-client2-2 come with the -dev package
 #   freerdp2-shadow-x11  freerdp-shadow-cli: the RDP device in the tests (RdpServer, NLA on an Xvfb screen)
 #   winpr-utils      winpr-hash: the SAM file (NTLM hash) the shadow server checks the test account against
+#   gcc-aarch64-linux-gnu qemu-user-static   the RDP helper cross-built for linux-arm64 (the Raspberry Pi image)
+#                    and started under emulation: image-build/build-native-arm64.sh, run by scripts/test.sh
 # Not from apt here: the .NET 10 SDK and Node.js >= 20 with npm come with the machine image; this script
 # only checks them.
 set -euo pipefail
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 packages=(openssh-server libpam-oath libvterm0 chromium ca-certificates curl procps passwd
   tigervnc-standalone-server tigervnc-tools x11vnc xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool xclip python3-aiosmtpd
-  gcc make pkg-config freerdp2-dev freerdp2-shadow-x11 winpr-utils)
+  gcc make pkg-config freerdp2-dev freerdp2-shadow-x11 winpr-utils gcc-aarch64-linux-gnu qemu-user-static)
 started=$EPOCHREALTIME
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -8,6 +8,13 @@ scripts/setup.sh
 echo "== build"
 dotnet build EdgeGateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
+# The native part for the Raspberry Pi (linux-arm64): cross-built and started under qemu. Not when the caller narrows
+# the run with dotnet test arguments.
+if [ "$#" -eq 0 ]; then
+  echo "== arm64 build of the RDP helper"
+  image-build/build-native-arm64.sh
+fi
+
 echo "== test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -41,13 +41,13 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
         await Assertions.Expect(canvas).ToBeVisibleAsync();
 
         // A known-colour region: the root window's colour, bottom right, where no window is.
-        await Conditions.WaitUntilAsync(() => CanvasPixel(page, 780, 580).GetAwaiter().GetResult() == "336699", Wait, "the root colour #336699 in the page's canvas");
+        await Conditions.WaitUntilAsync(() => SessionPage.CanvasPixelAsync(page, 780, 580).GetAwaiter().GetResult() == "336699", Wait, "the root colour #336699 in the page's canvas");
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-vnc-session.png"), FullPage = true });
         var shot = await canvas.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-vnc-canvas.png") });
         Assert.True(shot.Length > 0);
 
         // Click into the xterm (no window manager: focus follows the pointer), then type through the page.
-        await ClickFramebufferAsync(page, canvas, 300, 150);
+        await SessionPage.ClickFramebufferAsync(page, canvas, 300, 150);
         await page.Keyboard.TypeAsync($"typed-{6 * 7}");
         await page.Keyboard.PressAsync("Enter");
         await Conditions.WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n'), Wait, "the line typed in the page, in the device's file");
@@ -55,7 +55,7 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
 
         // The page shows the live screen: the typed text is in the X server's pixels and, a moment later, in the canvas.
         var truth = await Device.CaptureAsync();
-        await Conditions.WaitUntilAsync(() => CanvasPixel(page, 300, 150).GetAwaiter().GetResult() == truth.Pixels[(150 * truth.Width) + 300].ToString("X6", CultureInfo.InvariantCulture), Wait, "the xterm's pixels in the canvas");
+        await Conditions.WaitUntilAsync(() => SessionPage.CanvasPixelAsync(page, 300, 150).GetAwaiter().GetResult() == truth.Pixels[(150 * truth.Width) + 300].ToString("X6", CultureInfo.InvariantCulture), Wait, "the xterm's pixels in the canvas");
         await Assertions.Expect(page.GetByTestId("display-stats")).Not.ToContainTextAsync("0 fps · 0 bit/s");
         await page.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-vnc-typed.png"), FullPage = true });
 
@@ -64,7 +64,7 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
         watcher.SetDefaultTimeout(Timeout);
         await watcher.GotoAsync(page.Url);
         await Assertions.Expect(watcher.GetByTestId("view-only")).ToBeVisibleAsync();
-        await Conditions.WaitUntilAsync(() => CanvasPixel(watcher, 780, 580).GetAwaiter().GetResult() == "336699", Wait, "the root colour in the watcher's canvas");
+        await Conditions.WaitUntilAsync(() => SessionPage.CanvasPixelAsync(watcher, 780, 580).GetAwaiter().GetResult() == "336699", Wait, "the root colour in the watcher's canvas");
         await Assertions.Expect(watcher.GetByTestId("ctrl-alt-del")).ToBeHiddenAsync();
         await watcher.ScreenshotAsync(new() { Path = TestOutput.GetPath("browser-vnc-watcher.png"), FullPage = true });
 
@@ -73,24 +73,5 @@ public sealed class BrowserVncTests(VncStackFixture fixture)
         File.Delete(file);
         xterm.Kill(entireProcessTree: true); // the display is shared with the other VNC tests
         Assert.Empty(consoleErrors);
-    }
-
-    /// <summary>The canvas's pixel at framebuffer (x, y) as RRGGBB, read from the page's own canvas.</summary>
-    private static async Task<string> CanvasPixel(IPage page, int x, int y)
-    {
-        var rgb = await page.EvaluateAsync<JsonElement>(
-            "([x, y]) => { const c = document.querySelector('[data-testid=display-canvas]'); if (!c || c.width < 2) return null; const d = c.getContext('2d').getImageData(x, y, 1, 1).data; return [d[0], d[1], d[2]]; }",
-            new[] { x, y });
-        return rgb.ValueKind != JsonValueKind.Array ? "none"
-            : string.Concat(rgb.EnumerateArray().Select(v => v.GetInt32().ToString("X2", CultureInfo.InvariantCulture)));
-    }
-
-    /// <summary>Clicks where framebuffer pixel (x, y) is shown, whatever the canvas's scale on the page.</summary>
-    private static async Task ClickFramebufferAsync(IPage page, ILocator canvas, int x, int y)
-    {
-        var box = (await canvas.BoundingBoxAsync())!;
-        var width = await canvas.EvaluateAsync<int>("c => c.width");
-        var height = await canvas.EvaluateAsync<int>("c => c.height");
-        await page.Mouse.ClickAsync(box.X + ((x + 0.5f) * box.Width / width), box.Y + ((y + 0.5f) * box.Height / height));
     }
 }

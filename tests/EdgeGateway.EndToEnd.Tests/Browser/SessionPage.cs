@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using EdgeGateway.Testing;
 using Microsoft.Playwright;
 
@@ -44,5 +46,24 @@ internal static class SessionPage
         await page.GetByTestId("connect-submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("role-badge")).ToContainTextAsync("control", Patient);
         return page.GetByTestId("terminal");
+    }
+
+    /// <summary>The canvas's pixel at framebuffer (x, y) as RRGGBB, read from the page's own canvas.</summary>
+    public static async Task<string> CanvasPixelAsync(IPage page, int x, int y)
+    {
+        var rgb = await page.EvaluateAsync<JsonElement>(
+            "([x, y]) => { const c = document.querySelector('[data-testid=display-canvas]'); if (!c || c.width <= x || c.height <= y) return null; const d = c.getContext('2d').getImageData(x, y, 1, 1).data; return [d[0], d[1], d[2]]; }",
+            new[] { x, y });
+        return rgb.ValueKind != JsonValueKind.Array ? "none"
+            : string.Concat(rgb.EnumerateArray().Select(v => v.GetInt32().ToString("X2", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Clicks where framebuffer pixel (x, y) is shown, whatever the canvas's scale on the page.</summary>
+    public static async Task ClickFramebufferAsync(IPage page, ILocator canvas, int x, int y)
+    {
+        var box = (await canvas.BoundingBoxAsync())!;
+        var width = await canvas.EvaluateAsync<int>("c => c.width");
+        var height = await canvas.EvaluateAsync<int>("c => c.height");
+        await page.Mouse.ClickAsync(box.X + ((x + 0.5f) * box.Width / width), box.Y + ((y + 0.5f) * box.Height / height));
     }
 }
