@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # EdgeGateway demo on 127.0.0.1: the cloud (embedded MQTT broker over TLS, SQLite), one appliance connected
-# to it over MQTT 5 / mutual TLS, and one real SSH device (an OpenSSH server on a loopback port with its own
-# configuration and a throwaway account). Runs until Ctrl+C, then removes everything it created.
-# Run as root on Debian 12 (it installs packages and creates the throwaway account).
-# Ports: EG_HTTPS_PORT (8443), EG_MQTT_PORT (8883), EG_SSH_PORT (2222).
+# to it over MQTT 5 / mutual TLS, and three real devices: an SSH device (an OpenSSH server on a loopback port with its
+# own configuration and a throwaway account), a VNC panel (TigerVNC's Xvnc with a password) and a Windows-like RDP
+# desktop (FreeRDP's shadow server with NLA on an Xvfb screen), each showing an xterm. Runs until Ctrl+C, then removes
+# everything it created. Run as root on Debian 12 (it installs packages and creates the throwaway account).
+# Ports: EG_HTTPS_PORT (8443), EG_MQTT_PORT (8883), EG_SSH_PORT (2222), EG_VNC_PORT (5951), EG_RDP_PORT (3389).
 # The appliance starts factory-fresh and pairs (issue 13): it shows a code, and the demo approves it through the API as
 # a field engineer would. EG_PAIR_IN_BROWSER=1 leaves that to you: type the code under Appliances > Add appliance.
 set -euo pipefail
@@ -13,15 +14,17 @@ repo=$(pwd)
 https_port=${EG_HTTPS_PORT:-8443}
 mqtt_port=${EG_MQTT_PORT:-8883}
 ssh_port=${EG_SSH_PORT:-2222}
+vnc_port=${EG_VNC_PORT:-5951}
+rdp_port=${EG_RDP_PORT:-3389}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "demo.sh: run as root (it installs packages and creates a throwaway device account)" >&2
   exit 1
 fi
 
-for port in "$https_port" "$mqtt_port" "$ssh_port"; do
+for port in "$https_port" "$mqtt_port" "$ssh_port" "$vnc_port" "$rdp_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "demo.sh: port $port on 127.0.0.1 is in use; pick others with EG_HTTPS_PORT, EG_MQTT_PORT, EG_SSH_PORT" >&2
+    echo "demo.sh: port $port on 127.0.0.1 is in use; pick others with EG_HTTPS_PORT, EG_MQTT_PORT, EG_SSH_PORT, EG_VNC_PORT, EG_RDP_PORT" >&2
     exit 1
   fi
 done
@@ -78,6 +81,42 @@ CFG
 pids+=($!)
 host_key=$(ssh-keygen -lf "$demo/sshd/host_key.pub" | awk '{print $2}')
 
+# A free X display number (no lock file, no socket) for each screen.
+free_display() {
+  local n
+  for n in $(seq "$1" 99); do
+    if [[ ! -e /tmp/.X$n-lock && ! -e /tmp/.X11-unix/X$n ]]; then echo "$n"; return; fi
+  done
+  echo "demo.sh: no free X display from :$1" >&2
+  exit 1
+}
+
+echo "== device: VNC panel (Xvnc, VNC authentication) on 127.0.0.1:$vnc_port"
+vnc_password=$(set +o pipefail; tr -dc 'A-Za-z0-9' </dev/urandom | head -c 8)
+mkdir -p "$demo/vnc" && chmod 700 "$demo/vnc"
+printf '%s\n' "$vnc_password" | vncpasswd -f >"$demo/vnc/passwd"
+vnc_display=$(free_display 51)
+Xvnc ":$vnc_display" -geometry 1024x768 -depth 24 -rfbport "$vnc_port" -localhost -AlwaysShared -desktop "HMI panel" -SecurityTypes VncAuth \
+  -PasswordFile "$demo/vnc/passwd" -nolisten tcp >"$demo/vnc/log" 2>&1 &
+pids+=($!)
+
+echo "== device: RDP desktop (FreeRDP shadow server, NLA) on 127.0.0.1:$rdp_port, account operator"
+rdp_password=$(set +o pipefail; tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16)
+mkdir -p "$demo/rdp/home" && chmod 700 "$demo/rdp"
+winpr-hash -u operator -p "$rdp_password" -f sam >"$demo/rdp/sam"
+rdp_display=$(free_display $((vnc_display + 1)))
+Xvfb ":$rdp_display" -screen 0 1280x800x24 -nolisten tcp -noreset >"$demo/rdp/xvfb.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do [[ -e /tmp/.X11-unix/X$rdp_display && -e /tmp/.X11-unix/X$vnc_display ]] && break; sleep 0.1; done
+HOME="$demo/rdp/home" DISPLAY=":$rdp_display" WLOG_LEVEL=ERROR freerdp-shadow-cli /bind-address:127.0.0.1 "/port:$rdp_port" \
+  +auth /sec:nla "/sam-file:$demo/rdp/sam" >"$demo/rdp/log" 2>&1 &
+pids+=($!)
+for display in "$vnc_display" "$rdp_display"; do
+  DISPLAY=":$display" xsetroot -solid '#2f4f6f'
+  DISPLAY=":$display" xterm -geometry 90x24+40+40 -e bash --norc >/dev/null 2>&1 &
+  pids+=($!)
+done
+
 echo "== cloud: https://127.0.0.1:$https_port, MQTT/TLS on 127.0.0.1:$mqtt_port"
 cloud_dll=cloud/bin/Release/net10.0/EdgeGateway.Cloud.dll
 appliance_dll=appliance/bin/Release/net10.0/EdgeGateway.Appliance.dll
@@ -106,6 +145,17 @@ Appliance__Endpoints__0__Protocol=ssh \
 Appliance__Endpoints__0__Host=127.0.0.1 \
 Appliance__Endpoints__0__Port="$ssh_port" \
 Appliance__Endpoints__0__HostKeySha256="$host_key" \
+Appliance__Endpoints__1__Id=demo-vnc \
+Appliance__Endpoints__1__Name="Demo HMI panel (VNC)" \
+Appliance__Endpoints__1__Protocol=vnc \
+Appliance__Endpoints__1__Host=127.0.0.1 \
+Appliance__Endpoints__1__Port="$vnc_port" \
+Appliance__Endpoints__1__AllowLegacyAlgorithms=true \
+Appliance__Endpoints__2__Id=demo-rdp \
+Appliance__Endpoints__2__Name="Demo Windows desktop (RDP)" \
+Appliance__Endpoints__2__Protocol=rdp \
+Appliance__Endpoints__2__Host=127.0.0.1 \
+Appliance__Endpoints__2__Port="$rdp_port" \
   dotnet "$appliance_dll" >"$demo/appliance.log" 2>&1 &
 pids+=($!)
 
@@ -152,8 +202,10 @@ cat <<BANNER
   Log in    admin / $admin_password   (one-time demo password)
   $pairing
   Connect   "Demo Linux box (SSH)" with device user $device_user and password $device_password
+            "Demo HMI panel (VNC)" with the VNC password $vnc_password
+            "Demo Windows desktop (RDP)" as operator with password $rdp_password (no domain)
 
-  Logs      $demo/cloud.log, $demo/appliance.log
+  Logs      $demo/cloud.log, $demo/appliance.log, $demo/vnc/log, $demo/rdp/log
   Ctrl+C stops everything and removes the device account and $demo.
 
 BANNER

@@ -40,7 +40,7 @@ public sealed class CloudDatabaseTests : IDisposable
         }
 
         Assert.Equal(
-            ["SchemaVersions", "access_grants", "access_requests", "appliance_certificates", "appliances", "audit_events", "domains", "endpoint_policies", "endpoints", "favourite_endpoints", "group_members", "invites", "pairing_requests", "session_messages", "session_participants", "sessions", "user_groups", "users"],
+            ["SchemaVersions", "access_grants", "access_requests", "appliance_certificates", "appliances", "audit_events", "domains", "endpoint_certificates", "endpoint_policies", "endpoints", "favourite_endpoints", "group_members", "invites", "pairing_requests", "session_messages", "session_participants", "sessions", "user_groups", "users"],
             tables);
     }
 

@@ -178,7 +178,7 @@ public sealed class FrameCodecTests
     [InlineData(0x0E)]
     [InlineData(0x15)]
     [InlineData(0x7F)]
-    [InlineData(0x85)]
+    [InlineData(0x86)] // the first value after DisplayResizeRequest
     [InlineData(0xFF)]
     public void Unknown_type_is_rejected_from_the_header(byte type)
     {

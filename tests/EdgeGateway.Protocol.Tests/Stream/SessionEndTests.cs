@@ -98,7 +98,7 @@ public sealed class SessionEndTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(11)] // the first value after ConnectionLost
+    [InlineData(12)] // the first value after CertificateChanged
     [InlineData(0x7F)]
     [InlineData(0xFF)]
     public void TryDecode_rejects_an_unknown_reason(byte reason)
