@@ -40,12 +40,11 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly TaskCompletionSource<SessionOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SessionEnding _ending;
     private readonly TaskCompletionSource<bool> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _outcomeGate = new();
     private readonly RdpKeyboard _keyboard = new();
     private readonly StringBuilder _stderr = new();
     private Process? _process;
@@ -57,14 +56,12 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     private RdpConnected _connection;
     private string? _pin;
     private string? _fingerprint;
-    private SessionOutcome? _stopRequest;
     private bool _clipboardToBrowser;
     private bool _keyframeSent;
     private byte _buttons;
     private long _updates;
     private long _serverBytes;
     private long _helperBytes;
-    private int _ended;
     private byte[]? _scratch;
 
     public RdpDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, TimeProvider time, ILoggerFactory loggers)
@@ -78,6 +75,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<RdpDeviceSession>();
+        _ending = new SessionEnding(sink, ex => Log.ReadFailed(_logger, SessionId, ex));
     }
 
     public string SessionId { get; }
@@ -86,7 +84,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
     public SessionDetails? Details { get; private set; }
 
-    public Task<SessionOutcome> Completion => _completion.Task;
+    public Task<SessionOutcome> Completion => _ending.Completion;
 
     /// <summary>The helper process's id while it runs (the benchmark reads its memory), or null.</summary>
     public int? HelperProcessId { get; private set; }
@@ -117,7 +115,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         if (!File.Exists(helper))
         {
             Log.HelperMissing(_logger, SessionId, helper);
-            End(new SessionOutcome(EndReason.Error, $"This appliance cannot open RDP sessions: its RDP helper ({RdpOptions.HelperFileName}) is not installed."));
+            _ending.End(new SessionOutcome(EndReason.Error, $"This appliance cannot open RDP sessions: its RDP helper ({RdpOptions.HelperFileName}) is not installed."));
             return false;
         }
 
@@ -140,7 +138,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         catch (Win32Exception ex)
         {
             Log.HelperFailed(_logger, SessionId, ex.Message);
-            End(new SessionOutcome(EndReason.Error, "The appliance could not start its RDP helper."));
+            _ending.End(new SessionOutcome(EndReason.Error, "The appliance could not start its RDP helper."));
             return false;
         }
 
@@ -175,13 +173,10 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         }
         catch (OperationCanceledException)
         {
-            var outcome = StopOutcome() ?? (cancellationToken.IsCancellationRequested
+            var outcome = _ending.StopRequest ?? (cancellationToken.IsCancellationRequested
                 ? new SessionOutcome(EndReason.Error, "The appliance is shutting down.")
                 : new SessionOutcome(EndReason.Unreachable, $"The device did not complete the RDP connection within {_options.StartTimeout.TotalSeconds:0} s."));
-            lock (_outcomeGate)
-            {
-                _stopRequest ??= outcome;
-            }
+            _ending.RequestStop(outcome);
 
             KillHelper();
         }
@@ -291,14 +286,14 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
         await reader.CompleteAsync();
         KillHelper();
-        var final = StopOutcome() ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the RDP connection.");
+        var final = _ending.StopRequest ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the RDP connection.");
         if (_connected.Task.IsCompleted)
         {
-            await FinishAsync(final);
+            await _ending.FinishAsync(final);
         }
         else
         {
-            End(final);
+            _ending.End(final);
             _connected.TrySetResult(false);
         }
     }
@@ -484,7 +479,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     /// <summary>The helper's stdout closed without an ENDED: it crashed or was killed.</summary>
     private async ValueTask<SessionOutcome> HelperExitedAsync(Process process)
     {
-        if (StopOutcome() is { } stopped)
+        if (_ending.StopRequest is { } stopped)
         {
             return stopped; // stopped on purpose: its exit is no news
         }
@@ -573,7 +568,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     public async ValueTask<bool> HandleInputAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var framebuffer = _framebuffer;
-        if (framebuffer is null || Volatile.Read(ref _ended) != 0)
+        if (framebuffer is null || _ending.HasEnded)
         {
             return false;
         }
@@ -646,7 +641,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
     public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
     {
-        if (_streamer is not { } streamer || Volatile.Read(ref _ended) != 0)
+        if (_streamer is not { } streamer || _ending.HasEnded)
         {
             return;
         }
@@ -654,7 +649,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (Volatile.Read(ref _ended) == 0)
+            if (!_ending.HasEnded)
             {
                 await streamer.SendKeyframeAsync(cancellationToken);
                 _keyframeSent = true;
@@ -668,10 +663,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
     public async ValueTask StopAsync(EndReason reason, string message)
     {
-        lock (_outcomeGate)
-        {
-            _stopRequest ??= new SessionOutcome(reason, message);
-        }
+        _ending.RequestStop(new SessionOutcome(reason, message));
 
         _stopping.Cancel();
         if (_process is null)
@@ -706,39 +698,6 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         {
             // Already gone.
         }
-    }
-
-    private SessionOutcome? StopOutcome()
-    {
-        lock (_outcomeGate)
-        {
-            return _stopRequest;
-        }
-    }
-
-    private async ValueTask FinishAsync(SessionOutcome outcome)
-    {
-        if (Interlocked.Exchange(ref _ended, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await _sink.SendAsync(FrameType.End, FrameFlags.None, SessionEnd.Encode(outcome.Reason, outcome.Message), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.ReadFailed(_logger, SessionId, ex);
-        }
-
-        _completion.TrySetResult(outcome);
-    }
-
-    private void End(SessionOutcome outcome)
-    {
-        Interlocked.Exchange(ref _ended, 1);
-        _completion.TrySetResult(outcome);
     }
 
     public async ValueTask DisposeAsync()

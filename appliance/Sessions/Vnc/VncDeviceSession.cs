@@ -35,21 +35,18 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly TaskCompletionSource<SessionOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SessionEnding _ending;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly UpdateTracker _tracker = new();
-    private readonly Lock _outcomeGate = new();
     private VncConnection? _connection;
     private Framebuffer? _framebuffer;
     private RfbUpdateDecoder? _decoder;
     private DisplayStreamer? _streamer;
     private Task? _readLoop;
-    private SessionOutcome? _stopRequest;
     private bool _keyframeSent;
     private long _updates;
     private long _rfbBytes;
-    private int _ended;
     private FlushPacer? _pacer;
     private long _lastRequest;
     private TimeSpan _requestInterval;
@@ -69,6 +66,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<VncDeviceSession>();
+        _ending = new SessionEnding(sink, ex => Log.ReadFailed(_logger, SessionId, ex));
     }
 
     public string SessionId { get; }
@@ -77,7 +75,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     public SessionDetails? Details { get; private set; }
 
-    public Task<SessionOutcome> Completion => _completion.Task;
+    public Task<SessionOutcome> Completion => _ending.Completion;
 
     /// <summary>Complete FramebufferUpdates decoded so far.</summary>
     public long UpdatesDecoded => Interlocked.Read(ref _updates);
@@ -107,12 +105,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         catch (VncConnectException ex)
         {
             Log.ConnectFailed(_logger, SessionId, ex.Reason, ex.Message);
-            End(new SessionOutcome(ex.Reason, ex.Message));
+            _ending.End(new SessionOutcome(ex.Reason, ex.Message));
             return false;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
-            End(StopOutcome() ?? new SessionOutcome(EndReason.Error, "The appliance is shutting down."));
+            _ending.End(_ending.StopRequest ?? new SessionOutcome(EndReason.Error, "The appliance is shutting down."));
             return false;
         }
 
@@ -278,7 +276,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         }
 
         connection.Abort();
-        await FinishAsync(StopOutcome() ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
+        await _ending.FinishAsync(_ending.StopRequest ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
     }
 
     private async ValueTask<TimeSpan> FlushAsync(CancellationToken cancellationToken)
@@ -302,7 +300,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     {
         var connection = _connection;
         var framebuffer = _framebuffer;
-        if (connection is null || framebuffer is null || Volatile.Read(ref _ended) != 0)
+        if (connection is null || framebuffer is null || _ending.HasEnded)
         {
             return false;
         }
@@ -400,7 +398,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
     {
-        if (_streamer is not { } streamer || Volatile.Read(ref _ended) != 0)
+        if (_streamer is not { } streamer || _ending.HasEnded)
         {
             return;
         }
@@ -408,7 +406,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (Volatile.Read(ref _ended) == 0)
+            if (!_ending.HasEnded)
             {
                 await streamer.SendKeyframeAsync(cancellationToken);
                 _keyframeSent = true;
@@ -422,54 +420,18 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     public ValueTask StopAsync(EndReason reason, string message)
     {
-        lock (_outcomeGate)
-        {
-            _stopRequest ??= new SessionOutcome(reason, message);
-        }
+        _ending.RequestStop(new SessionOutcome(reason, message));
 
         _stopping.Cancel();
         if (_readLoop is null)
         {
             // Never connected (or still connecting): StartAsync ends with the stop request.
-            return _connection is null ? ValueTask.CompletedTask : FinishAsync(StopOutcome()!.Value);
+            return _connection is null ? ValueTask.CompletedTask : _ending.FinishAsync(_ending.StopRequest!.Value);
         }
 
         // Closing the connection ends the read loop, which sends the End frame with the stop's reason.
         _connection?.Abort();
         return ValueTask.CompletedTask;
-    }
-
-    private SessionOutcome? StopOutcome()
-    {
-        lock (_outcomeGate)
-        {
-            return _stopRequest;
-        }
-    }
-
-    private async ValueTask FinishAsync(SessionOutcome outcome)
-    {
-        if (Interlocked.Exchange(ref _ended, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await _sink.SendAsync(FrameType.End, FrameFlags.None, SessionEnd.Encode(outcome.Reason, outcome.Message), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.ReadFailed(_logger, SessionId, ex);
-        }
-
-        _completion.TrySetResult(outcome);
-    }
-
-    private void End(SessionOutcome outcome)
-    {
-        Interlocked.Exchange(ref _ended, 1);
-        _completion.TrySetResult(outcome);
     }
 
     public async ValueTask DisposeAsync()

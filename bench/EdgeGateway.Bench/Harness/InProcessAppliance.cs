@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeGateway.Appliance;
 using EdgeGateway.Appliance.Sessions;
+using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Appliance.Sessions.Ssh;
 using EdgeGateway.Appliance.Sessions.Terminal;
 using EdgeGateway.Appliance.Sessions.Vnc;
@@ -16,7 +17,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeGateway.Bench.Harness;
 
 /// <summary>The device an in-process appliance's one endpoint points at.</summary>
-/// <param name="Protocol">"ssh" or "vnc".</param>
+/// <param name="Protocol">"ssh", "vnc" or "rdp".</param>
 /// <param name="HostKeySha256">The SSH host key fingerprint (ssh only).</param>
 public sealed record BenchEndpoint(string Protocol, string Host, int Port, string? HostKeySha256 = null)
 {
@@ -30,6 +31,12 @@ public sealed record BenchEndpoint(string Protocol, string Host, int Port, strin
     {
         ArgumentNullException.ThrowIfNull(device);
         return new("vnc", "127.0.0.1", device.Port);
+    }
+
+    public static BenchEndpoint Rdp(RdpServer device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new("rdp", "127.0.0.1", device.Port);
     }
 }
 
@@ -72,6 +79,10 @@ public sealed class InProcessAppliance : IAsyncDisposable
     /// <summary>A running VNC session (its RFB byte count and display streamer), or null.</summary>
     internal VncDeviceSession? VncSession(string sessionId) =>
         _host.Services.GetRequiredService<SessionManager>().Find(sessionId) as VncDeviceSession;
+
+    /// <summary>A running RDP session (its helper, FreeRDP's byte count, the display streamer), or null.</summary>
+    internal RdpDeviceSession? RdpSession(string sessionId) =>
+        _host.Services.GetRequiredService<SessionManager>().Find(sessionId) as RdpDeviceSession;
 
     public static async Task<InProcessAppliance> StartAsync(CloudProcess cloud, string id, BenchEndpoint device, string directory, IDictionary<string, string?>? overrides, CancellationToken cancellationToken)
     {

@@ -15,7 +15,9 @@ namespace EdgeGateway.Bench.Scenarios;
 /// xterm scrolling <c>seq 1 20000</c>) beside the RFB bytes the device sent for the same work; the frame rate delivered
 /// to the Controller for a continuous full-screen change; key press → changed pixels at the Controller (rebuilt with
 /// <see cref="DisplayCanvas"/>), with no load and while a video-like region changes, under the 2 Mbit/s budget; the
-/// appliance's CPU per session-minute during the scripted change. RDP does not exist yet: its row says so.
+/// appliance's CPU per session-minute during the scripted change. Then the same work over RDP: FreeRDP's shadow server on
+/// Xvfb at 1280×800 with NLA, through the appliance's edgegateway-rdp helper, beside the RDP bytes FreeRDP read from the
+/// server (its transport count), with the helper's memory and the time from Connect to the first picture.
 /// </summary>
 public sealed class DisplayScenario : IScenario
 {
@@ -35,24 +37,32 @@ public sealed class DisplayScenario : IScenario
     public async Task RunAsync(BenchContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.Add(new Figure
-        {
-            Scenario = Number,
-            Name = "RDP: upstream bytes per screen change vs the native protocol",
-            Unit = "—",
-            Status = FigureStatus.NotYet,
-            Note = "RDP sessions are not built yet (see docs/ARCHITECTURE.md, 'Not built yet'): no figure until they are.",
-        });
-
-        await using var device = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth, 1280, 800);
         var overrides = new Dictionary<string, string?> { ["Appliance:Display:BudgetBytesPerSecond"] = Budget.ToString(CultureInfo.InvariantCulture) };
-        await using var stack = await BenchStack.StartAsync(context, "display", appliances: 1, overrides, BenchEndpoint.Vnc(device));
-        var run = new Run(context, stack, device);
-        await run.ExecuteAsync();
+        await using (var device = await VncServer.StartTigerVncAsync(VncSecurity.VncAuth, 1280, 800))
+        {
+            await using var stack = await BenchStack.StartAsync(context, "display", appliances: 1, overrides, BenchEndpoint.Vnc(device));
+            await new Run(context, stack, device, Protocol.Vnc, string.Empty, device.Password).ExecuteAsync();
+        }
+
+        await using (var device = await RdpServer.StartAsync(1280, 800))
+        {
+            await using var stack = await BenchStack.StartAsync(context, "display-rdp", appliances: 1, overrides, BenchEndpoint.Rdp(device));
+            await new Run(context, stack, device, Protocol.Rdp, device.User, device.Password).ExecuteAsync();
+        }
+    }
+
+    /// <summary>What differs between the VNC and the RDP run: names, and where the device's own counts are read.</summary>
+    private sealed record Protocol(string Label, string Native, string Updates, Func<InProcessAppliance, string, (long Bytes, long Updates, Appliance.Sessions.Display.DisplayStats Stats, int? Helper)?> Read)
+    {
+        public static readonly Protocol Vnc = new("VNC", "RFB", "FramebufferUpdates", static (a, id) =>
+            a.VncSession(id) is { } s ? (s.RfbBytesRead, s.UpdatesDecoded, s.Streamer?.Stats ?? default, null) : null);
+
+        public static readonly Protocol Rdp = new("RDP", "RDP", "EndPaints", static (a, id) =>
+            a.RdpSession(id) is { } s ? (s.ServerBytesRead, s.UpdatesDecoded, s.Streamer?.Stats ?? default, s.HelperProcessId) : null);
     }
 
     /// <summary>One session, its phases in order; every phase starts and ends on a quiet screen.</summary>
-    private sealed class Run(BenchContext context, BenchStack stack, VncServer device)
+    private sealed class Run(BenchContext context, BenchStack stack, XDisplayHost device, Protocol protocol, string username, string password)
     {
         private readonly BenchSettings _s = context.Settings;
         private readonly DisplayProbe _probe = new();
@@ -62,13 +72,19 @@ public sealed class DisplayScenario : IScenario
         private ViewerClient _stream = null!;
         private TimeSpan Quiet => _s.Mode == "full" ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(500);
 
-        private long RfbBytes => _appliance.VncSession(_sessionId)?.RfbBytesRead ?? throw new InvalidOperationException("The VNC session ended.");
+        private (long Bytes, long Updates, Appliance.Sessions.Display.DisplayStats Stats, int? Helper) Session =>
+            protocol.Read(_appliance, _sessionId) ?? throw new InvalidOperationException($"The {protocol.Label} session ended.");
 
-        private long DeviceUpdates => _appliance.VncSession(_sessionId)?.UpdatesDecoded ?? throw new InvalidOperationException("The VNC session ended.");
+        /// <summary>The device's own bytes: RFB the appliance decoded (VNC), or what FreeRDP read from the server (RDP).</summary>
+        private long RfbBytes => Session.Bytes;
+
+        private long DeviceUpdates => Session.Updates;
 
         private long Upstream => _appliance.Stream(_sessionId).Totals.Bytes;
 
-        private Appliance.Sessions.Display.DisplayStats Stats => _appliance.VncSession(_sessionId)?.Streamer?.Stats ?? default;
+        private Appliance.Sessions.Display.DisplayStats Stats => protocol.Read(_appliance, _sessionId)?.Stats ?? default;
+
+        private string L => protocol.Label;
 
         public async Task ExecuteAsync()
         {
@@ -99,11 +115,18 @@ public sealed class DisplayScenario : IScenario
             await Conditions.WaitUntilAsync(() => device.IsViewableAsync("eg-typist").GetAwaiter().GetResult(), TimeSpan.FromSeconds(20), "the typist's xterm");
             var typist = await GeometryAsync("eg-typist");
 
-            (_sessionId, _) = await stack.StartSessionAsync(admin, _appliance.Id, username: string.Empty, password: device.Password);
+            var connect = Stopwatch.GetTimestamp();
+            (_sessionId, var started) = await stack.StartSessionAsync(admin, _appliance.Id, username: username, password: password);
             _stream = await stack.OpenStreamAsync(admin, _sessionId, _probe.Observe);
             try
             {
                 await Conditions.WaitUntilAsync(() => _probe.HasPicture, TimeSpan.FromSeconds(30), "the Controller's first picture");
+                var firstPicture = Stopwatch.GetElapsedTime(connect);
+                context.Add(Figure.Alone(Number, $"{L}: Connect → first picture at the Controller", "ms", Distribution.Single(firstPicture.TotalMilliseconds)) with
+                {
+                    Note = $"From POST /api/sessions (the start: TCP, {(L == "RDP" ? "TLS, the certificate check, NLA (CredSSP), licensing and capabilities" : "the RFB handshake and VNC authentication")}; answered after {started.TotalMilliseconds:0} ms) "
+                        + "through opening the session's WebSocket to the first whole picture (keyframe) applied, 1280×800; one session, the harness and the cloud on the same 2 cores.",
+                });
 
                 // No window manager: the keyboard follows the pointer. It rests inside the typist's window, bottom right.
                 await _stream.SendFrameAsync(FrameType.PointerInput, DisplayScreen.Pointer(0, typist.Right - 4, typist.Bottom - 4));
@@ -134,11 +157,11 @@ public sealed class DisplayScenario : IScenario
             var idleCpuRate = (idleCpu1.CpuSeconds - idleCpu0.CpuSeconds - Seconds(idleApply1 - idleApply0)) / idleSeconds;
             var idleBits = (idleUp1 - idleUp0) * 8 / idleSeconds;
             var scaled = idleWindow < TimeSpan.FromMinutes(1) ? $"watched {idleSeconds:0.0} s (not a minute: {_s.Mode} mode) and scaled to a rate" : $"watched {idleSeconds:0} s";
-            context.Add(Figure.Compare(Number, "VNC: idle screen, upstream rate", "bit/s", Distribution.Single(idleBits), "device RFB bytes, same screen", Distribution.Single((idleRfb1 - idleRfb0) * 8 / idleSeconds), "total") with
+            context.Add(Figure.Compare(Number, $"{L}: idle screen, upstream rate", "bit/s", Distribution.Single(idleBits), $"device {protocol.Native} bytes, same screen", Distribution.Single((idleRfb1 - idleRfb0) * 8 / idleSeconds), "total") with
             {
                 Goal = "≤ 1 kbit/s",
                 GoalMet = idleBits <= 1000,
-                Note = $"Upstream frame bytes (16-byte header + payload) handed to the uplink while an xterm sat still, {scaled}; {idleUp1 - idleUp0} B up, {idleRfb1 - idleRfb0} B of RFB from the device.",
+                Note = $"Upstream frame bytes (16-byte header + payload) handed to the uplink while an xterm sat still, {scaled}; {idleUp1 - idleUp0} B up, {idleRfb1 - idleRfb0} B of {protocol.Native} from the device.",
             });
 
             // The scripted change: three pieces of work, each measured from a quiet screen to a quiet screen.
@@ -163,7 +186,7 @@ public sealed class DisplayScenario : IScenario
             var window = Stopwatch.GetElapsedTime(cpu0.Timestamp, cpu1.Timestamp).TotalSeconds;
             var viewerSeconds = Seconds(apply1 - apply0);
             var cpuPerMinute = ((cpu1.CpuSeconds - cpu0.CpuSeconds - viewerSeconds) / window - idleCpuRate) * 60 * 1000;
-            context.Add(Figure.Alone(Number, "VNC: appliance CPU per session-minute (the scripted change)", "CPU ms/min", Distribution.Single(cpuPerMinute)) with
+            context.Add(Figure.Alone(Number, $"{L}: appliance CPU per session-minute (the scripted change)", "CPU ms/min", Distribution.Single(cpuPerMinute)) with
             {
                 Note = $"utime+stime of the harness process (the in-process appliance, plus the Controller's WebSocket/TLS receive) over the {window:0.0} s of the three pieces, "
                     + $"minus the {viewerSeconds * 1000:0} ms the viewer spent rebuilding the picture (wall time of DisplayCanvas.Apply) and minus the idle rate with the session open "
@@ -173,18 +196,28 @@ public sealed class DisplayScenario : IScenario
             await FramesPerSecondAsync();
             var calm = await KeyLatencyAsync(typist, underLoad: false);
             var loaded = await KeyLatencyAsync(typist, underLoad: true);
-            context.Add(Figure.Alone(Number, "VNC: key press → changed pixels at the Controller, no load", "ms", calm.Latency) with
+            context.Add(Figure.Alone(Number, $"{L}: key press → changed pixels at the Controller, no load", "ms", calm.Latency) with
             {
                 Note = $"KeyInput frames (press, release) sent on the Controller's WebSocket as the page sends them, to `cat` in an xterm at the bottom right; "
                     + $"the time until the frame after which the xterm's pixels differ arrived, rebuilt with DisplayCanvas. {calm.Latency.Count} presses, {ThinkTime.TotalMilliseconds:0} ms apart"
                     + (calm.Missed > 0 ? $"; {calm.Missed} saw no change within {PressTimeout.TotalSeconds:0} s (counted as {PressTimeout.TotalMilliseconds:0} ms)." : "."),
             });
-            context.Add(Figure.Compare(Number, "VNC: key press → changed pixels, 2 Mbit/s budget, video-like region changing", "ms", loaded.Latency, "no load", calm.Latency, "p99") with
+            if (Session.Helper is { } helper)
+            {
+                var (rss, peak) = HelperMemory(helper);
+                context.Add(Figure.Alone(Number, $"{L}: helper process memory per session (VmRSS now / VmHWM peak)", "MB", Distribution.Single(rss)) with
+                {
+                    Note = $"/proc/{{pid}}/status of the session's edgegateway-rdp child after the whole run (1280×800 desktop, 32 bpp GDI): VmRSS {rss:0.0} MB, peak VmHWM {peak:0.0} MB. "
+                        + "Shared libraries (libfreerdp2, OpenSSL) are counted in full here, though shared between sessions' helpers.",
+                });
+            }
+
+            context.Add(Figure.Compare(Number, $"{L}: key press → changed pixels, 2 Mbit/s budget, video-like region changing", "ms", loaded.Latency, "no load", calm.Latency, "p99") with
             {
                 Goal = "p99 ≤ 150 ms",
                 GoalMet = loaded.Latency.P99 <= 150 && loaded.Missed == 0,
                 Note = $"The same presses while an xterm at the top left (100×50 characters) prints random base64 text, a new screenful about every 30 ms; "
-                    + $"Appliance:Display:BudgetBytesPerSecond={Budget}. Upstream during the presses: {loaded.UpstreamBitsPerSecond / 1e6:0.00} Mbit/s; the device sent {loaded.DeviceUpdatesPerSecond:0.0} FramebufferUpdates/s (no load: {calm.DeviceUpdatesPerSecond:0.0}/s)"
+                    + $"Appliance:Display:BudgetBytesPerSecond={Budget}. Upstream during the presses: {loaded.UpstreamBitsPerSecond / 1e6:0.00} Mbit/s; the device sent {loaded.DeviceUpdatesPerSecond:0.0} {protocol.Updates}/s (no load: {calm.DeviceUpdatesPerSecond:0.0}/s)"
                     + (loaded.Missed > 0 ? $"; {loaded.Missed} presses saw no change within {PressTimeout.TotalSeconds:0} s (counted as {PressTimeout.TotalMilliseconds:0} ms)." : "."),
             });
         }
@@ -192,11 +225,12 @@ public sealed class DisplayScenario : IScenario
         private Figure ChangeFigure(string name, long up, long rfb, string note)
         {
             var ratio = rfb == 0 ? double.NaN : (double)up / rfb;
-            return Figure.Compare(Number, $"VNC: {name}: upstream vs the device's RFB bytes", "kB", Distribution.Single(up / 1000.0), "device RFB bytes (same work)", Distribution.Single(rfb / 1000.0), "total") with
+            return Figure.Compare(Number, $"{L}: {name}: upstream vs the device's {protocol.Native} bytes", "kB", Distribution.Single(up / 1000.0), $"device {protocol.Native} bytes (same work)", Distribution.Single(rfb / 1000.0), "total") with
             {
-                Goal = "≤ 1.0× the device's RFB",
+                Goal = $"≤ 1.0× the device's {protocol.Native}",
                 GoalMet = up <= rfb,
-                Note = note + " Upstream = frame bytes handed to the uplink (16-byte headers included); RFB = server-to-client bytes the appliance decoded (no TLS here: VNC authentication).",
+                Note = note + (L == "VNC" ? " Upstream = frame bytes handed to the uplink (16-byte headers included); RFB = server-to-client bytes the appliance decoded (no TLS here: VNC authentication)."
+                    : " Upstream = frame bytes handed to the uplink (16-byte headers included); RDP = bytes FreeRDP read from the server (freerdp_get_stats: RDP PDUs inside TLS, as the helper reports at each EndPaint)."),
             };
         }
 
@@ -246,10 +280,10 @@ public sealed class DisplayScenario : IScenario
             await work();
             await QuietAsync(name);
             var (up, rfb, updates, stats) = (Upstream - up0, RfbBytes - rfb0, DeviceUpdates - updates0, Stats);
-            var detail = $" The device sent {updates} FramebufferUpdates; the appliance sent {stats.Frames - stats0.Frames} frames "
+            var detail = $" The device sent {updates} {protocol.Updates}; the appliance sent {stats.Frames - stats0.Frames} frames "
                 + $"({stats.Updates - stats0.Updates} DisplayUpdates, {stats.Rects - stats0.Rects} rects of which {stats.CopyRects - stats0.CopyRects} CopyRects, "
                 + $"{(stats.RawDataBytes - stats0.RawDataBytes) / 1000.0:0.0} kB of pixel/palette data before deflate).";
-            context.Say($"  display {name}: {up / 1000.0:0.0} kB up, {rfb / 1000.0:0.0} kB RFB, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s;{detail}");
+            context.Say($"  display {L} {name}: {up / 1000.0:0.0} kB up, {rfb / 1000.0:0.0} kB {protocol.Native}, {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s;{detail}");
             return (name, up, rfb, note + detail);
         }
 
@@ -271,7 +305,7 @@ public sealed class DisplayScenario : IScenario
                 var (v1, d1, u1) = (_probe.Updates, DeviceUpdates, Upstream);
                 var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 var fps = (v1 - v0) / seconds;
-                context.Add(Figure.Compare(Number, "VNC: frames per second at the Controller, continuous full-screen change 1280×800", "fps", Distribution.Single(fps), "device FramebufferUpdates/s", Distribution.Single((d1 - d0) / seconds), "total") with
+                context.Add(Figure.Compare(Number, $"{L}: frames per second at the Controller, continuous full-screen change 1280×800", "fps", Distribution.Single(fps), $"device {protocol.Updates}/s", Distribution.Single((d1 - d0) / seconds), "total") with
                 {
                     Note = $"A shell loop repaints the root window (1280×800 less the typist's xterm) as fast as xsetroot runs, alternating solid colours and a 3×3 pattern; "
                         + $"DisplayUpdate frames received by the Controller over {seconds:0.0} s (the frame cap is 30/s). Upstream {(u1 - u0) * 8 / seconds / 1e6:0.00} Mbit/s.",
@@ -332,8 +366,8 @@ public sealed class DisplayScenario : IScenario
 
             var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             var (bits, deviceRate) = ((Upstream - u0) * 8 / elapsed, (DeviceUpdates - d0) / elapsed);
-            context.AddSeries(new SampleSeries(underLoad ? "VNC key to pixels, 2 Mbit-s, video-like load" : "VNC key to pixels, no load", "ms", [.. samples], "display"));
-            context.Say($"  display key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed");
+            context.AddSeries(new SampleSeries(underLoad ? $"{L} key to pixels, 2 Mbit-s, video-like load" : $"{L} key to pixels, no load", "ms", [.. samples], "display"));
+            context.Say($"  display {L} key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed");
             if (underLoad)
             {
                 await QuietAsync("the load stopped");
@@ -391,5 +425,13 @@ public sealed class DisplayScenario : IScenario
         }
 
         private static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+
+        /// <summary>VmRSS and VmHWM of a process, in MB.</summary>
+        private static (double Rss, double Peak) HelperMemory(int pid)
+        {
+            var lines = File.ReadAllLines($"/proc/{pid}/status");
+            double Field(string name) => double.Parse(lines.First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+            return (Field("VmRSS"), Field("VmHWM"));
+        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions;
 using EdgeGateway.Appliance.Sessions.Vnc;
@@ -12,25 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace EdgeGateway.Appliance.Tests.Sessions.Vnc;
 
 /// <summary>A <see cref="VncDeviceSession"/> against a real VNC server, with its frames and logs recorded.</summary>
-internal sealed class VncSessionHarness : IAsyncDisposable
+internal sealed class VncSessionHarness : DisplaySessionHarness
 {
-    private static readonly TimeSpan ScreenTimeout = TimeSpan.FromSeconds(20);
-
-    private readonly ILoggerFactory _loggers;
-
     private VncSessionHarness(VncDeviceSession session, LogCollector logs, ILoggerFactory loggers, RecordingSink sink)
+        : base(session, logs, loggers, sink)
     {
         Session = session;
-        Logs = logs;
-        _loggers = loggers;
-        Sink = sink;
     }
 
     public VncDeviceSession Session { get; }
-
-    public LogCollector Logs { get; }
-
-    public RecordingSink Sink { get; }
 
     public static async Task<(VncSessionHarness Harness, bool Started)> StartAsync(
         int port, string password, string pinsPath, string endpointId = "vnc-test", Action<VncOptions>? configure = null, string username = "", bool allowUnencrypted = true)
@@ -49,117 +37,5 @@ internal sealed class VncSessionHarness : IAsyncDisposable
         return (harness, await session.StartAsync(start, CancellationToken.None));
     }
 
-    /// <summary>
-    /// Waits until the session's framebuffer — and what a viewer rebuilds from the display frames the session sent —
-    /// equal the X server's own pixels (xwd), pixel for pixel.
-    /// </summary>
-    public async Task WaitForScreenAsync(VncServer server, string what)
-    {
-        using var deadline = new CancellationTokenSource(ScreenTimeout);
-        string? difference = "nothing compared yet";
-        while (!deadline.IsCancellationRequested)
-        {
-            if (Session.Completion.IsCompleted)
-            {
-                var outcome = await Session.Completion;
-                throw new Xunit.Sdk.XunitException($"The session ended while waiting for {what}: {outcome.Reason} {outcome.Message}");
-            }
-
-            var truth = await server.CaptureAsync();
-            var pixels = Session.CopyPixels(out var width, out var height);
-            difference = truth.Compare(width, height, pixels);
-            if (difference is null)
-            {
-                difference = Sink.CompareViewer(truth);
-                if (difference is null)
-                {
-                    return;
-                }
-
-                difference = "the viewer's copy: " + difference;
-            }
-
-            await Task.Delay(20, CancellationToken.None);
-        }
-
-        throw new Xunit.Sdk.XunitException($"Timed out after {ScreenTimeout.TotalSeconds:0} s waiting for {what}: {difference}");
-    }
-
-    public ValueTask<bool> PointerAsync(int x, int y, byte buttons)
-    {
-        var payload = new byte[5];
-        payload[0] = buttons;
-        BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(1), (ushort)x);
-        BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(3), (ushort)y);
-        return Session.HandleInputAsync(new FrameHeader(FrameType.PointerInput, FrameFlags.None, 5, 0), payload, CancellationToken.None);
-    }
-
-    public async Task KeyAsync(uint keysym)
-    {
-        foreach (var down in new byte[] { 1, 0 })
-        {
-            var payload = new byte[5];
-            payload[0] = down;
-            BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(1), keysym);
-            Assert.True(await Session.HandleInputAsync(new FrameHeader(FrameType.KeyInput, FrameFlags.None, 5, 0), payload, CancellationToken.None));
-        }
-    }
-
-    /// <summary>Types ASCII text (printable characters are their own X keysyms) and, when asked, Return.</summary>
-    public async Task TypeAsync(string text, bool enter)
-    {
-        foreach (var c in text)
-        {
-            await KeyAsync(c);
-        }
-
-        if (enter)
-        {
-            await KeyAsync(0xFF0D);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Session.DisposeAsync();
-        _loggers.Dispose();
-    }
-
-    /// <summary>Output frames the session sent, in order, applied to a reference viewer (<see cref="DisplayCanvas"/>).</summary>
-    internal sealed class RecordingSink : IFrameSink
-    {
-        private readonly DisplayCanvas _viewer = new();
-        private readonly List<string> _faults = [];
-
-        public ConcurrentQueue<(FrameType Type, FrameFlags Flags, byte[] Payload)> Frames { get; } = new();
-
-        public ValueTask SendAsync(FrameType type, FrameFlags flags, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-        {
-            Frames.Enqueue((type, flags, payload.ToArray()));
-            if (type != FrameType.End)
-            {
-                lock (_viewer)
-                {
-                    var status = _viewer.Apply(type, flags, payload.Span);
-                    if (status != DisplayReadStatus.Ok)
-                    {
-                        _faults.Add($"{type}: {status}");
-                    }
-                }
-            }
-
-            return ValueTask.CompletedTask;
-        }
-
-        /// <summary>Null when the viewer shows exactly the X server's pixels and every frame was well formed.</summary>
-        public string? CompareViewer(XwdImage truth)
-        {
-            lock (_viewer)
-            {
-                return _faults.Count > 0 ? "malformed frames: " + string.Join(", ", _faults)
-                    : _viewer.Width == 0 ? "no DisplayInit yet"
-                    : truth.Compare(_viewer.Width, _viewer.Height, _viewer.Pixels);
-            }
-        }
-    }
+    protected override uint[] CopyPixels(out int width, out int height) => Session.CopyPixels(out width, out height);
 }
