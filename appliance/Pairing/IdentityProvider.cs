@@ -51,7 +51,7 @@ internal sealed partial class IdentityProvider(IOptions<ApplianceOptions> option
             {
                 return Use(await PairAsync(cancellationToken), log: false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Security.Authentication.AuthenticationException or CryptographicException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Text.Json.JsonException or InvalidDataException or System.Security.Authentication.AuthenticationException or CryptographicException && !cancellationToken.IsCancellationRequested)
             {
                 var delay = backoff.Next();
                 Log.Failed(logger, new Uri(_options.Cloud.Address), ex.GetBaseException().Message, delay.TotalSeconds);

@@ -152,9 +152,10 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
             {
                 break;
             }
-            catch (MQTTnet.Adapter.MqttConnectingFailedException ex) when (ex.Message.Contains($"({MqttClientConnectResultCode.Banned})", StringComparison.Ordinal))
+            catch (MQTTnet.Adapter.MqttConnectingFailedException ex) when (_options.Pairs && ex.Message.Contains($"({MqttClientConnectResultCode.Banned})", StringComparison.Ordinal))
             {
-                // Revoked or superseded: this identity is over. A paired appliance pairs again at the top of the loop.
+                // Revoked or superseded: this identity is over. A paired appliance pairs again at the top of the loop (an
+                // enrolled one goes on below: with back-off, until an operator replaces its files).
                 _ready = false;
                 _identity.Retire("banned");
                 Log.ConnectFailed(_logger, identity?.MqttHost ?? "?", identity?.MqttPort ?? 0, "the cloud refused this appliance's certificate", 0);
@@ -354,6 +355,11 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
     /// </summary>
     private async Task RenewWhenDueAsync(ApplianceIdentity identity, CancellationToken cancellationToken)
     {
+        if (!_options.Pairs)
+        {
+            return; // an enrolled certificate is the operator's file: it is replaced by hand, not renewed
+        }
+
         try
         {
             var renewAt = identity.RenewAfter();

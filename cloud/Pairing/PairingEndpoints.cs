@@ -158,7 +158,7 @@ internal static class PairingEndpoints
         }
 
         return pairing.Find(userCode) is { } request
-            ? TypedResults.Ok(new RequestDetails(request, actor.IsAdmin ? policies.Domains().Where(d => d.Id == actor.DomainId || actor.DomainId == PolicyStore.DefaultDomain).ToList() : [policies.FindDomain(actor.DomainId)!]))
+            ? TypedResults.Ok(new RequestDetails(request, [policies.FindDomain(actor.DomainId)!])) // one pairs into one's own domain
             : guesses.Wrong(actor, governed, "pairing.lookup");
     }
 
