@@ -35,6 +35,23 @@ public sealed class RdpDeviceSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resize_request_to_a_server_without_display_control_is_ignored_and_the_session_goes_on()
+    {
+        var (harness, started) = await RdpSessionHarness.StartAsync(_server.Port, _server.User, _server.Password);
+        await using var _ = harness;
+        Assert.True(started);
+        var payload = new byte[EdgeGateway.Protocol.Display.DisplayFrames.ResizeRequestSize];
+        EdgeGateway.Protocol.Display.DisplayFrames.WriteResizeRequest(payload, 800, 600);
+        Assert.True(await harness.Session.HandleInputAsync(new FrameHeader(FrameType.DisplayResizeRequest, FrameFlags.None, payload.Length, 0), payload, CancellationToken.None));
+        Assert.False(await harness.Session.HandleInputAsync(new FrameHeader(FrameType.DisplayResizeRequest, FrameFlags.None, 4, 0), new byte[] { 0, 1, 0, 1 }, CancellationToken.None));
+
+        // The shadow server opens no display control channel: the desktop keeps its size, and the session its pixels.
+        await _server.RunAsync("xsetroot", "-solid", "#208040");
+        await harness.WaitForScreenAsync(_server, "the green root window after the resize request");
+        Assert.False(harness.Session.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task A_matching_pin_connects()
     {
         var (harness, started) = await RdpSessionHarness.StartAsync(_server.Port, _server.User, _server.Password, pin: _server.CertificateFingerprint);
