@@ -186,7 +186,16 @@ public sealed partial class SessionGovernanceTests(ITestOutputHelper output)
         // The same shell on the device: typed input still runs there and every viewer sees it.
         Assert.True(IsRunning(shell));
         await session.Controller.SendInputAsync("echo after-cut-$((6*7))\r");
-        await session.Controller.WaitForOutputAsync("after-cut-42", Wait);
+        try
+        {
+            await session.Controller.WaitForOutputAsync("after-cut-42", Wait);
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            output.WriteLine(stack.Logs.AllText()); // what cloud and appliance said about the reconnect and the input
+            throw;
+        }
+
         await session.Viewer.WaitForOutputAsync("after-cut-42", Wait);
         Assert.Equal(shell, await ShellPidAsync(session.Controller));
         Assert.Empty(stack.Logs.Errors());
