@@ -89,7 +89,12 @@ public sealed class IdentityStore
         {
             foreach (var stale in System.IO.Directory.EnumerateFiles(Directory, ".*.tmp"))
             {
-                File.Delete(stale); // a write that a power loss or kill -9 interrupted before its rename
+                // A write that a power loss or kill -9 interrupted before its rename; never one of a live process.
+                var pid = Path.GetFileName(stale).Split('.')[^2];
+                if (!int.TryParse(pid, System.Globalization.CultureInfo.InvariantCulture, out var id) || (id != Environment.ProcessId && !System.IO.Directory.Exists($"/proc/{id}")))
+                {
+                    File.Delete(stale);
+                }
             }
         }
 
@@ -108,6 +113,9 @@ public sealed class IdentityStore
         Delete(KeyFile);
         return identity;
     }
+
+    /// <summary>The identity as stored, or null; changes nothing (for <c>pair --status</c> and observers).</summary>
+    public ApplianceIdentity? ReadIdentity() => Read<ApplianceIdentity>(IdentityFile);
 
     /// <summary>Stores the identity (replacing any), then removes the pairing's files.</summary>
     public void SaveIdentity(ApplianceIdentity identity)

@@ -30,7 +30,7 @@ internal static class PairCommand
             return 0;
         }
 
-        if (ReadIdentity(store) is { } identity)
+        if (store.ReadIdentity() is { } identity)
         {
             var (_, notAfter, serial) = identity.Validity();
             output.WriteLine($"Paired: appliance {identity.ApplianceId}");
@@ -57,13 +57,6 @@ internal static class PairCommand
         output.WriteLine($"  the code works until {Utc(pending.ExpiresAt)}");
         output.WriteLine($"  key SHA-256 {pending.KeySha256}");
         return 1;
-    }
-
-    /// <summary>The identity, without removing anything (this command only reads).</summary>
-    private static ApplianceIdentity? ReadIdentity(IdentityStore store)
-    {
-        var path = Path.Combine(store.Directory, IdentityStore.IdentityFile);
-        return File.Exists(path) ? System.Text.Json.JsonSerializer.Deserialize<ApplianceIdentity>(File.ReadAllBytes(path), IdentityStore.Json) : null;
     }
 
     private static string Utc(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

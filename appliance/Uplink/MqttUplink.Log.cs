@@ -37,7 +37,7 @@ internal sealed partial class MqttUplink
         [LoggerMessage(110, LogLevel.Information, "Renewing the certificate of {ApplianceId}")]
         public static partial void Renewing(ILogger logger, string applianceId);
 
-        [LoggerMessage(111, LogLevel.Warning, "Certificate renewal refused: {Reason}; trying again in a minute")]
-        public static partial void RenewalRefused(ILogger logger, string reason);
+        [LoggerMessage(111, LogLevel.Warning, "Certificate renewal failed: {Reason}; trying again in {RetrySeconds:F0} s")]
+        public static partial void RenewalRefused(ILogger logger, string reason, double retrySeconds);
     }
 }

@@ -377,23 +377,56 @@ internal sealed partial class MqttUplink : BackgroundService, IUplink
                 var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=" + identity.ApplianceId, key, System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSigningRequestPem();
                 var answer = new TaskCompletionSource<CertificateRenewed>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _renewal = answer;
-                await PublishControlNowAsync(new RenewCertificate(csr), cancellationToken);
-                var renewed = await answer.Task.WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken);
-                if (renewed.Certificate is { } certificate)
+                try
                 {
+                    using (var publish = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                    {
+                        publish.CancelAfter(RetryAfter(identity));
+                        try
+                        {
+                            await PublishControlNowAsync(new RenewCertificate(csr), publish.Token);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            throw new TimeoutException("the cloud did not acknowledge the renewal request");
+                        }
+                    }
+
+                    var renewed = await answer.Task.WaitAsync(RetryAfter(identity), _time, cancellationToken);
+                    if (renewed.Certificate is not { } certificate)
+                    {
+                        throw new InvalidDataException(renewed.Error ?? "refused");
+                    }
+
                     _identity.Replace(certificate, key);
-                    await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None);
-                    return;
+                }
+                catch (Exception ex) when (ex is TimeoutException or InvalidDataException or System.Security.Cryptography.CryptographicException or ArgumentException)
+                {
+                    // No answer, a refusal, or a certificate that is not for this key and CA: keep the identity, ask again.
+                    Log.RenewalRefused(_logger, ex.Message, RetryAfter(identity).TotalSeconds);
+                    renewAt = _time.GetUtcNow() + RetryAfter(identity);
+                    continue;
                 }
 
-                Log.RenewalRefused(_logger, renewed.Error ?? "?");
-                renewAt = _time.GetUtcNow().AddMinutes(1);
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), CancellationToken.None);
+                return;
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The link dropped (the next connection schedules again), or no answer: the next connection tries again.
+            // The link dropped: the next connection schedules the renewal again.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                Log.RenewalRefused(_logger, ex.GetType().Name + ": " + ex.Message, 0);
+            }
         }
+    }
+
+    /// <summary>How long to wait for an answer, and before asking again: a minute, less as expiry nears (at least 1 s).</summary>
+    private TimeSpan RetryAfter(ApplianceIdentity identity)
+    {
+        var left = (identity.Validity().NotAfter - _time.GetUtcNow()) / 4;
+        return left > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

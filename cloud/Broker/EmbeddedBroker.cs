@@ -272,7 +272,9 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
 
             if (control is RenewCertificate renew)
             {
-                _ = RenewAsync(topic.ApplianceId, e.SessionItems[SerialItem] as string, renew.CertificateRequest);
+                // Off the client's receive path: signing and two database writes must not hold its publishes (or its PUBACK).
+                var serial = e.SessionItems[SerialItem] as string;
+                _ = Task.Run(() => RenewAsync(topic.ApplianceId, serial, renew.CertificateRequest));
                 return Task.CompletedTask;
             }
 
@@ -296,12 +298,24 @@ internal sealed partial class EmbeddedBroker : IHostedService, IApplianceChannel
             var issued = Pairing.Renew(applianceId, serial, csr);
             answer = new CertificateRenewed(issued.CertificatePem);
             Log.Renewed(_logger, applianceId, issued.Serial, issued.NotAfter);
-            _services.GetRequiredService<Policy.AuditLog>().Append(new Policy.AuditEvent("appliance.renew", "allowed", ActorName: applianceId, ActorRole: "appliance", ApplianceId: applianceId, Detail: $"certificate {serial} → {issued.Serial}, until {issued.NotAfter:u}"));
+            try
+            {
+                _services.GetRequiredService<Policy.AuditLog>().Append(new Policy.AuditEvent("appliance.renew", "allowed", ActorName: applianceId, ActorRole: "appliance", ApplianceId: applianceId, Detail: $"certificate {serial} → {issued.Serial}, until {issued.NotAfter:u}"));
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                Log.HandlerFailed(_logger, applianceId, ex); // the certificate still goes to the appliance
+            }
         }
         catch (CertificateRequestException ex)
         {
             answer = new CertificateRenewed(null, ex.Message);
             Log.RenewalRefused(_logger, applianceId, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.HandlerFailed(_logger, applianceId, ex);
+            answer = new CertificateRenewed(null, "The cloud could not renew the certificate now.");
         }
 
         await SendControlAsync(applianceId, answer, CancellationToken.None);

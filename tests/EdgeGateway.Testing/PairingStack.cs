@@ -198,7 +198,7 @@ public sealed class PairingStack : IAsyncDisposable
         Conditions.WaitUntilAsync(() => Cloud.Services.GetRequiredService<ApplianceRegistry>().IsOnline(applianceId) == online, timeout, $"appliance {applianceId} to be {(online ? "online" : "offline")}");
 
     /// <summary>The stored identity, or null.</summary>
-    public ApplianceIdentity? Identity() => new IdentityStore(StateDirectory).LoadIdentity();
+    public ApplianceIdentity? Identity() => new IdentityStore(StateDirectory).ReadIdentity();
 
     public async ValueTask DisposeAsync()
     {

@@ -158,7 +158,7 @@ function onSignedIn(signedIn) {
   route();
 }
 
-// Links to the other pages, for the roles that use them. On a phone they fold behind a Menu button (the header
+// Links to the other pages, for the roles that use them. Below 900 px (phones, tablets) they fold behind a Menu button (the header
 // keeps its one-row height, which the terminal's fit counts on).
 const nav = h('nav', { class: 'app-nav', id: 'app-nav', 'aria-label': 'Main' });
 const menuButton = h('button', {

@@ -66,7 +66,7 @@ public sealed class IdentityStoreTests : IDisposable
         store.SaveIdentity(Identity(key));
         // As if power went between writing the identity and removing the pairing files, and during another write.
         File.WriteAllText(Path.Combine(_directory, IdentityStore.PendingFile), "{}");
-        File.WriteAllText(Path.Combine(_directory, ".identity.json.4242.tmp"), "{\"applianceId\":");
+        File.WriteAllText(Path.Combine(_directory, ".identity.json.999999999.tmp"), "{\"applianceId\":"); // a process long gone
 
         Assert.NotNull(store.LoadIdentity());
         Assert.Equal([IdentityStore.IdentityFile], Directory.GetFiles(_directory).Select(Path.GetFileName));

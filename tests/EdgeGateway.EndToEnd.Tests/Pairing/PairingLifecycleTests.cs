@@ -22,10 +22,11 @@ public sealed class PairingLifecycleTests(SshServerFixture device, ITestOutputHe
     [Fact]
     public async Task The_appliance_renews_its_certificate_before_expiry_while_an_SSH_session_runs_and_the_session_survives()
     {
-        // A 12 s certificate: renewed after 8 s (two thirds), no clock-skew allowance so the lifetime is exactly that.
+        // A 30 s certificate: renewed after 20 s (two thirds), no clock-skew allowance so the lifetime is exactly that; the
+        // next renewal (40 s) comes after the test is done.
         await using var stack = await PairingStack.StartAsync(device.Server, cloudOverrides: new Dictionary<string, string?>
         {
-            ["Cloud:Pairing:CertificateLifetime"] = "00:00:12",
+            ["Cloud:Pairing:CertificateLifetime"] = "00:00:30",
             ["Cloud:Pairing:ClockSkew"] = "00:00:00",
         });
         using var engineer = await stack.LoginAsync();
@@ -44,7 +45,15 @@ public sealed class PairingLifecycleTests(SshServerFixture device, ITestOutputHe
         // Renewed: a new certificate (new serial, new key) in the identity, and the appliance back with it.
         var registry = stack.Cloud.Services.GetRequiredService<ApplianceRegistry>();
         var announced = registry.Announcements(PairingStack.ApplianceName);
-        await Conditions.WaitUntilAsync(() => stack.Identity()!.Validity().Serial != first.Serial, Timeout, "the certificate to be renewed");
+        try
+        {
+            await Conditions.WaitUntilAsync(() => stack.Identity()!.Validity().Serial != first.Serial, Timeout, "the certificate to be renewed");
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            output.WriteLine(string.Join('\n', stack.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Information).TakeLast(60)));
+            throw;
+        }
         await Conditions.WaitUntilAsync(() => registry.Announcements(PairingStack.ApplianceName) > announced && registry.IsOnline(PairingStack.ApplianceName), Timeout, "the appliance to reconnect with its new certificate");
         var second = stack.Identity()!.Validity();
         Assert.True(second.NotAfter > first.NotAfter);
@@ -55,7 +64,15 @@ public sealed class PairingLifecycleTests(SshServerFixture device, ITestOutputHe
 
         // The same shell, still there: its variable is set, and a new line is answered.
         await stream.SendInputAsync("echo after-$((6*8))\r");
-        await stream.WaitForOutputAsync("after-48");
+        try
+        {
+            await stream.WaitForOutputAsync("after-48");
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            output.WriteLine(string.Join('\n', stack.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Information).TakeLast(60)));
+            throw;
+        }
         Assert.False(stream.Closed);
         Assert.DoesNotContain(stream.EventsOfType("end"), _ => true);
         Assert.Empty(stack.Logs.Errors());
