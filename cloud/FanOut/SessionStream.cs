@@ -35,6 +35,12 @@ public sealed class SessionStream
     private string? _finalJson;
     private ITimer? _viewerCountTimer;
 
+    // While a viewer waits for a keyframe, the request is repeated this often: a request the appliance did not answer
+    // (lost with a dropping link, ignored because it had just sent one, or rate-limited here while nothing else flows
+    // on an idle session) must not leave that viewer skipping every frame for good.
+    private static readonly TimeSpan KeyframeRetryInterval = TimeSpan.FromSeconds(1);
+    private ITimer? _keyframeRetry;
+
     /// <param name="options">Queue and keyframe-cache bounds.</param>
     /// <param name="metrics">Deliveries, skips.</param>
     /// <param name="time">Paces keyframe requests and the viewer count.</param>
@@ -395,6 +401,7 @@ public sealed class SessionStream
         // control topic, the keyframe on the session's): without a keyframe after it, every viewer would skip all output
         // from here on. One more is asked for; a second keyframe costs a repaint, a missing one a frozen screen.
         _requestKeyframe();
+        ArmKeyframeRetry();
     }
 
     /// <summary>Sends a text (JSON) message to every viewer.</summary>
@@ -438,6 +445,8 @@ public sealed class SessionStream
             viewers = _viewers;
             _viewerCountTimer?.Dispose();
             _viewerCountTimer = null;
+            _keyframeRetry?.Dispose();
+            _keyframeRetry = null;
         }
 
         foreach (var viewer in viewers)
@@ -476,12 +485,47 @@ public sealed class SessionStream
         var last = Interlocked.Read(ref _lastKeyframeRequest);
         if (last != long.MinValue && _time.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(250))
         {
+            ArmKeyframeRetry();
             return;
         }
 
         if (Interlocked.CompareExchange(ref _lastKeyframeRequest, now, last) == last)
         {
             _requestKeyframe();
+        }
+
+        ArmKeyframeRetry();
+    }
+
+    private void ArmKeyframeRetry()
+    {
+        lock (_gate)
+        {
+            if (_ended || _keyframeRetry is not null)
+            {
+                return;
+            }
+
+            _keyframeRetry = _time.CreateTimer(static self => ((SessionStream)self!).RetryKeyframe(), this, KeyframeRetryInterval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Asks again while anyone still waits for a keyframe (at most once per <see cref="KeyframeRetryInterval"/>).</summary>
+    private void RetryKeyframe()
+    {
+        bool waiting;
+        lock (_gate)
+        {
+            _keyframeRetry?.Dispose();
+            _keyframeRetry = null;
+            waiting = !_ended && _viewers.Any(v => v.NeedsKeyframe);
+        }
+
+        if (waiting)
+        {
+            Interlocked.Exchange(ref _lastKeyframeRequest, _time.GetTimestamp());
+            _requestKeyframe();
+            ArmKeyframeRetry();
         }
     }
 }

@@ -76,6 +76,18 @@ public sealed class StreamViewer
         internal set => _canInput = value;
     }
 
+    /// <summary>True while this viewer waits for a keyframe (joined with no cached one, skipped, or told to expect one).</summary>
+    public bool NeedsKeyframe
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _needsKeyframe && !_completed;
+            }
+        }
+    }
+
     /// <summary>Times this viewer was skipped forward.</summary>
     public int Skips { get; private set; }
 

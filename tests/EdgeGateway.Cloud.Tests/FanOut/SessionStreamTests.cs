@@ -39,6 +39,28 @@ public sealed class SessionStreamTests
     }
 
     [Fact]
+    public void A_viewer_waiting_for_a_keyframe_on_an_idle_session_is_asked_for_again_until_one_comes()
+    {
+        // The first request goes out at the join and is never answered (lost with a dropping link, or ignored by an
+        // appliance that had just sent one); nothing else flows on the idle session to prompt another.
+        using var h = new FanOutHarness();
+        var waiting = h.Join("waiting");
+        Assert.Equal(1, h.KeyframeRequests);
+        Assert.True(waiting.NeedsKeyframe);
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, h.KeyframeRequests);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, h.KeyframeRequests);
+
+        // The keyframe comes: nobody waits, and no more requests follow.
+        h.Send(h.Keyframe("screen"));
+        Assert.False(waiting.NeedsKeyframe);
+        h.Time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, h.KeyframeRequests);
+    }
+
+    [Fact]
     public async Task Viewers_joining_at_different_times_end_on_the_same_frames()
     {
         using var h = new FanOutHarness();
