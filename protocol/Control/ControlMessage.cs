@@ -124,6 +124,9 @@ public static class CertificateFingerprints
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEF");
 
+    /// <summary>The fingerprint of a certificate's DER encoding.</summary>
+    public static string Of(ReadOnlySpan<byte> der) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(der));
+
     /// <summary>True for 64 upper-case hex digits.</summary>
     public static bool IsValid(string? value) =>
         value is { Length: Length } && value.AsSpan().IndexOfAnyExcept(HexDigits) < 0;

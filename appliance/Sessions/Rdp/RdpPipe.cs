@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Display;
 
 namespace EdgeGateway.Appliance.Sessions.Rdp;
@@ -359,7 +360,7 @@ internal static class RdpPipe
 
         var der = new byte[fields.DecodedDataLength];
         return Convert.TryFromBase64Chars(text.AsSpan(fields.Base64Data), der, out var written)
-            ? Convert.ToHexString(SHA256.HashData(der.AsSpan(0, written)))
+            ? CertificateFingerprints.Of(der.AsSpan(0, written))
             : null;
     }
 

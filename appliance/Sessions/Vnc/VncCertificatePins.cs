@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using EdgeGateway.Protocol.Control;
 
 namespace EdgeGateway.Appliance.Sessions.Vnc;
 
@@ -17,9 +17,8 @@ internal sealed class VncCertificatePins(string path)
     /// <summary>The pin file.</summary>
     public string Path { get; } = path;
 
-    /// <summary>The certificate's SHA-256 as upper-case hex.</summary>
-    public static string Fingerprint(X509Certificate certificate) =>
-        Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+    /// <summary>The certificate's SHA-256 as upper-case hex (<see cref="CertificateFingerprints"/>, as RDP pins are written).</summary>
+    public static string Fingerprint(X509Certificate certificate) => CertificateFingerprints.Of(certificate.GetRawCertData());
 
     /// <summary>
     /// Null when <paramref name="fingerprint"/> is the endpoint's pinned certificate or was just pinned (first use);
