@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #ifdef __linux__
-#include <sys/prctl.h>
 #endif
 
 #include <freerdp/freerdp.h>
@@ -163,12 +163,10 @@ static void send_ended(BYTE category, UINT32 code, const char* text)
 /* Reads what the pipe has (blocking when asked); FALSE at end of input or on error. */
 static BOOL fill_input(BOOL block)
 {
+	/* Without block, called only when the descriptor is readable (input_ready): one read cannot block. */
+	(void)block;
 	if (g_inLen == sizeof(g_inBuf))
 		return TRUE;
-	if (!block)
-	{
-		/* Called when the descriptor is readable: one read cannot block. */
-	}
 	for (;;)
 	{
 		ssize_t n = read(g_in, g_inBuf + g_inLen, sizeof(g_inBuf) - g_inLen);
@@ -179,6 +177,14 @@ static BOOL fill_input(BOOL block)
 		g_inLen += (size_t)n;
 		return TRUE;
 	}
+}
+
+/* True when a read of the appliance's pipe will not block: bytes, or its end closed (the appliance gone). WinPR's
+ * descriptor event signals bytes only, not a hang-up, so the end of the pipe is looked for here. */
+static BOOL input_ready(void)
+{
+	struct pollfd p = { .fd = g_in, .events = POLLIN };
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 /* The next whole message: 1 with type, body and length set, 0 when more bytes are needed, -1 when malformed. */
@@ -751,9 +757,10 @@ static int run(freerdp* instance)
 		if (wait == WAIT_FAILED)
 			break;
 
-		if (WaitForSingleObject(inputEvent, 0) == WAIT_OBJECT_0 || g_inLen > 0)
+		BOOL ready = input_ready();
+		if (ready || g_inLen > 0)
 		{
-			if (WaitForSingleObject(inputEvent, 0) == WAIT_OBJECT_0 && !fill_input(FALSE))
+			if (ready && !fill_input(FALSE))
 			{
 				inputOpen = FALSE; /* the appliance is gone */
 				eg->stopRequested = TRUE;
@@ -799,9 +806,9 @@ static int run(freerdp* instance)
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-#ifdef __linux__
-	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the appliance gone: this connection goes with it */
-#endif
+	/* The appliance gone, its end of the pipe closes and the loops below end this connection. No PR_SET_PDEATHSIG:
+	 * Linux sends it when the *thread* that forked this process ends, and the appliance forks on pool threads that
+	 * retire while the session lives (it killed live sessions). */
 	/* The pipe gets private descriptors; fds 0 and 1 become /dev/null and stderr, so nothing a library prints can
 	 * corrupt the protocol. */
 	g_in = dup(STDIN_FILENO);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeGateway.Appliance.Sessions.Rdp;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
 
@@ -32,6 +33,80 @@ public sealed class RdpDeviceSessionTests : IAsyncLifetime
         await _server.RunAsync("xsetroot", "-solid", "#a03020");
         await harness.WaitForScreenAsync(_server, "the red root window");
         Assert.DoesNotContain(_server.Password, harness.Logs.AllText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_session_outlives_the_thread_that_started_it()
+    {
+        // The helper is forked on whatever thread starts the session, often a pool thread that retires later. Linux's
+        // parent-death signal follows that thread, not the appliance's process: a helper that asked for it was killed
+        // (signal 9) when the thread ended, taking a live session with it (seen in the benchmark, a minute in).
+        // The thread lives until the session is up (the helper has long asked for the signal by then), then ends.
+        (RdpSessionHarness Harness, bool Started) result = default;
+        var thread = new Thread(() => result = RdpSessionHarness.StartAsync(_server.Port, _server.User, _server.Password).GetAwaiter().GetResult());
+        thread.Start();
+        thread.Join();
+        var (harness, started) = result;
+        Assert.NotNull(harness);
+        await using var _ = harness;
+        Assert.True(started, harness.Session.Completion.IsCompleted ? (await harness.Session.Completion).Message : "");
+
+        await _server.RunAsync("xsetroot", "-solid", "#5060a0");
+        await harness.WaitForScreenAsync(_server, "the root window, drawn after the thread that started the session ended");
+        Assert.False(harness.Session.Completion.IsCompleted, harness.Session.Completion.IsCompleted ? (await harness.Session.Completion).Message : "");
+    }
+
+    [Fact]
+    public async Task The_helper_ends_its_connection_once_the_appliance_is_gone()
+    {
+        // With no parent-death signal (see above), the appliance's end of the pipe closing is how a helper learns it is
+        // alone: here the helper is driven by hand up to CONNECTED, then its stdin closes as if the appliance had died.
+        var info = new ProcessStartInfo(new RdpOptions().ResolvedHelperPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            Environment = { ["WLOG_LEVEL"] = "OFF" },
+        };
+        using var helper = Process.Start(info)!;
+        try
+        {
+            var stdin = helper.StandardInput.BaseStream;
+            await stdin.WriteAsync(RdpPipe.WriteStart("127.0.0.1", _server.Port, _server.User, string.Empty, _server.Password, 640, 480, 0, TimeSpan.FromSeconds(15)));
+            await stdin.FlushAsync();
+            var reader = System.IO.Pipelines.PipeReader.Create(helper.StandardOutput.BaseStream);
+            var connected = false;
+            while (!connected)
+            {
+                var result = await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+                var buffer = result.Buffer;
+                while (RdpPipe.TryReadFrame(buffer, out var type, out _, out var consumed) == RdpReadStatus.Ok)
+                {
+                    Assert.NotEqual((byte)RdpMessageType.Ended, type);
+                    if (type == (byte)RdpMessageType.Certificate)
+                    {
+                        await stdin.WriteAsync(RdpPipe.WriteCertificateAnswer(accept: true));
+                        await stdin.FlushAsync();
+                    }
+
+                    connected |= type == (byte)RdpMessageType.Connected;
+                    buffer = buffer.Slice(consumed);
+                }
+
+                Assert.False(result.IsCompleted, "the helper closed its output before CONNECTED");
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            helper.StandardInput.Close();
+            await helper.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, helper.ExitCode);
+        }
+        finally
+        {
+            if (!helper.HasExited)
+            {
+                helper.Kill();
+            }
+        }
     }
 
     [Fact]
