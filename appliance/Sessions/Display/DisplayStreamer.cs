@@ -52,11 +52,16 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
     private readonly Framebuffer _sent;
     private bool[] _dirty = [];
 
-    // Busy tiles: sent in the previous flush or left dirty at its end (a video-like area, a scrolling window). A flush
-    // sends the other dirty tiles first — a change to a quiet part of the screen, such as a typed character — so under
-    // the budget a continuously changing area cannot starve it. _sentNow marks the tiles the current flush sent.
+    // Busy tiles: changed again before the next flush that sent tiles after the one that sent them (a video-like area,
+    // a scrolling window). A tile's class is decided when it becomes dirty and kept until it is sent. A flush sends the
+    // quiet dirty tiles first — a change to a quiet part of the screen, such as a typed character — so under the budget
+    // a continuously changing area cannot starve it, however many flushes the quiet change waits. Within each class the
+    // scan goes on where the last flush the budget stopped left off (_scanFrom), so every dirty tile waits a bounded
+    // number of flushes: no part of a busy area freezes while another part takes the whole budget.
     private bool[] _busy = [];
-    private bool[] _sentNow = [];
+    private int[] _sentInFlush = [];
+    private int _tileFlushes;
+    private int _scanFrom;
     private int _tilesX;
     private int _tilesY;
     private int _dirtyCount;
@@ -370,11 +375,11 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         {
             _dirty = new bool[_tilesX * _tilesY];
             _busy = new bool[_tilesX * _tilesY];
-            _sentNow = new bool[_tilesX * _tilesY];
+            _sentInFlush = new int[_tilesX * _tilesY];
         }
 
         _busy.AsSpan().Clear();
-        _sentNow.AsSpan().Clear();
+        _scanFrom = 0;
 
         _dirty.AsSpan(0, _tilesX * _tilesY).Fill(true);
         _dirtyCount = _tilesX * _tilesY;
@@ -398,11 +403,12 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         {
             for (var tx = r.X / TileSize; tx <= (r.Right - 1) / TileSize; tx++)
             {
-                ref var d = ref _dirty[(ty * _tilesX) + tx];
-                if (!d)
+                var tile = (ty * _tilesX) + tx;
+                if (!_dirty[tile])
                 {
-                    d = true;
+                    _dirty[tile] = true;
                     _dirtyCount++;
+                    _busy[tile] = _sentInFlush[tile] == _tileFlushes;
                 }
             }
         }
@@ -425,8 +431,9 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
     }
 
     /// <summary>
-    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size: outside a keyframe, tiles
-    /// that were not busy first, then busy ones (see <see cref="_busy"/>), each in row-major order. Outside a keyframe a
+    /// Sends pending copy-rects, then every dirty tile's changes, in frames of bounded size: outside a keyframe, quiet
+    /// tiles first, then busy ones (see <see cref="_busy"/>), each in row-major order from where the budget stopped the
+    /// last flush (a whole screen goes in screen order from the top left). Outside a keyframe a
     /// frame never takes more than the bucket holds: before each tile, if the frame could outgrow what is left (deflate
     /// never grows data by more than a few bytes), the frame goes first; when less than one worst-case tile is left, the
     /// flush stops and the tiles not reached stay dirty for the next one.
@@ -443,12 +450,15 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         _copyCount = 0;
         var tiles = _tilesX * _tilesY;
         var stopped = false;
+        var flush = unchecked(++_tileFlushes);
+        var from = keyframe ? 0 : _scanFrom;
+        _scanFrom = 0;
         // Quiet tiles go first only when the budget cannot take every dirty tile now (a typed character must not wait
         // behind a busy area); otherwise one pass in screen order, which lets neighbouring tiles merge into fewer rects.
         var quietFirst = !keyframe && (long)WorstFrameSize(tiles: 0) + ((long)_dirtyCount * WorstTileSize) > _tokens;
         for (var pass = quietFirst ? 0 : 1; pass < 2 && !stopped; pass++)
         {
-            for (var tile = 0; tile < tiles && _dirtyCount > 0; tile++)
+            for (var (k, tile) = (0, from); k < tiles && _dirtyCount > 0; k++, tile = tile + 1 == tiles ? 0 : tile + 1)
             {
                 if (!_dirty[tile] || (pass == 0 && _busy[tile]))
                 {
@@ -465,6 +475,7 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
                     if (WorstFrameSize(tiles: 1) > _tokens)
                     {
                         stopped = true;
+                        _scanFrom = tile;
                         break;
                     }
                 }
@@ -476,7 +487,7 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
 
                 _dirty[tile] = false;
                 _dirtyCount--;
-                _sentNow[tile] = true;
+                _sentInFlush[tile] = flush;
                 EncodeTile(tile % _tilesX, tile / _tilesX);
             }
         }
@@ -484,12 +495,6 @@ internal sealed partial class DisplayStreamer : IRfbUpdateSink, IDisposable
         if (_rectCount > 0)
         {
             await SendUpdateAsync(cancellationToken);
-        }
-
-        for (var tile = 0; tile < tiles; tile++)
-        {
-            _busy[tile] = !keyframe && (_sentNow[tile] || _dirty[tile]);
-            _sentNow[tile] = false;
         }
     }
 

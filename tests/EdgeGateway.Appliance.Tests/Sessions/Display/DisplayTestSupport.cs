@@ -223,6 +223,26 @@ internal sealed class StreamerRig : IDisposable
 
     public SyntheticDesktop Desktop { get; }
 
+    private DateTimeOffset _nextFlush;
+
+    /// <summary>
+    /// 10 ms of a session: <paramref name="pixels"/> changed, then a flush if the streamer's last answer allows one by
+    /// now (as the sessions pace it); returns true when a flush ran.
+    /// </summary>
+    public async Task<bool> StepAsync(PixelRect pixels)
+    {
+        Streamer.OnPixels(pixels);
+        var flushed = false;
+        if (Time.GetUtcNow() >= _nextFlush)
+        {
+            _nextFlush = Time.GetUtcNow() + await Streamer.FlushAsync(default);
+            flushed = true;
+        }
+
+        Time.Advance(TimeSpan.FromMilliseconds(10));
+        return flushed;
+    }
+
     /// <summary>Flushes, waiting what the streamer asks, until nothing is pending; returns the frames sent.</summary>
     public async Task<int> SettleAsync()
     {
