@@ -35,8 +35,11 @@ public sealed class BenchStack : IAsyncDisposable
 
     private readonly List<WebUser> _users = [];
 
-    private BenchStack(BenchContext context, CloudProcess cloud, List<InProcessAppliance> appliances, string directory)
+    private readonly StreamWriter _applianceLog;
+
+    private BenchStack(BenchContext context, CloudProcess cloud, List<InProcessAppliance> appliances, string directory, StreamWriter applianceLog)
     {
+        _applianceLog = applianceLog;
         Context = context;
         Cloud = cloud;
         Appliances = appliances;
@@ -61,11 +64,12 @@ public sealed class BenchStack : IAsyncDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory("eg-bench-" + name + "-").FullName;
         var cloud = await CloudProcess.StartAsync(directory, Path.Combine(context.OutputDirectory, "logs", name + "-cloud.log"), context.Cancellation);
         var list = new List<InProcessAppliance>();
+        var log = new StreamWriter(Path.Combine(context.OutputDirectory, "logs", name + "-appliances.log"));
         try
         {
             for (var i = 0; i < appliances; i++)
             {
-                list.Add(await InProcessAppliance.StartAsync(cloud, $"bench-{name}-{i}", endpoint, Path.Combine(directory, "appliances"), applianceOverrides, context.Cancellation));
+                list.Add(await InProcessAppliance.StartAsync(cloud, $"bench-{name}-{i}", endpoint, Path.Combine(directory, "appliances"), applianceOverrides, log, context.Cancellation));
             }
         }
         catch
@@ -76,10 +80,11 @@ public sealed class BenchStack : IAsyncDisposable
             }
 
             await cloud.DisposeAsync();
+            await log.DisposeAsync();
             throw;
         }
 
-        return new BenchStack(context, cloud, list, directory);
+        return new BenchStack(context, cloud, list, directory, log);
     }
 
     public Task<WebUser> LoginAdminAsync() => LoginAsync(CloudProcess.AdminName, Cloud.AdminPassword);
@@ -191,6 +196,11 @@ public sealed class BenchStack : IAsyncDisposable
         finally
         {
             await Cloud.DisposeAsync();
+            lock (_applianceLog)
+            {
+                _applianceLog.Dispose();
+            }
+
             try
             {
                 System.IO.Directory.Delete(Directory, recursive: true);

@@ -113,6 +113,30 @@ public sealed class DisplayProbe : IDisposable
         }
     }
 
+    /// <summary>The viewer's pixels in <paramref name="region"/> now (24-bit RGB, row by row).</summary>
+    public uint[] Copy(PixelRect region)
+    {
+        lock (_gate)
+        {
+            return Cut(_canvas.Pixels, _canvas.Width, region);
+        }
+    }
+
+    /// <summary>The pixels of <paramref name="region"/> out of a picture <paramref name="width"/> pixels wide, 24-bit RGB (the top byte cleared).</summary>
+    public static uint[] Cut(ReadOnlySpan<uint> pixels, int width, PixelRect region)
+    {
+        var cut = new uint[region.Width * region.Height];
+        for (var y = 0; y < region.Height; y++)
+        {
+            for (var x = 0; x < region.Width; x++)
+            {
+                cut[(y * region.Width) + x] = pixels[((region.Y + y) * width) + region.X + x] & 0x00FFFFFF;
+            }
+        }
+
+        return cut;
+    }
+
     /// <summary>Stops waiting for a change (a timed-out press).</summary>
     public void Disarm()
     {

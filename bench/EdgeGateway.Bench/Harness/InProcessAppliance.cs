@@ -84,7 +84,8 @@ public sealed class InProcessAppliance : IAsyncDisposable
     internal RdpDeviceSession? RdpSession(string sessionId) =>
         _host.Services.GetRequiredService<SessionManager>().Find(sessionId) as RdpDeviceSession;
 
-    public static async Task<InProcessAppliance> StartAsync(CloudProcess cloud, string id, BenchEndpoint device, string directory, IDictionary<string, string?>? overrides, CancellationToken cancellationToken)
+    /// <param name="log">Where the appliance's Information lines and above go (shared by a stack's appliances), or null for none.</param>
+    public static async Task<InProcessAppliance> StartAsync(CloudProcess cloud, string id, BenchEndpoint device, string directory, IDictionary<string, string?>? overrides, TextWriter? log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloud);
         ArgumentNullException.ThrowIfNull(device);
@@ -119,10 +120,10 @@ public sealed class InProcessAppliance : IAsyncDisposable
             settings[k] = v;
         }
 
-        var warnings = new WarningCounter();
+        var warnings = new WarningCounter(log);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders().AddProvider(warnings).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders().AddProvider(warnings).SetMinimumLevel(log is null ? LogLevel.Warning : LogLevel.Information);
 
         // Registered before AddAppliance, whose TryAdd then keeps it: every IUplink consumer gets the recorder.
         builder.Services.AddSingleton(sp => new RecordingUplink(sp.GetRequiredService<MqttUplink>()));
@@ -177,9 +178,10 @@ public sealed class InProcessAppliance : IAsyncDisposable
     }
 }
 
-/// <summary>Counts warnings and errors a host logged, keeping the last few.</summary>
-public sealed class WarningCounter : ILoggerProvider
+/// <summary>Counts warnings and errors a host logged, keeping the last few; writes Information and above to <paramref name="log"/> if given.</summary>
+public sealed class WarningCounter(TextWriter? log = null) : ILoggerProvider
 {
+    private readonly TextWriter? _log = log;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _recent = new();
     private int _errors;
     private int _warnings;
@@ -201,10 +203,26 @@ public sealed class WarningCounter : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= (owner._log is null ? LogLevel.Warning : LogLevel.Information);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (owner._log is { } writer && logLevel >= LogLevel.Information)
+            {
+                lock (writer)
+                {
+                    try
+                    {
+                        writer.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception)}");
+                        writer.Flush();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // A line after the stack's teardown closed the file.
+                    }
+                }
+            }
+
             if (logLevel >= LogLevel.Error)
             {
                 Interlocked.Increment(ref owner._errors);

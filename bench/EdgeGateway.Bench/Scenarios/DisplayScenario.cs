@@ -73,7 +73,7 @@ public sealed class DisplayScenario : IScenario
         private TimeSpan Quiet => _s.Mode == "full" ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(500);
 
         private (long Bytes, long Updates, Appliance.Sessions.Display.DisplayStats Stats, int? Helper) Session =>
-            protocol.Read(_appliance, _sessionId) ?? throw new InvalidOperationException($"The {protocol.Label} session ended.");
+            protocol.Read(_appliance, _sessionId) ?? throw new InvalidOperationException($"The {protocol.Label} session ended (the appliance's log: logs/display-appliances.log; its last warnings: {_appliance.Warnings.Last}).");
 
         /// <summary>The device's own bytes: RFB the appliance decoded (VNC), or what FreeRDP read from the server (RDP).</summary>
         private long RfbBytes => Session.Bytes;
@@ -332,7 +332,7 @@ public sealed class DisplayScenario : IScenario
 
             var samples = new List<double>();
             var missed = 0;
-            var (u0, d0, t0) = (Upstream, DeviceUpdates, Stopwatch.GetTimestamp());
+            var (u0, d0, t0, k0) = (Upstream, DeviceUpdates, Stopwatch.GetTimestamp(), Stats);
             try
             {
                 const int warmup = 5;
@@ -367,7 +367,7 @@ public sealed class DisplayScenario : IScenario
             var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             var (bits, deviceRate) = ((Upstream - u0) * 8 / elapsed, (DeviceUpdates - d0) / elapsed);
             context.AddSeries(new SampleSeries(underLoad ? $"{L} key to pixels, 2 Mbit-s, video-like load" : $"{L} key to pixels, no load", "ms", [.. samples], "display"));
-            context.Say($"  display {L} key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed");
+            context.Say($"  display {L} key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed; {Stats.Keyframes - k0.Keyframes} keyframes ({(Stats.KeyframeBytes - k0.KeyframeBytes) / 1000.0:0.0} kB) during the presses");
             if (underLoad)
             {
                 await QuietAsync("the load stopped");
@@ -390,8 +390,39 @@ public sealed class DisplayScenario : IScenario
             catch (TimeoutException)
             {
                 _probe.Disarm();
+                await ExplainMissAsync(typist);
                 return (PressTimeout.TotalMilliseconds, false);
             }
+        }
+
+        /// <summary>
+        /// Says where a press's change stopped: the device's screen (xwd), the appliance's copy of it and the viewer's,
+        /// compared over the typist's window a few seconds after the press.
+        /// </summary>
+        private async Task ExplainMissAsync(PixelRect typist)
+        {
+            var viewer = _probe.Copy(typist);
+            uint[] appliance;
+            int width;
+            if (_appliance.VncSession(_sessionId) is { } vnc)
+            {
+                appliance = DisplayProbe.Cut(vnc.CopyPixels(out width, out _), width, typist);
+            }
+            else if (_appliance.RdpSession(_sessionId) is { } rdp)
+            {
+                appliance = DisplayProbe.Cut(rdp.CopyPixels(out width, out _), width, typist);
+            }
+            else
+            {
+                context.Say("  missed press: the session ended");
+                return;
+            }
+
+            var screen = await device.CaptureAsync();
+            var deviceRegion = DisplayProbe.Cut(screen.Pixels, screen.Width, typist);
+            var stats = Stats;
+            context.Say($"  missed press at {DateTime.UtcNow:HH:mm:ss.fff}: device = appliance: {deviceRegion.AsSpan().SequenceEqual(appliance)}, appliance = viewer: {appliance.AsSpan().SequenceEqual(viewer)}; "
+                + $"appliance sent {stats.Frames} frames, {stats.Updates} updates, {stats.Keyframes} keyframes; device updates {DeviceUpdates}; upstream {Upstream} B");
         }
 
         /// <summary>Waits until neither the device nor the appliance has sent anything for <see cref="Quiet"/>.</summary>
