@@ -51,13 +51,11 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     private Stream? _input;
     private Task? _readLoop;
     private Framebuffer? _framebuffer;
-    private DisplayStreamer? _streamer;
-    private FlushPacer? _pacer;
+    private DisplayOutput? _display;
     private RdpConnected _connection;
     private string? _pin;
     private string? _fingerprint;
     private bool _clipboardToBrowser;
-    private bool _keyframeSent;
     private byte _buttons;
     private long _updates;
     private long _serverBytes;
@@ -102,7 +100,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     public long HelperBytesRead => Interlocked.Read(ref _helperBytes);
 
     /// <summary>The display streamer (for the benchmark's counters).</summary>
-    public DisplayStreamer? Streamer => _streamer;
+    public DisplayStreamer? Streamer => _display?.Streamer;
 
     /// <summary>
     /// Starts the helper, hands it the start parameters over its stdin (the password never goes into its arguments or
@@ -197,20 +195,8 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     }
 
     /// <summary>Copies the framebuffer as it is between two messages (tests compare it with the server's own pixels).</summary>
-    internal uint[] CopyPixels(out int width, out int height)
-    {
-        _gate.Wait();
-        try
-        {
-            var framebuffer = _framebuffer ?? throw new InvalidOperationException("Not connected.");
-            (width, height) = (framebuffer.Width, framebuffer.Height);
-            return framebuffer.Pixels.ToArray();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    internal uint[] CopyPixels(out int width, out int height) =>
+        (_display ?? throw new InvalidOperationException("Not connected.")).CopyPixels(out width, out height);
 
     private async Task ReadLoopAsync()
     {
@@ -255,7 +241,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
                     if (flush && outcome is null)
                     {
-                        await FlushLockedAsync(token);
+                        await _display!.PictureCompleteLockedAsync(token); // the first whole picture is the stream's first keyframe
                     }
                 }
                 finally
@@ -351,7 +337,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
                         }
                     }
 
-                    _streamer!.OnPixels(rect);
+                    _display!.Streamer.OnPixels(rect);
                 }
 
                 return (status, null, false);
@@ -375,7 +361,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
                 if (status == RdpReadStatus.Ok)
                 {
                     framebuffer!.Resize(width, height);
-                    _streamer!.OnResize(width, height, null);
+                    _display!.Streamer.OnResize(width, height, null);
                     Log.Resized(_logger, SessionId, width, height);
                 }
 
@@ -395,7 +381,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
                         argb[i] = pixel >> 24 >= 0x80 ? pixel | 0xFF000000 : 0;
                     }
 
-                    _streamer!.OnCursor(hotX, hotY, width, height, argb);
+                    _display!.Streamer.OnCursor(hotX, hotY, width, height, argb);
                 }
 
                 return (status, null, status == RdpReadStatus.Ok);
@@ -442,8 +428,8 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     {
         _connection = info;
         _framebuffer = new Framebuffer(info.Width, info.Height);
-        _streamer = new DisplayStreamer(_framebuffer, _endpoint.Name, _sink, _displayOptions.WithClipboardToBrowser(_clipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
-        _pacer = new FlushPacer(FlushAsync, _time, _stopping.Token);
+        var streamer = new DisplayStreamer(_framebuffer, _endpoint.Name, _sink, _displayOptions.WithClipboardToBrowser(_clipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
+        _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
         Details = new SessionDetails(
             info.Version,
             info.Security,
@@ -531,35 +517,6 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         }
     }
 
-    private async ValueTask<TimeSpan> FlushAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            return _keyframeSent ? await _streamer!.FlushAsync(cancellationToken) : TimeSpan.Zero;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>After a complete picture (under the gate): the first is the stream's keyframe; later ones flush, and what is held back goes out at the budget's pace.</summary>
-    private async ValueTask FlushLockedAsync(CancellationToken cancellationToken)
-    {
-        if (!_keyframeSent)
-        {
-            await _streamer!.SendKeyframeAsync(cancellationToken);
-            _keyframeSent = true;
-            return;
-        }
-
-        if (await _streamer!.FlushAsync(cancellationToken) > TimeSpan.Zero)
-        {
-            _pacer!.Request();
-        }
-    }
-
     /// <summary>
     /// PointerInput (RFB button mask, x, y) becomes RDP pointer events, KeyInput (keysym) scancode or Unicode events
     /// (<see cref="RdpKeyboard"/>), DisplayResizeRequest a display-control resize (ignored by servers without it).
@@ -582,14 +539,14 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
                     var buttons = payload.Span[0];
                     var x = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[1..]), framebuffer.Width - 1);
                     var y = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[3..]), framebuffer.Height - 1);
-                    _streamer?.NotePointer(x, y, buttons);
+                    _display?.Streamer.NotePointer(x, y, buttons);
                     foreach (var flags in RdpPointer.Events(_buttons, buttons))
                     {
                         await WriteAsync(RdpPipe.WritePointer(flags, x, y), cancellationToken);
                     }
 
                     _buttons = buttons;
-                    _pacer?.Request();
+                    _display?.FlushSoon();
                     return true;
                 }
 
@@ -639,27 +596,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     /// <summary>RDP asks nothing of the Controller while logging in: the password comes with the start (NLA).</summary>
     public void OnAuthResponse(IReadOnlyList<Secret> answers) => Log.UnexpectedAnswer(_logger, SessionId);
 
-    public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
-    {
-        if (_streamer is not { } streamer || _ending.HasEnded)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_ending.HasEnded)
-            {
-                await streamer.SendKeyframeAsync(cancellationToken);
-                _keyframeSent = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => _display?.SendKeyframeAsync(cancellationToken) ?? ValueTask.CompletedTask;
 
     public async ValueTask StopAsync(EndReason reason, string message)
     {
@@ -710,7 +647,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
         KillHelper();
         _process?.Dispose();
-        _streamer?.Dispose();
+        _display?.Dispose();
         _stopping.Dispose();
     }
 

@@ -42,12 +42,10 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private VncConnection? _connection;
     private Framebuffer? _framebuffer;
     private RfbUpdateDecoder? _decoder;
-    private DisplayStreamer? _streamer;
+    private DisplayOutput? _display;
     private Task? _readLoop;
-    private bool _keyframeSent;
     private long _updates;
     private long _rfbBytes;
-    private FlushPacer? _pacer;
     private long _lastRequest;
     private TimeSpan _requestInterval;
     private bool _clipboardToDevice;
@@ -87,7 +85,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     public long RfbBytesRead => Interlocked.Read(ref _rfbBytes);
 
     /// <summary>The display streamer's counters (for the benchmark).</summary>
-    public DisplayStreamer? Streamer => _streamer;
+    public DisplayStreamer? Streamer => _display?.Streamer;
 
     /// <summary>
     /// Connects, authenticates with the Controller's password (VNC authentication or VeNCrypt) and starts the read loop.
@@ -120,9 +118,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         // The device's clipboard text goes upstream only when the endpoint's policy (sent with the start) lets it reach viewers.
         _clipboardToDevice = start.ClipboardToDevice;
         _requestInterval = TimeSpan.FromSeconds(1.0 / _displayOptions.MaxFramesPerSecond);
-        _streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
-        _tracker.Target = _streamer;
-        _pacer = new FlushPacer(FlushAsync, _time, _stopping.Token);
+        var streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
+        _tracker.Target = streamer;
+        _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
             _connection.Security,
@@ -138,20 +136,8 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     }
 
     /// <summary>Copies the framebuffer as it is between two decoded pieces (tests compare it with the device's own pixels).</summary>
-    internal uint[] CopyPixels(out int width, out int height)
-    {
-        _gate.Wait();
-        try
-        {
-            var framebuffer = _framebuffer ?? throw new InvalidOperationException("Not connected.");
-            (width, height) = (framebuffer.Width, framebuffer.Height);
-            return framebuffer.Pixels.ToArray();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    internal uint[] CopyPixels(out int width, out int height) =>
+        (_display ?? throw new InvalidOperationException("Not connected.")).CopyPixels(out width, out height);
 
     private async Task ReadLoopAsync()
     {
@@ -192,7 +178,6 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                 var buffer = result.Buffer;
                 long consumed;
                 var complete = false;
-                var delay = TimeSpan.Zero;
                 await _gate.WaitAsync(token);
                 try
                 {
@@ -202,16 +187,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                     {
                         complete = true;
                         Interlocked.Increment(ref _updates);
-                        if (_keyframeSent)
-                        {
-                            delay = await _streamer!.FlushAsync(token);
-                        }
-                        else
-                        {
-                            // The first whole screen is the stream's first keyframe.
-                            await _streamer!.SendKeyframeAsync(token);
-                            _keyframeSent = true;
-                        }
+                        await _display!.PictureCompleteLockedAsync(token); // the first whole screen is the stream's first keyframe
                     }
                 }
                 finally
@@ -221,7 +197,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
                 if (_tracker.TakeCutText())
                 {
-                    FlushSoon(); // clipboard text changes no pixel: no update would carry it to viewers
+                    _display!.FlushSoon(); // clipboard text changes no pixel: no update would carry it to viewers
                 }
 
                 input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
@@ -240,11 +216,6 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                     // device is asked for its next update at most MaxFramesPerSecond times a second: a key's echo
                     // reaches the appliance within a frame interval, not after a busy area's backlog, and the quiet
                     // tiles holding it go up first. Memory stays bounded: changes coalesce in the framebuffer's tiles.
-                    if (delay > TimeSpan.Zero)
-                    {
-                        FlushSoon();
-                    }
-
                     var wait = _requestInterval - _time.GetElapsedTime(_lastRequest);
                     if (wait > TimeSpan.Zero)
                     {
@@ -279,19 +250,6 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         await _ending.FinishAsync(_ending.StopRequest ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
     }
 
-    private async ValueTask<TimeSpan> FlushAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            return await _streamer!.FlushAsync(cancellationToken);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     /// <summary>
     /// PointerInput (u8 buttons, u16 x, u16 y), KeyInput (u8 down, u32 keysym) and ClipboardInput (UTF-8) from the
     /// Controller become RFB PointerEvent, KeyEvent and ClientCutText. Anything else is refused.
@@ -313,9 +271,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                     var buttons = payload.Span[0];
                     var x = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[1..]), framebuffer.Width - 1);
                     var y = Math.Min((int)BinaryPrimitives.ReadUInt16BigEndian(payload.Span[3..]), framebuffer.Height - 1);
-                    _streamer?.NotePointer(x, y, buttons);
+                    _display?.Streamer.NotePointer(x, y, buttons);
                     await connection.SendAsync(b => RfbClientMessages.WritePointerEvent(b, buttons, x, y), cancellationToken);
-                    FlushSoon();
+                    _display?.FlushSoon(); // where the Controller points rides on no update (the cursor is drawn client-side)
                     return true;
                 case FrameType.KeyInput when payload.Length == 5:
                     var down = payload.Span[0] != 0;
@@ -378,45 +336,10 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         return true;
     }
 
-    /// <summary>
-    /// A flush outside the update loop, for what changes no pixel and so rides on no update: where the Controller points
-    /// (the device draws its cursor on the client side, Cursor pseudo-encoding) and the device's clipboard text. One such
-    /// flush at a time is pending; it waits what the frame-rate cap or the budget asks, then sends the newest state.
-    /// </summary>
-    private void FlushSoon()
-    {
-        if (_pacer is null || !Volatile.Read(ref _keyframeSent))
-        {
-            return;
-        }
-
-        _pacer.Request();
-    }
-
     /// <summary>VNC asks nothing of the Controller while logging in: the password comes with the start.</summary>
     public void OnAuthResponse(IReadOnlyList<Secret> answers) => Log.UnexpectedAnswer(_logger, SessionId);
 
-    public async ValueTask SendKeyframeAsync(CancellationToken cancellationToken)
-    {
-        if (_streamer is not { } streamer || _ending.HasEnded)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_ending.HasEnded)
-            {
-                await streamer.SendKeyframeAsync(cancellationToken);
-                _keyframeSent = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => _display?.SendKeyframeAsync(cancellationToken) ?? ValueTask.CompletedTask;
 
     public ValueTask StopAsync(EndReason reason, string message)
     {
@@ -447,7 +370,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
             await connection.DisposeAsync();
         }
 
-        _streamer?.Dispose();
+        _display?.Dispose();
         _stopping.Dispose();
         _gate.Dispose();
     }
