@@ -15,6 +15,7 @@ public abstract class XDisplayHost : IAsyncDisposable
     protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private protected readonly List<Process> _processes = [];
+    private readonly List<(string Program, int ProcessId)> _servers = [];
     private protected readonly string _directory;
 
     private protected XDisplayHost(string directory)
@@ -44,6 +45,18 @@ public abstract class XDisplayHost : IAsyncDisposable
         if (xvfb.HasExited)
         {
             throw new InvalidOperationException($"Xvfb exited: {Log}");
+        }
+    }
+
+    /// <summary>The device's own server processes (the X server, the VNC or RDP server) by program name: the benchmark accounts their CPU.</summary>
+    public IReadOnlyList<(string Program, int ProcessId)> Servers
+    {
+        get
+        {
+            lock (_processes)
+            {
+                return [.. _servers];
+            }
         }
     }
 
@@ -227,6 +240,7 @@ public abstract class XDisplayHost : IAsyncDisposable
         lock (_processes)
         {
             _processes.Add(process);
+            _servers.Add((program, process.Id)); // sh execs the program: same process
         }
     }
 

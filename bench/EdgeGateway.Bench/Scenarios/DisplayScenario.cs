@@ -332,7 +332,7 @@ public sealed class DisplayScenario : IScenario
 
             var samples = new List<double>();
             var missed = 0;
-            var (u0, d0, t0, k0) = (Upstream, DeviceUpdates, Stopwatch.GetTimestamp(), Stats);
+            var (u0, d0, t0, k0, cpu0) = (Upstream, DeviceUpdates, Stopwatch.GetTimestamp(), Stats, CpuTimes());
             try
             {
                 const int warmup = 5;
@@ -365,9 +365,10 @@ public sealed class DisplayScenario : IScenario
             }
 
             var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            var cpu = string.Join(", ", CpuTimes().Select(p => $"{p.Key} {(p.Value - cpu0.GetValueOrDefault(p.Key)) * 100 / elapsed:0}%"));
             var (bits, deviceRate) = ((Upstream - u0) * 8 / elapsed, (DeviceUpdates - d0) / elapsed);
             context.AddSeries(new SampleSeries(underLoad ? $"{L} key to pixels, 2 Mbit-s, video-like load" : $"{L} key to pixels, no load", "ms", [.. samples], "display"));
-            context.Say($"  display {L} key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed; {Stats.Keyframes - k0.Keyframes} keyframes ({(Stats.KeyframeBytes - k0.KeyframeBytes) / 1000.0:0.0} kB) during the presses");
+            context.Say($"  display {L} key → pixels ({(underLoad ? "under load" : "no load")}): {Distribution.Of(samples).Median:0.0} ms median, {Distribution.Of(samples).P99:0.0} ms p99, {missed} missed; {Stats.Keyframes - k0.Keyframes} keyframes ({(Stats.KeyframeBytes - k0.KeyframeBytes) / 1000.0:0.0} kB) during the presses; CPU (% of one core): {cpu}");
             if (underLoad)
             {
                 await QuietAsync("the load stopped");
@@ -393,6 +394,33 @@ public sealed class DisplayScenario : IScenario
                 await ExplainMissAsync(typist);
                 return (PressTimeout.TotalMilliseconds, false);
             }
+        }
+
+        /// <summary>CPU seconds so far of the device's servers, the RDP helper, the cloud process and this harness (the appliance, the viewer).</summary>
+        private Dictionary<string, double> CpuTimes()
+        {
+            var pids = device.Servers.Select(s => (s.Program, s.ProcessId)).ToList();
+            pids.Add(("cloud", stack.Cloud.ProcessId));
+            pids.Add(("harness", Environment.ProcessId));
+            if (protocol.Read(_appliance, _sessionId)?.Helper is { } helper)
+            {
+                pids.Add(("edgegateway-rdp", helper));
+            }
+
+            var times = new Dictionary<string, double>();
+            foreach (var (name, pid) in pids)
+            {
+                try
+                {
+                    times[name] = ProcStats.Read(pid).CpuSeconds;
+                }
+                catch (IOException)
+                {
+                    // Gone.
+                }
+            }
+
+            return times;
         }
 
         /// <summary>
