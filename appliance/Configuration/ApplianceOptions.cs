@@ -81,7 +81,8 @@ public sealed class LoginOptions
 
 /// <summary>
 /// Device liveness, as OpenSSH's <c>ServerAliveInterval</c> and <c>ServerAliveCountMax</c>: the appliance probes a
-/// silent device every <see cref="Interval"/> and ends the session when nothing came back for
+/// silent device (SSH: a keep-alive request; VNC: a non-incremental FramebufferUpdateRequest for one pixel, RFC 6143
+/// §7.5.3) every <see cref="Interval"/> and ends the session when nothing came back for
 /// <see cref="Interval"/> × <see cref="CountMax"/> (the liveness time; 10 s by default).
 /// </summary>
 public sealed class LivenessOptions

@@ -25,7 +25,6 @@ internal sealed partial class SshDeviceSession : IDeviceSession
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan RefusalNoticeInterval = TimeSpan.FromSeconds(1);
 
     private readonly EndpointOptions _endpoint;
     private readonly UplinkFrameSink _sink;
@@ -45,14 +44,13 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     private ShellStream? _shell;
     private LineDiscipline? _lineDiscipline; // only without a PTY
     private TerminalStreamer? _streamer;
-    private LivenessMonitor? _liveness;
+    private DeviceLiveness? _liveness;
     private KeyboardInteractiveLogin? _login; // while connecting: where the Controller's answers go
     private Thread? _reader;
     private SessionOutcome? _stopRequest;
     private SessionOutcome? _connectionLost;
     private volatile string? _exit;
     private int _probeInFlight;
-    private long _lastRefusalNotice;
     private int _ended;
 
     public SshDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, UplinkFrameSink sink, IUplink uplink, ApplianceOptions options, TimeProvider time, ILoggerFactory loggers)
@@ -129,7 +127,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             banner.Length == 0 ? null : banner[..Math.Min(banner.Length, SessionDetails.MaxBannerLength)]);
         Log.Algorithms(_logger, SessionId, info.CurrentKeyExchangeAlgorithm ?? "?", info.CurrentHostKeyAlgorithm ?? "?", info.CurrentServerEncryption ?? "?", info.CurrentServerHmacAlgorithm ?? "-", legacy);
 
-        _liveness = new LivenessMonitor(_livenessOptions, _time, SendProbe, OnLivenessChanged);
+        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, OnDeviceDead);
         WatchConnection(_session!);
 
         // A dedicated thread: ShellStream has only a blocking Read, and a thread per session is cheap next to
@@ -372,36 +370,19 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         }, this, preferLocal: false);
     }
 
-    private void OnLivenessChanged(Liveness state)
+    private void OnDeviceDead(SessionOutcome outcome)
     {
-        switch (state)
+        SessionOutcome dead;
+        lock (_outcomeGate)
         {
-            case Liveness.NotResponding:
-                Log.NotResponding(_logger, SessionId, _livenessOptions.DoubtAfter.TotalSeconds);
-                Publish(new DeviceStatus(SessionId, Responding: false));
-                break;
-            case Liveness.Responding:
-                Log.RespondingAgain(_logger, SessionId);
-                Publish(new DeviceStatus(SessionId, Responding: true));
-                break;
-            case Liveness.Dead:
-                var seconds = _liveness!.LivenessTime.TotalSeconds;
-                Log.Dead(_logger, SessionId, seconds);
-                SessionOutcome dead;
-                lock (_outcomeGate)
-                {
-                    _connectionLost ??= new SessionOutcome(EndReason.DeviceUnresponsive, $"The device stopped responding: nothing came back for {seconds:0} s.");
-                    dead = _stopRequest ?? _connectionLost.Value;
-                }
-
-                // Everyone is told now. Closing the channel waits for the device's answer (SSH.NET's
-                // ChannelCloseTimeout, 1 s), which a frozen device never gives: that happens in the background.
-                _ = FinishAsync(dead).AsTask();
-                CloseInBackground(_shell, _client);
-                break;
-            default:
-                break;
+            _connectionLost ??= outcome;
+            dead = _stopRequest ?? _connectionLost.Value;
         }
+
+        // Everyone is told now. Closing the channel waits for the device's answer (SSH.NET's ChannelCloseTimeout, 1 s),
+        // which a frozen device never gives: that happens in the background.
+        _ = FinishAsync(dead).AsTask();
+        CloseInBackground(_shell, _client);
     }
 
     private void Publish(ControlMessage message) =>
@@ -529,12 +510,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             return;
         }
 
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastRefusalNotice);
-        if ((last == 0 || _time.GetElapsedTime(last, now) >= RefusalNoticeInterval) && Interlocked.CompareExchange(ref _lastRefusalNotice, now, last) == last)
-        {
-            Publish(new InputRefused(SessionId, "Not sent: the device is not responding. Typing is refused until it answers again."));
-        }
+        _liveness?.NotifyRefused("Not sent: the device is not responding. Typing is refused until it answers again.");
     }
 
     public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) =>
@@ -688,22 +664,13 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         [LoggerMessage(305, LogLevel.Warning, "Session {SessionId}: the device refused a terminal (PTY); the shell runs without one")]
         public static partial void NoTerminal(ILogger logger, string sessionId);
 
-        [LoggerMessage(306, LogLevel.Warning, "Session {SessionId}: the device has not answered a keep-alive for {Seconds} s: not responding, input refused")]
-        public static partial void NotResponding(ILogger logger, string sessionId, double seconds);
-
-        [LoggerMessage(307, LogLevel.Information, "Session {SessionId}: the device responds again")]
-        public static partial void RespondingAgain(ILogger logger, string sessionId);
-
-        [LoggerMessage(308, LogLevel.Warning, "Session {SessionId}: nothing came back from the device for {Seconds} s: ending the session")]
-        public static partial void Dead(ILogger logger, string sessionId, double seconds);
-
         [LoggerMessage(309, LogLevel.Information, "Session {SessionId}: the device dropped the connection ({ExceptionType})")]
         public static partial void ConnectionLost(ILogger logger, string sessionId, string exceptionType);
 
         [LoggerMessage(310, LogLevel.Information, "Session {SessionId}: {Bytes} bytes of input refused: the device is not responding")]
         public static partial void InputRefused(ILogger logger, string sessionId, int bytes);
 
-        [LoggerMessage(311, LogLevel.Warning, "Publishing a device status failed ({ExceptionType})")]
+        [LoggerMessage(311, LogLevel.Warning, "Publishing a login prompt failed ({ExceptionType})")]
         public static partial void PublishFailed(ILogger logger, string exceptionType);
 
         [LoggerMessage(312, LogLevel.Information, "Session {SessionId}: the device asks {Count} question(s) the credentials cannot answer: relayed to the Controller")]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions.Display;
+using EdgeGateway.Appliance.Uplink;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Rfb;
@@ -23,13 +24,18 @@ namespace EdgeGateway.Appliance.Sessions.Vnc;
 /// <remarks>
 /// Time bounds: connect and handshake (<see cref="VncOptions"/>), and every server message must arrive whole within
 /// <see cref="VncOptions.UpdateTimeout"/> of its first byte: a device that drips an update a byte at a time ends the
-/// session with that sentence instead of holding it.
+/// session with that sentence instead of holding it. Liveness: a <see cref="LivenessMonitor"/> probes a silent device
+/// with a non-incremental FramebufferUpdateRequest for one pixel, which RFC 6143 §7.5.3 has the server answer at once,
+/// changed or not; a device that stops answering is "not responding" within seconds (pointer and keys are refused,
+/// never queued) and the session ends when it stays silent for the liveness time.
 /// </remarks>
 internal sealed partial class VncDeviceSession : IDeviceSession
 {
     private readonly EndpointOptions _endpoint;
     private readonly IFrameSink _sink;
+    private readonly IUplink _uplink;
     private readonly VncOptions _options;
+    private readonly LivenessOptions _livenessOptions;
     private readonly DisplayStreamOptions _displayOptions;
     private readonly VncCertificatePins _pins;
     private readonly TimeProvider _time;
@@ -43,7 +49,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private Framebuffer? _framebuffer;
     private RfbUpdateDecoder? _decoder;
     private DisplayOutput? _display;
+    private DeviceLiveness? _liveness;
     private Task? _readLoop;
+    private int _probeInFlight;
     private long _updates;
     private long _rfbBytes;
     private long _lastRequest;
@@ -52,13 +60,16 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private byte[]? _clipboard;
     private int _clipboardLength = -1; // -1: no sliced clipboard text is being gathered
 
-    public VncDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, VncCertificatePins pins, TimeProvider time, ILoggerFactory loggers)
+    public VncDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, IUplink uplink, ApplianceOptions options, VncCertificatePins pins, TimeProvider time, ILoggerFactory loggers)
     {
         SessionId = sessionId;
         ControllerId = controllerId;
         _endpoint = endpoint;
         _sink = sink;
+        _uplink = uplink;
         _options = options.Vnc;
+        _livenessOptions = options.Liveness;
+
         _displayOptions = options.Display;
         _pins = pins;
         _time = time;
@@ -121,6 +132,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = streamer;
         _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
+        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, dead => _ = StopAsync(dead.Reason, dead.Message).AsTask());
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
             _connection.Security,
@@ -174,6 +186,8 @@ internal sealed partial class VncDeviceSession : IDeviceSession
                 {
                     result = await input.ReadAsync(token);
                 }
+
+                _liveness?.Heard(); // a read returns only with new bytes (what was there is examined) or the end
 
                 var buffer = result.Buffer;
                 long consumed;
@@ -247,6 +261,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         }
 
         connection.Abort();
+        _liveness?.Dispose();
         await _ending.FinishAsync(_ending.StopRequest ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the connection."));
     }
 
@@ -260,6 +275,16 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var framebuffer = _framebuffer;
         if (connection is null || framebuffer is null || _ending.HasEnded)
         {
+            return false;
+        }
+
+        // Pointer and keys go to a device only while it answers (the first after a quiet spell sends a probe behind
+        // it): a click or key into a frozen panel is refused and the Controller told, never held to land later.
+        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.TryAdmitInput())
+        {
+            Log.InputRefused(_logger, SessionId, header.Type);
+            liveness.NotifyRefused("Not sent: the device is not responding. Input is refused until it answers again.");
+
             return false;
         }
 
@@ -341,6 +366,40 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
     public ValueTask SendKeyframeAsync(CancellationToken cancellationToken) => _display?.SendKeyframeAsync(cancellationToken) ?? ValueTask.CompletedTask;
 
+    /// <summary>
+    /// The liveness probe: a non-incremental FramebufferUpdateRequest for the top-left pixel, which the server answers
+    /// at once (RFC 6143 §7.5.3). Servers keep one requested region (libvncserver, TigerVNC), so the answer also serves
+    /// the incremental request outstanding, and the read loop asks again as after any update. Off the caller's thread
+    /// (a frozen device's full TCP window can block the write), one at a time.
+    /// </summary>
+    private void SendProbe()
+    {
+        if (Interlocked.Exchange(ref _probeInFlight, 1) == 0)
+        {
+            _ = Task.Run(ProbeAsync);
+        }
+    }
+
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            if (_connection is { } connection && !_ending.HasEnded)
+            {
+                await connection.SendAsync(static b => RfbClientMessages.WriteFramebufferUpdateRequest(b, incremental: false, 0, 0, 1, 1), _stopping.Token);
+                _liveness?.ProbeSent();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is gone or the session stopping; the read loop reports it.
+        }
+        finally
+        {
+            Volatile.Write(ref _probeInFlight, 0);
+        }
+    }
+
     public ValueTask StopAsync(EndReason reason, string message)
     {
         _ending.RequestStop(new SessionOutcome(reason, message));
@@ -370,6 +429,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
             await connection.DisposeAsync();
         }
 
+        _liveness?.Dispose();
         _display?.Dispose();
         _stopping.Dispose();
         _gate.Dispose();
@@ -466,5 +526,8 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
         [LoggerMessage(466, LogLevel.Warning, "Session {SessionId}: an answer came though VNC asks no questions; dropped")]
         public static partial void UnexpectedAnswer(ILogger logger, string sessionId);
+
+        [LoggerMessage(467, LogLevel.Information, "Session {SessionId}: {Type} refused: the device is not responding")]
+        public static partial void InputRefused(ILogger logger, string sessionId, FrameType type);
     }
 }

@@ -17,6 +17,6 @@ internal sealed class VncSessionFactory(
     public VncDeviceSession Create(StartSession start, EndpointOptions endpoint)
     {
         var sink = new UplinkFrameSink(uplink, options.Value.Id, start.SessionId);
-        return new VncDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, options.Value, _pins, time, loggers);
+        return new VncDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, uplink, options.Value, _pins, time, loggers);
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using EdgeGateway.Appliance.Sessions;
+using EdgeGateway.Appliance.Uplink;
+using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
 using EdgeGateway.Testing;
@@ -109,6 +111,23 @@ internal abstract class DisplaySessionHarness : IAsyncDisposable
     {
         await DeviceSession.DisposeAsync();
         _loggers.Dispose();
+    }
+
+    /// <summary>The control messages a session published (device status, refused input); frames are not expected here.</summary>
+    internal sealed class RecordingUplink : IUplink
+    {
+        public ConcurrentQueue<ControlMessage> Control { get; } = new();
+
+        public bool IsConnected => true;
+
+        public ValueTask<bool> PublishFrameAsync(string topic, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("A display session sends its frames to its sink.");
+
+        public ValueTask PublishControlAsync(ControlMessage message, CancellationToken cancellationToken)
+        {
+            Control.Enqueue(message);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>Output frames the session sent, in order, applied to a reference viewer (<see cref="DisplayCanvas"/>).</summary>
