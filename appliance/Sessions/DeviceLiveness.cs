@@ -32,7 +32,8 @@ internal sealed partial class DeviceLiveness : IDisposable
     /// <param name="logger">The session's logger.</param>
     /// <param name="sendProbe">Sends one probe the device must answer; must not block (see <see cref="LivenessMonitor"/>).</param>
     /// <param name="dead">Called once, from a timer, with the outcome to end the session with.</param>
-    public DeviceLiveness(string sessionId, LivenessOptions options, IUplink uplink, TimeProvider time, ILogger logger, Action sendProbe, Action<SessionOutcome> dead)
+    /// <param name="inputGrace">How long input may go unanswered before it is followed by a probe (<see cref="LivenessMonitor"/>; zero: at once).</param>
+    public DeviceLiveness(string sessionId, LivenessOptions options, IUplink uplink, TimeProvider time, ILogger logger, Action sendProbe, Action<SessionOutcome> dead, TimeSpan inputGrace = default)
     {
         _sessionId = sessionId;
         _options = options;
@@ -40,7 +41,7 @@ internal sealed partial class DeviceLiveness : IDisposable
         _time = time;
         _logger = logger;
         _dead = dead;
-        _monitor = new LivenessMonitor(options, time, sendProbe, OnChanged);
+        _monitor = new LivenessMonitor(options, time, sendProbe, OnChanged, inputGrace);
     }
 
     /// <inheritdoc cref="LivenessMonitor.Heard"/>

@@ -28,7 +28,10 @@ public enum Liveness
 /// <item>During silence a probe goes out every <c>I</c> (an idle session costs one small request per <c>I</c>).</item>
 /// <item>Input is admitted only while the device is <see cref="Liveness.Responding"/>, and admitting it sends a probe
 /// when none is outstanding: a device that froze while the Controller types is in doubt <c>D</c> after the first
-/// keystroke, not after the next idle probe. Input is never held back for later: it is sent or refused.</item>
+/// keystroke, not after the next idle probe. Input is never held back for later: it is sent or refused. With an input
+/// grace <c>G</c>, the probe goes only if nothing was heard within <c>G</c> of the input (at the next tick after it):
+/// for protocols where a probe costs the device's answer to the input itself (an RFB server answers one update at a
+/// time, so a probe's update delays the key's echo), a device that answers the input needs no probe.</item>
 /// <item>A probe unanswered for <c>D</c> makes the device <see cref="Liveness.NotResponding"/>; anything heard
 /// makes it <see cref="Liveness.Responding"/> again.</item>
 /// <item>The device is <see cref="Liveness.Dead"/> once nothing was heard for <c>I × N</c> (the liveness time) while a
@@ -43,10 +46,12 @@ public sealed class LivenessMonitor : IDisposable
     private readonly Action _sendProbe;
     private readonly Action<Liveness> _changed;
     private readonly ITimer _timer;
+    private readonly TimeSpan _inputGrace;
     private long _lastHeard;
     private long _lastProbe;
     private long _firstUnanswered; // 0: no probe outstanding
     private bool _probeRequested; // asked for by input, not yet reported sent
+    private long _inputSince; // input admitted with a grace, nothing heard since (0: none)
     private Liveness _state = Liveness.Responding;
 
     /// <param name="options">Interval, count and doubt time (validated at start-up).</param>
@@ -54,11 +59,13 @@ public sealed class LivenessMonitor : IDisposable
     /// <param name="sendProbe">Sends one probe that the device must answer. Called outside the monitor's lock, from a
     /// timer or the input path; it must not block for long (queue the send if the transport can block).</param>
     /// <param name="changed">Called on every change of <see cref="State"/>, outside the lock.</param>
-    public LivenessMonitor(LivenessOptions options, TimeProvider time, Action sendProbe, Action<Liveness> changed)
+    /// <param name="inputGrace">Zero: admitted input sends a probe at once. Longer: only when nothing was heard within it.</param>
+    public LivenessMonitor(LivenessOptions options, TimeProvider time, Action sendProbe, Action<Liveness> changed, TimeSpan inputGrace = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         _options = options;
+        _inputGrace = inputGrace;
         _time = time;
         _sendProbe = sendProbe;
         _changed = changed;
@@ -90,6 +97,7 @@ public sealed class LivenessMonitor : IDisposable
         {
             _lastHeard = _time.GetTimestamp();
             _firstUnanswered = 0;
+            _inputSince = 0;
             if (_state == Liveness.NotResponding)
             {
                 _state = Liveness.Responding;
@@ -119,6 +127,17 @@ public sealed class LivenessMonitor : IDisposable
 
             if (_firstUnanswered != 0 || _probeRequested)
             {
+                return true;
+            }
+
+            if (_inputGrace > TimeSpan.Zero)
+            {
+                // Tick sends the probe if the device says nothing within the grace.
+                if (_inputSince == 0)
+                {
+                    _inputSince = _time.GetTimestamp();
+                }
+
                 return true;
             }
 
@@ -189,8 +208,10 @@ public sealed class LivenessMonitor : IDisposable
                 }
 
                 var sinceProbe = _firstUnanswered == 0 ? silent : _time.GetElapsedTime(_lastProbe, now);
-                if (silent >= _options.Interval && sinceProbe >= _options.Interval)
+                var inputUnanswered = _inputSince != 0 && _firstUnanswered == 0 && _time.GetElapsedTime(_inputSince, now) >= _inputGrace;
+                if ((silent >= _options.Interval && sinceProbe >= _options.Interval) || inputUnanswered)
                 {
+                    _inputSince = 0;
                     MarkProbe(now);
                     probe = true;
                 }

@@ -31,6 +31,9 @@ namespace EdgeGateway.Appliance.Sessions.Vnc;
 /// </remarks>
 internal sealed partial class VncDeviceSession : IDeviceSession
 {
+    /// <summary>How long pointer or key input may go without anything from the device before a liveness probe follows it.</summary>
+    private static readonly TimeSpan InputGrace = TimeSpan.FromMilliseconds(250);
+
     private readonly EndpointOptions _endpoint;
     private readonly IFrameSink _sink;
     private readonly IUplink _uplink;
@@ -132,7 +135,9 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = streamer;
         _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
-        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, dead => _ = StopAsync(dead.Reason, dead.Message).AsTask());
+        // A probe right behind each key would cost the key's echo a frame: the server answers the probe's update first
+        // and then waits its frame interval (TigerVNC: 60/s). Input probes only when the device says nothing within InputGrace.
+        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, dead => _ = StopAsync(dead.Reason, dead.Message).AsTask(), InputGrace);
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
             _connection.Security,

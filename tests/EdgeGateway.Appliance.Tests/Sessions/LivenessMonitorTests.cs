@@ -113,6 +113,38 @@ public sealed class LivenessMonitorTests : IDisposable
     }
 
     [Fact]
+    public void With_an_input_grace_input_a_device_answers_sends_no_probe_and_unanswered_input_one()
+    {
+        var probes = 0;
+        using var monitor = new LivenessMonitor(new LivenessOptions(), _time, () => probes++, s => _changes.Add(s), inputGrace: TimeSpan.FromMilliseconds(250));
+
+        // Typing with echoes: no probe at all (a probe's answer would delay the next echo on an RFB server).
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(monitor.TryAdmitInput());
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            monitor.Heard();
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(0, probes);
+
+        // A key the device does not answer: a probe at the first tick after the grace, and the doubt after the doubt time.
+        Assert.True(monitor.TryAdmitInput());
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(0, probes);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, probes);
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(Liveness.NotResponding, monitor.State);
+        Assert.Equal(1, probes);
+    }
+
+    [Fact]
     public void Dead_is_final()
     {
         Advance(TimeSpan.FromSeconds(30));
