@@ -51,6 +51,7 @@ public sealed class LivenessMonitor : IDisposable
     private long _lastProbe;
     private long _firstUnanswered; // 0: no probe outstanding
     private bool _probeRequested; // asked for by input, not yet reported sent
+    private long _probeRequestedAt;
     private long _inputSince; // input admitted with a grace, nothing heard since (0: none)
     private Liveness _state = Liveness.Responding;
 
@@ -144,6 +145,7 @@ public sealed class LivenessMonitor : IDisposable
             // The doubt clock starts when the probe has gone out (ProbeSent), not now: a send queued behind a busy
             // thread pool must not count against the device.
             _probeRequested = true;
+            _probeRequestedAt = _time.GetTimestamp();
         }
 
         _sendProbe();
@@ -152,8 +154,10 @@ public sealed class LivenessMonitor : IDisposable
 
     /// <summary>
     /// The probe that <see cref="TryAdmitInput"/> asked for has been written to the connection: from now on its
-    /// answer is awaited. A send that never completes (a frozen device's full TCP window) leaves the idle probes and
-    /// the liveness time to end the session.
+    /// answer is awaited — unless something was heard since it was asked for: the answer can arrive (on the
+    /// connection's receive thread) before the sending thread gets here, and a doubt clock started after the answer
+    /// would wait for an answer already taken, refusing a live device's input a few seconds later. A send that never
+    /// completes (a frozen device's full TCP window) leaves the idle probes and the liveness time to end the session.
     /// </summary>
     public void ProbeSent()
     {
@@ -162,7 +166,10 @@ public sealed class LivenessMonitor : IDisposable
             if (_probeRequested)
             {
                 _probeRequested = false;
-                MarkProbe(_time.GetTimestamp());
+                if (_lastHeard <= _probeRequestedAt)
+                {
+                    MarkProbe(_time.GetTimestamp());
+                }
             }
         }
     }

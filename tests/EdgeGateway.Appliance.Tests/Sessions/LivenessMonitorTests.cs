@@ -86,6 +86,30 @@ public sealed class LivenessMonitorTests : IDisposable
     }
 
     [Fact]
+    public void An_answer_that_comes_before_the_send_is_reported_is_not_waited_for_again()
+    {
+        // The keep-alive's reply is taken on the connection's receive thread while the thread that wrote the probe has
+        // not yet said so (a loaded box): the doubt clock must not start after the answer. It did, and 2 s later a live
+        // device was "not responding" and the Controller's typing was refused (the uplink-cut test's missing echo).
+        using var monitor = new LivenessMonitor(new LivenessOptions(), _time, () => { }, s => _changes.Add(s));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(monitor.TryAdmitInput()); // the probe goes out
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        monitor.Heard(); // its answer
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        monitor.ProbeSent(); // the sender reports, late
+
+        for (var i = 0; i < 8; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.Equal(Liveness.Responding, monitor.State);
+        Assert.True(monitor.TryAdmitInput());
+        Assert.Empty(_changes);
+    }
+
+    [Fact]
     public void A_device_heard_again_responds_and_takes_input()
     {
         Assert.True(_monitor.TryAdmitInput());
