@@ -82,7 +82,8 @@ public sealed class LoginOptions
 /// <summary>
 /// Device liveness, as OpenSSH's <c>ServerAliveInterval</c> and <c>ServerAliveCountMax</c>: the appliance probes a
 /// silent device (SSH: a keep-alive request; VNC: a non-incremental FramebufferUpdateRequest for one pixel, RFC 6143
-/// §7.5.3) every <see cref="Interval"/> and ends the session when nothing came back for
+/// §7.5.3; RDP: a Refresh Rect PDU for one pixel, MS-RDPBCGR 2.2.11.2) every <see cref="Interval"/> and ends the
+/// session when nothing came back for
 /// <see cref="Interval"/> × <see cref="CountMax"/> (the liveness time; 10 s by default).
 /// </summary>
 public sealed class LivenessOptions

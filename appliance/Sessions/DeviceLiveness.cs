@@ -10,10 +10,22 @@ namespace EdgeGateway.Appliance.Sessions;
 /// session sends (an SSH keep-alive, an RFB update request); this tells the cloud on every change
 /// (<see cref="DeviceStatus"/>: the page's "Device not responding" badge), tells the Controller when its input was
 /// refused (<see cref="InputRefused"/>, at most once a second however fast the keys come), and hands the session its
-/// end when the device is dead (<see cref="EndReason.DeviceUnresponsive"/>). Shared by the SSH and VNC sessions.
+/// end when the device is dead (<see cref="EndReason.DeviceUnresponsive"/>). It sends the session's probe off the
+/// caller's thread, one at a time (a frozen device's full TCP window can block the write). Shared by the SSH, VNC and
+/// RDP sessions.
 /// </summary>
 internal sealed partial class DeviceLiveness : IDisposable
 {
+    /// <summary>What the Controller of a remote display is told when its pointer or keys were refused.</summary>
+    public const string DisplayInputRefused = "Not sent: the device is not responding. Input is refused until it answers again.";
+
+    /// <summary>
+    /// How long a remote display's input may go without anything from the device before a probe follows it. Not a probe
+    /// behind every key as for SSH: the server answers the probe's update first and then waits its frame interval
+    /// (TigerVNC: 60/s), so the key's echo would come a frame later (bench: key → pixels 11 → 26 ms median).
+    /// </summary>
+    public static readonly TimeSpan DisplayInputGrace = TimeSpan.FromMilliseconds(250);
+
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _sessionId;
@@ -22,18 +34,20 @@ internal sealed partial class DeviceLiveness : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<SessionOutcome> _dead;
+    private readonly Func<ValueTask> _probe;
     private readonly LivenessMonitor _monitor;
     private long _lastNotice;
+    private int _probeInFlight;
 
     /// <param name="sessionId">The session the reports are about.</param>
     /// <param name="options">Interval, count and doubt time.</param>
     /// <param name="uplink">Where the reports go.</param>
     /// <param name="time">Clock and timers.</param>
     /// <param name="logger">The session's logger.</param>
-    /// <param name="sendProbe">Sends one probe the device must answer; must not block (see <see cref="LivenessMonitor"/>).</param>
+    /// <param name="probe">Writes one probe the device must answer (or nothing, when the session is ending); its failures are the session's read loop's to report.</param>
     /// <param name="dead">Called once, from a timer, with the outcome to end the session with.</param>
     /// <param name="inputGrace">How long input may go unanswered before it is followed by a probe (<see cref="LivenessMonitor"/>; zero: at once).</param>
-    public DeviceLiveness(string sessionId, LivenessOptions options, IUplink uplink, TimeProvider time, ILogger logger, Action sendProbe, Action<SessionOutcome> dead, TimeSpan inputGrace = default)
+    public DeviceLiveness(string sessionId, LivenessOptions options, IUplink uplink, TimeProvider time, ILogger logger, Func<ValueTask> probe, Action<SessionOutcome> dead, TimeSpan inputGrace = default)
     {
         _sessionId = sessionId;
         _options = options;
@@ -41,7 +55,8 @@ internal sealed partial class DeviceLiveness : IDisposable
         _time = time;
         _logger = logger;
         _dead = dead;
-        _monitor = new LivenessMonitor(options, time, sendProbe, OnChanged, inputGrace);
+        _probe = probe;
+        _monitor = new LivenessMonitor(options, time, SendProbe, OnChanged, inputGrace);
     }
 
     /// <inheritdoc cref="LivenessMonitor.Heard"/>
@@ -50,8 +65,20 @@ internal sealed partial class DeviceLiveness : IDisposable
     /// <inheritdoc cref="LivenessMonitor.TryAdmitInput"/>
     public bool TryAdmitInput() => _monitor.TryAdmitInput();
 
-    /// <inheritdoc cref="LivenessMonitor.ProbeSent"/>
-    public void ProbeSent() => _monitor.ProbeSent();
+    /// <summary>
+    /// Admits input to the device while it responds (<see cref="LivenessMonitor.TryAdmitInput"/>); otherwise tells the
+    /// Controller <paramref name="refusal"/> (<see cref="NotifyRefused"/>) and returns false: the caller drops the input.
+    /// </summary>
+    public bool AdmitInput(string refusal)
+    {
+        if (_monitor.TryAdmitInput())
+        {
+            return true;
+        }
+
+        NotifyRefused(refusal);
+        return false;
+    }
 
     /// <summary>Tells the Controller that input was refused (<paramref name="message"/>), unless it was told less than a second ago.</summary>
     public void NotifyRefused(string message)
@@ -66,6 +93,31 @@ internal sealed partial class DeviceLiveness : IDisposable
 
     /// <summary>Stops the probes and the reports.</summary>
     public void Dispose() => _monitor.Dispose();
+
+    private void SendProbe()
+    {
+        if (Interlocked.Exchange(ref _probeInFlight, 1) == 0)
+        {
+            _ = Task.Run(ProbeAsync);
+        }
+    }
+
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            await _probe();
+            _monitor.ProbeSent();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The connection is gone or the session ending: its read loop reports why.
+        }
+        finally
+        {
+            Volatile.Write(ref _probeInFlight, 0);
+        }
+    }
 
     private void OnChanged(Liveness state)
     {

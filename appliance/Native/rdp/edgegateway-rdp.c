@@ -47,6 +47,7 @@
 #define MSG_UNICODE 0x12
 #define MSG_RESIZE 0x13
 #define MSG_STOP 0x14
+#define MSG_REFRESH 0x15 /* empty: the liveness probe, a Refresh Rect PDU for the top-left pixel */
 
 #define MSG_CERTIFICATE 0x81
 #define MSG_CONNECTED 0x82
@@ -588,14 +589,15 @@ static BYTE categorize(EgContext* eg, UINT32 error, BOOL wasConnected)
 static void send_connected(EgContext* eg)
 {
 	rdpSettings* settings = eg->context.settings;
-	BYTE buffer[5 + 14];
+	BYTE buffer[5 + 15];
 	put16(buffer + 5, eg->context.gdi->width);
 	put16(buffer + 7, eg->context.gdi->height);
 	put32(buffer + 9, settings->SelectedProtocol);
 	put32(buffer + 13, settings->RdpVersion);
 	buffer[17] = settings->UnicodeInput ? 1 : 0;
 	buffer[18] = settings->SupportDisplayControl ? 1 : 0;
-	send_message(buffer, MSG_CONNECTED, 14);
+	buffer[19] = settings->RefreshRect ? 1 : 0; /* the server takes Refresh Rect PDUs (General Capability Set) */
+	send_message(buffer, MSG_CONNECTED, 15);
 }
 
 /* One input message after the connection is up. FALSE: stop. */
@@ -628,6 +630,16 @@ static BOOL apply_input(EgContext* eg, BYTE type, const BYTE* body, size_t lengt
 		case MSG_STOP:
 			eg->stopRequested = TRUE;
 			return FALSE;
+		case MSG_REFRESH:
+		{
+			/* MS-RDPBCGR 2.2.11.2: the server repaints the area, changed or not; that paint is the device's answer. */
+			RECTANGLE_16 area = { 0, 0, 1, 1 };
+			if (length != 0)
+				return FALSE;
+			if (eg->context.settings->RefreshRect && eg->context.update->RefreshRect)
+				eg->context.update->RefreshRect(&eg->context, 1, &area);
+			return TRUE;
+		}
 		default:
 			return FALSE;
 	}

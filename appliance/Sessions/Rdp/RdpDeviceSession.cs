@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeGateway.Appliance.Configuration;
 using EdgeGateway.Appliance.Sessions.Display;
+using EdgeGateway.Appliance.Uplink;
 using EdgeGateway.Protocol.Control;
 using EdgeGateway.Protocol.Display;
 using EdgeGateway.Protocol.Stream;
@@ -35,7 +36,9 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
     private readonly EndpointOptions _endpoint;
     private readonly IFrameSink _sink;
+    private readonly IUplink _uplink;
     private readonly RdpOptions _options;
+    private readonly LivenessOptions _livenessOptions;
     private readonly DisplayStreamOptions _displayOptions;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -52,6 +55,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     private Task? _readLoop;
     private Framebuffer? _framebuffer;
     private DisplayOutput? _display;
+    private DeviceLiveness? _liveness;
     private RdpConnected _connection;
     private string? _pin;
     private string? _fingerprint;
@@ -62,13 +66,15 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
     private long _helperBytes;
     private byte[]? _scratch;
 
-    public RdpDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, ApplianceOptions options, TimeProvider time, ILoggerFactory loggers)
+    public RdpDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, IFrameSink sink, IUplink uplink, ApplianceOptions options, TimeProvider time, ILoggerFactory loggers)
     {
         SessionId = sessionId;
         ControllerId = controllerId;
         _endpoint = endpoint;
         _sink = sink;
+        _uplink = uplink;
         _options = options.Rdp;
+        _livenessOptions = options.Liveness;
         _displayOptions = options.Display;
         _time = time;
         _loggers = loggers;
@@ -211,6 +217,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
                 var result = await reader.ReadAsync(CancellationToken.None);
                 var buffer = result.Buffer;
                 var flush = false;
+                _liveness?.Heard(); // after CONNECTED, everything the helper says comes from the server: new bytes, or the end
                 await _gate.WaitAsync(CancellationToken.None);
                 try
                 {
@@ -271,6 +278,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         }
 
         await reader.CompleteAsync();
+        _liveness?.Dispose();
         KillHelper();
         var final = _ending.StopRequest ?? outcome ?? new SessionOutcome(EndReason.DeviceClosed, "The device closed the RDP connection.");
         if (_connected.Task.IsCompleted)
@@ -430,6 +438,14 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         _framebuffer = new Framebuffer(info.Width, info.Height);
         var streamer = new DisplayStreamer(_framebuffer, _endpoint.Name, _sink, _displayOptions.WithClipboardToBrowser(_clipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
+        if (info.RefreshRect)
+        {
+            // An idle desktop sends nothing, and FreeRDP's TCP keep-alive is answered by a frozen server's kernel: the
+            // server is asked to repaint one pixel (Refresh Rect PDU), and its paint is the answer.
+            _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger,
+                () => WriteAsync(RdpPipe.WriteRefresh(), _stopping.Token), dead => _ = StopAsync(dead.Reason, dead.Message).AsTask(), DeviceLiveness.DisplayInputGrace);
+        }
+
         Details = new SessionDetails(
             info.Version,
             info.Security,
@@ -527,6 +543,13 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         var framebuffer = _framebuffer;
         if (framebuffer is null || _ending.HasEnded)
         {
+            return false;
+        }
+
+        // As for VNC: pointer and keys reach a device only while it answers; refused and the Controller told, never queued.
+        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.AdmitInput(DeviceLiveness.DisplayInputRefused))
+        {
+            Log.InputRefused(_logger, SessionId, header.Type);
             return false;
         }
 
@@ -646,6 +669,7 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         }
 
         KillHelper();
+        _liveness?.Dispose();
         _process?.Dispose();
         _display?.Dispose();
         _stopping.Dispose();
@@ -682,6 +706,9 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
         [LoggerMessage(489, LogLevel.Warning, "Session {SessionId}: the device's RDP certificate {Presented} is not the pinned {Pinned}; refused before sending credentials")]
         public static partial void CertificateChanged(ILogger logger, string sessionId, string pinned, string presented);
+
+        [LoggerMessage(491, LogLevel.Information, "Session {SessionId}: {Type} refused: the device is not responding")]
+        public static partial void InputRefused(ILogger logger, string sessionId, FrameType type);
 
         [LoggerMessage(490, LogLevel.Information, "Session {SessionId}: the RDP desktop is now {Width}x{Height}")]
         public static partial void Resized(ILogger logger, string sessionId, int width, int height);

@@ -33,12 +33,15 @@ internal enum RdpMessageType : byte
     /// <summary>Empty: disconnect and exit.</summary>
     Stop = 0x14,
 
+    /// <summary>Empty: the liveness probe — a Refresh Rect PDU (MS-RDPBCGR 2.2.11.2) for the top-left pixel, which the server repaints whether it changed or not.</summary>
+    Refresh = 0x15,
+
     // helper → appliance
 
     /// <summary>The server's TLS certificate, PEM: the helper waits for <see cref="CertificateAnswer"/> before any credential is sent.</summary>
     Certificate = 0x81,
 
-    /// <summary>u16 width, u16 height, u32 selected protocol, u32 RDP version, u8 Unicode input, u8 display control.</summary>
+    /// <summary>u16 width, u16 height, u32 selected protocol, u32 RDP version, u8 Unicode input, u8 display control, u8 Refresh Rect.</summary>
     Connected = 0x82,
 
     /// <summary>u16 x, u16 y, u16 w, u16 h, then w × h × 4 bytes B G R X, row by row.</summary>
@@ -114,7 +117,8 @@ internal enum RdpReadStatus
 /// <param name="RdpVersion">The RDP version both sides use (FreeRDP's RDP_VERSION, 0x00080004 = 5+, 0x00080005 = 10.0, …).</param>
 /// <param name="UnicodeInput">The server takes Unicode keyboard events.</param>
 /// <param name="DisplayControl">The client offered the display control channel (whether the server opens it shows later).</param>
-internal readonly record struct RdpConnected(int Width, int Height, uint SelectedProtocol, uint RdpVersion, bool UnicodeInput, bool DisplayControl)
+/// <param name="RefreshRect">The server takes Refresh Rect PDUs (its General Capability Set): the appliance can probe it.</param>
+internal readonly record struct RdpConnected(int Width, int Height, uint SelectedProtocol, uint RdpVersion, bool UnicodeInput, bool DisplayControl, bool RefreshRect)
 {
     /// <summary>The security the server chose, as users read it.</summary>
     public string Security => SelectedProtocol switch
@@ -220,7 +224,7 @@ internal static class RdpPipe
     public static RdpReadStatus TryReadConnected(ReadOnlySpan<byte> body, out RdpConnected connected)
     {
         connected = default;
-        if (body.Length != 14)
+        if (body.Length != 15)
         {
             return RdpReadStatus.BadSize;
         }
@@ -231,7 +235,7 @@ internal static class RdpPipe
             return RdpReadStatus.BadGeometry;
         }
 
-        connected = new RdpConnected(w, h, BinaryPrimitives.ReadUInt32BigEndian(body[4..]), BinaryPrimitives.ReadUInt32BigEndian(body[8..]), body[12] != 0, body[13] != 0);
+        connected = new RdpConnected(w, h, BinaryPrimitives.ReadUInt32BigEndian(body[4..]), BinaryPrimitives.ReadUInt32BigEndian(body[8..]), body[12] != 0, body[13] != 0, body[14] != 0);
         return RdpReadStatus.Ok;
     }
 
@@ -415,6 +419,9 @@ internal static class RdpPipe
 
     /// <summary>The STOP message.</summary>
     public static byte[] WriteStop() => Write(RdpMessageType.Stop, []);
+
+    /// <summary>The REFRESH message (the liveness probe).</summary>
+    public static byte[] WriteRefresh() => Write(RdpMessageType.Refresh, []);
 
     private static bool IsDesktopSize(int width, int height) => width is >= 1 and <= MaxDesktopSide && height is >= 1 and <= MaxDesktopSide;
 

@@ -15,6 +15,6 @@ internal sealed class RdpSessionFactory(
     public RdpDeviceSession Create(StartSession start, EndpointOptions endpoint)
     {
         var sink = new UplinkFrameSink(uplink, options.Value.Id, start.SessionId);
-        return new RdpDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, options.Value, time, loggers);
+        return new RdpDeviceSession(start.SessionId, start.ControllerId, endpoint, sink, uplink, options.Value, time, loggers);
     }
 }

@@ -50,7 +50,6 @@ internal sealed partial class SshDeviceSession : IDeviceSession
     private SessionOutcome? _stopRequest;
     private SessionOutcome? _connectionLost;
     private volatile string? _exit;
-    private int _probeInFlight;
     private int _ended;
 
     public SshDeviceSession(string sessionId, string controllerId, EndpointOptions endpoint, UplinkFrameSink sink, IUplink uplink, ApplianceOptions options, TimeProvider time, ILoggerFactory loggers)
@@ -127,7 +126,7 @@ internal sealed partial class SshDeviceSession : IDeviceSession
             banner.Length == 0 ? null : banner[..Math.Min(banner.Length, SessionDetails.MaxBannerLength)]);
         Log.Algorithms(_logger, SessionId, info.CurrentKeyExchangeAlgorithm ?? "?", info.CurrentHostKeyAlgorithm ?? "?", info.CurrentServerEncryption ?? "?", info.CurrentServerHmacAlgorithm ?? "-", legacy);
 
-        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, OnDeviceDead);
+        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbeAsync, OnDeviceDead);
         WatchConnection(_session!);
 
         // A dedicated thread: ShellStream has only a blocking Read, and a thread per session is cheap next to
@@ -341,33 +340,15 @@ internal sealed partial class SshDeviceSession : IDeviceSession
         return null;
     }
 
-    private void SendProbe()
+    /// <summary>The liveness probe: OpenSSH's keep-alive, a global request that wants a reply (the device answers it, even if only to refuse it).</summary>
+    private ValueTask SendProbeAsync()
     {
-        // Sending can block while a frozen device's TCP window is full: never on the caller's thread, one at a time.
-        if (Interlocked.Exchange(ref _probeInFlight, 1) != 0)
+        if (_session is { } session && Volatile.Read(ref _ended) == 0)
         {
-            return;
+            SshNetInternals.SendKeepAlive(session);
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static self =>
-        {
-            try
-            {
-                if (self._session is { } session && Volatile.Read(ref self._ended) == 0)
-                {
-                    SshNetInternals.SendKeepAlive(session);
-                    self._liveness?.ProbeSent();
-                }
-            }
-            catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
-            {
-                // The connection is gone; the read loop reports it.
-            }
-            finally
-            {
-                Volatile.Write(ref self._probeInFlight, 0);
-            }
-        }, this, preferLocal: false);
+        return ValueTask.CompletedTask;
     }
 
     private void OnDeviceDead(SessionOutcome outcome)

@@ -31,9 +31,6 @@ namespace EdgeGateway.Appliance.Sessions.Vnc;
 /// </remarks>
 internal sealed partial class VncDeviceSession : IDeviceSession
 {
-    /// <summary>How long pointer or key input may go without anything from the device before a liveness probe follows it.</summary>
-    private static readonly TimeSpan InputGrace = TimeSpan.FromMilliseconds(250);
-
     private readonly EndpointOptions _endpoint;
     private readonly IFrameSink _sink;
     private readonly IUplink _uplink;
@@ -54,7 +51,6 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     private DisplayOutput? _display;
     private DeviceLiveness? _liveness;
     private Task? _readLoop;
-    private int _probeInFlight;
     private long _updates;
     private long _rfbBytes;
     private long _lastRequest;
@@ -135,9 +131,7 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         var streamer = new DisplayStreamer(_framebuffer, init.Name, _sink, _displayOptions.WithClipboardToBrowser(start.ClipboardToBrowser), _time, _loggers.CreateLogger<DisplayStreamer>());
         _tracker.Target = streamer;
         _display = new DisplayOutput(_framebuffer, streamer, _gate, _ending, _time, _stopping.Token);
-        // A probe right behind each key would cost the key's echo a frame: the server answers the probe's update first
-        // and then waits its frame interval (TigerVNC: 60/s). Input probes only when the device says nothing within InputGrace.
-        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbe, dead => _ = StopAsync(dead.Reason, dead.Message).AsTask(), InputGrace);
+        _liveness = new DeviceLiveness(SessionId, _livenessOptions, _uplink, _time, _logger, SendProbeAsync, dead => _ = StopAsync(dead.Reason, dead.Message).AsTask(), DeviceLiveness.DisplayInputGrace);
         Details = new SessionDetails(
             $"RFB 3.{(int)_connection.Version}",
             _connection.Security,
@@ -283,13 +277,11 @@ internal sealed partial class VncDeviceSession : IDeviceSession
             return false;
         }
 
-        // Pointer and keys go to a device only while it answers (the first after a quiet spell sends a probe behind
-        // it): a click or key into a frozen panel is refused and the Controller told, never held to land later.
-        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.TryAdmitInput())
+        // Pointer and keys go to a device only while it answers: a click or key into a frozen panel is refused and the
+        // Controller told, never held to land later.
+        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.AdmitInput(DeviceLiveness.DisplayInputRefused))
         {
             Log.InputRefused(_logger, SessionId, header.Type);
-            liveness.NotifyRefused("Not sent: the device is not responding. Input is refused until it answers again.");
-
             return false;
         }
 
@@ -374,36 +366,12 @@ internal sealed partial class VncDeviceSession : IDeviceSession
     /// <summary>
     /// The liveness probe: a non-incremental FramebufferUpdateRequest for the top-left pixel, which the server answers
     /// at once (RFC 6143 §7.5.3). Servers keep one requested region (libvncserver, TigerVNC), so the answer also serves
-    /// the incremental request outstanding, and the read loop asks again as after any update. Off the caller's thread
-    /// (a frozen device's full TCP window can block the write), one at a time.
+    /// the incremental request outstanding, and the read loop asks again as after any update.
     /// </summary>
-    private void SendProbe()
-    {
-        if (Interlocked.Exchange(ref _probeInFlight, 1) == 0)
-        {
-            _ = Task.Run(ProbeAsync);
-        }
-    }
-
-    private async Task ProbeAsync()
-    {
-        try
-        {
-            if (_connection is { } connection && !_ending.HasEnded)
-            {
-                await connection.SendAsync(static b => RfbClientMessages.WriteFramebufferUpdateRequest(b, incremental: false, 0, 0, 1, 1), _stopping.Token);
-                _liveness?.ProbeSent();
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The connection is gone or the session stopping; the read loop reports it.
-        }
-        finally
-        {
-            Volatile.Write(ref _probeInFlight, 0);
-        }
-    }
+    private ValueTask SendProbeAsync() =>
+        _connection is { } connection && !_ending.HasEnded
+            ? connection.SendAsync(static b => RfbClientMessages.WriteFramebufferUpdateRequest(b, incremental: false, 0, 0, 1, 1), _stopping.Token)
+            : ValueTask.CompletedTask;
 
     public ValueTask StopAsync(EndReason reason, string message)
     {

@@ -20,17 +20,21 @@ internal abstract class DisplaySessionHarness : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
-    protected DisplaySessionHarness(IDeviceSession session, LogCollector logs, ILoggerFactory loggers, RecordingSink sink)
+    protected DisplaySessionHarness(IDeviceSession session, LogCollector logs, ILoggerFactory loggers, RecordingSink sink, RecordingUplink uplink)
     {
         DeviceSession = session;
         Logs = logs;
         _loggers = loggers;
         Sink = sink;
+        Uplink = uplink;
     }
 
     public LogCollector Logs { get; }
 
     public RecordingSink Sink { get; }
+
+    /// <summary>The control messages the session published (device status, refused input).</summary>
+    public RecordingUplink Uplink { get; }
 
     private IDeviceSession DeviceSession { get; }
 
@@ -104,6 +108,55 @@ internal abstract class DisplaySessionHarness : IAsyncDisposable
         if (enter)
         {
             await KeyAsync(0xFF0D);
+        }
+    }
+
+    /// <summary>
+    /// With the screen still, waits until the device has sent something <paramref name="answers"/> times (counted by
+    /// <paramref name="deviceBytes"/>): each is an answer to a liveness probe. The session must live on and never have
+    /// been reported "not responding".
+    /// </summary>
+    public async Task WaitForProbeAnswersAsync(Func<long> deviceBytes, int answers)
+    {
+        var (seen, last) = (0, deviceBytes());
+        await Conditions.WaitUntilAsync(
+            () =>
+            {
+                var now = deviceBytes();
+                (seen, last) = now != last ? (seen + 1, now) : (seen, last);
+                return seen >= answers || DeviceSession.Completion.IsCompleted;
+            },
+            ScreenTimeout,
+            $"{answers} answered probes");
+        Assert.False(DeviceSession.Completion.IsCompleted, DeviceSession.Completion.IsCompleted ? (await DeviceSession.Completion).Message : "");
+        Assert.DoesNotContain(Uplink.Control, m => m is DeviceStatus);
+    }
+
+    /// <summary>
+    /// Freezes the device's server processes (SIGSTOP) and asserts what everyone sees: "not responding", a key refused
+    /// with a notice to the Controller, then the end with <paramref name="message"/>; resumes them (SIGCONT) in any case.
+    /// </summary>
+    public async Task FreezeAndExpectTheEndAsync(IReadOnlyList<int> pids, string message)
+    {
+        Assert.NotEmpty(pids);
+        try
+        {
+            SshServer.Signal(pids, "STOP");
+            await Conditions.WaitUntilAsync(() => Uplink.Control.Any(m => m is DeviceStatus { Responding: false }), ScreenTimeout, "the device reported not responding");
+
+            var key = DisplayScreen.Key(true, 'a');
+            Assert.False(await DeviceSession.HandleInputAsync(new FrameHeader(FrameType.KeyInput, FrameFlags.None, key.Length, 0), key, CancellationToken.None));
+            var refused = Assert.Single(Uplink.Control.OfType<InputRefused>());
+            Assert.Contains("not responding", refused.Message, StringComparison.Ordinal);
+
+            var outcome = await DeviceSession.Completion.WaitAsync(ScreenTimeout);
+            Assert.Equal(EndReason.DeviceUnresponsive, outcome.Reason);
+            Assert.Equal(message, outcome.Message);
+            Assert.Contains(Sink.Frames, f => f.Type == FrameType.End);
+        }
+        finally
+        {
+            SshServer.Signal(pids, "CONT");
         }
     }
 

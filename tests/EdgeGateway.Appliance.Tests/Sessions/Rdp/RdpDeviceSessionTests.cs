@@ -209,8 +209,8 @@ public sealed class RdpHostileHelperTests : IDisposable
         return path;
     }
 
-    // CONNECTED: 200 × 200, NLA, RDP 10.7, no Unicode input, display control.
-    private const string Connected = @"\000\000\000\017\202\000\310\000\310\000\000\000\002\000\010\000\014\000\001";
+    // CONNECTED: 200 × 200, NLA, RDP 10.7, no Unicode input, display control, no Refresh Rect.
+    private const string Connected = @"\000\000\000\020\202\000\310\000\310\000\000\000\002\000\010\000\014\000\001\000";
 
     [Theory]
     [InlineData(Connected + @"\000\000\000\011\203\000\276\000\276\000\024\000\024", "BadGeometry")] // a 20 × 20 paint at (190, 190)

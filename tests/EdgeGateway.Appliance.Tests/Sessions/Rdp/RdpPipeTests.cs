@@ -35,7 +35,7 @@ public sealed class RdpPipeTests
 
     private static byte[] ValidStream() =>
     [
-        .. Message(RdpMessageType.Connected, [.. U16(64, 48), 0, 0, 0, 2, 0, 8, 0, 0x0C, 1, 1]),
+        .. Message(RdpMessageType.Connected, [.. U16(64, 48), 0, 0, 0, 2, 0, 8, 0, 0x0C, 1, 1, 1]),
         .. Paint(0, 0, 64, 48),
         .. Paint(60, 40, 4, 8),
         .. Message(RdpMessageType.Cursor, [.. U16(1, 2, 4, 4), .. new byte[64]]),
@@ -78,8 +78,8 @@ public sealed class RdpPipeTests
     public void A_well_formed_stream_reads_whole_and_its_fields_are_right()
     {
         Assert.Equal(Enumerable.Repeat(RdpReadStatus.Ok, 7), ReadAll(ValidStream()));
-        Assert.Equal(RdpReadStatus.Ok, RdpPipe.TryReadConnected([.. U16(1024, 768), 0, 0, 0, 2, 0, 8, 0, 0x0C, 0, 1], out var connected));
-        Assert.Equal(new RdpConnected(1024, 768, 2, 0x0008000C, false, true), connected);
+        Assert.Equal(RdpReadStatus.Ok, RdpPipe.TryReadConnected([.. U16(1024, 768), 0, 0, 0, 2, 0, 8, 0, 0x0C, 0, 1, 1], out var connected));
+        Assert.Equal(new RdpConnected(1024, 768, 2, 0x0008000C, false, true, true), connected);
         Assert.Equal("NLA (CredSSP)", connected.Security);
         Assert.Equal("RDP 10.7", connected.Version);
         Assert.Equal(RdpReadStatus.Ok, RdpPipe.TryReadEnded([1, 0, 2, 0, 0x0D, .. "bad\u0007text"u8], out var category, out var code, out var text));
@@ -130,7 +130,7 @@ public sealed class RdpPipeTests
         Assert.Equal([RdpReadStatus.BadSize], ReadAll(Message(RdpMessageType.Paint, [.. U16(0, 0, 2, 2), .. new byte[15]])));
         Assert.Equal([RdpReadStatus.BadSize], ReadAll(Message(RdpMessageType.PaintEnd, 0, 0, 0)));
         Assert.Equal([RdpReadStatus.BadSize], ReadAll(Message(RdpMessageType.Connected, [.. U16(64, 48)])));
-        Assert.Equal([RdpReadStatus.BadGeometry], ReadAll(Message(RdpMessageType.Connected, [.. U16(0, 48), 0, 0, 0, 2, 0, 8, 0, 0x0C, 1, 1])));
+        Assert.Equal([RdpReadStatus.BadGeometry], ReadAll(Message(RdpMessageType.Connected, [.. U16(0, 48), 0, 0, 0, 2, 0, 8, 0, 0x0C, 1, 1, 0])));
         Assert.Equal([RdpReadStatus.BadGeometry], ReadAll(Message(RdpMessageType.Resized, U16(9000, 32))));
         Assert.Equal([RdpReadStatus.BadGeometry], ReadAll(Message(RdpMessageType.Cursor, [.. U16(4, 0, 4, 4), .. new byte[64]]))); // hot spot outside
         Assert.Equal([RdpReadStatus.BadGeometry], ReadAll(Message(RdpMessageType.Cursor, [.. U16(0, 0, 500, 1), .. new byte[2000]])));

@@ -13,28 +13,19 @@ namespace EdgeGateway.Appliance.Tests.Sessions.Vnc;
 internal sealed class VncSessionHarness : DisplaySessionHarness
 {
     private VncSessionHarness(VncDeviceSession session, LogCollector logs, ILoggerFactory loggers, RecordingSink sink, RecordingUplink uplink)
-        : base(session, logs, loggers, sink)
+        : base(session, logs, loggers, sink, uplink)
     {
         Session = session;
-        Uplink = uplink;
     }
 
     public VncDeviceSession Session { get; }
-
-    /// <summary>The control messages the session published.</summary>
-    public RecordingUplink Uplink { get; }
 
     public static async Task<(VncSessionHarness Harness, bool Started)> StartAsync(
         int port, string password, string pinsPath, string endpointId = "vnc-test", Action<VncOptions>? configure = null, string username = "", bool allowUnencrypted = true, LivenessOptions? liveness = null)
     {
         var logs = new LogCollector();
         var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        var options = new ApplianceOptions { Id = "appliance-test" };
-        if (liveness is not null)
-        {
-            options.Liveness = liveness;
-        }
-
+        var options = new ApplianceOptions { Id = "appliance-test", Liveness = liveness ?? new LivenessOptions() };
         options.Vnc.CertificatePinsPath = pinsPath;
         configure?.Invoke(options.Vnc);
         var endpoint = new EndpointOptions { Id = endpointId, Protocol = "vnc", Host = "127.0.0.1", Port = port, AllowLegacyAlgorithms = allowUnencrypted };
