@@ -17,7 +17,7 @@ namespace EdgeGateway.Appliance.Sessions;
 internal sealed partial class DeviceLiveness : IDisposable
 {
     /// <summary>What the Controller of a remote display is told when its pointer or keys were refused.</summary>
-    public const string DisplayInputRefused = "Not sent: the device is not responding. Input is refused until it answers again.";
+    private const string DisplayInputRefused = "Not sent: the device is not responding. Input is refused until it answers again.";
 
     /// <summary>
     /// How long a remote display's input may go without anything from the device before a probe follows it. Not a probe
@@ -66,17 +66,19 @@ internal sealed partial class DeviceLiveness : IDisposable
     public bool TryAdmitInput() => _monitor.TryAdmitInput();
 
     /// <summary>
-    /// Admits input to the device while it responds (<see cref="LivenessMonitor.TryAdmitInput"/>); otherwise tells the
-    /// Controller <paramref name="refusal"/> (<see cref="NotifyRefused"/>) and returns false: the caller drops the input.
+    /// Admits a remote display's input frame: anything but pointer and keys always; pointer and keys while the device
+    /// responds (<see cref="LivenessMonitor.TryAdmitInput"/>). Otherwise logs it, tells the Controller
+    /// (<see cref="NotifyRefused"/>) and returns false: the caller drops the input.
     /// </summary>
-    public bool AdmitInput(string refusal)
+    public bool AdmitDisplayInput(FrameType type)
     {
-        if (_monitor.TryAdmitInput())
+        if (type is not (FrameType.PointerInput or FrameType.KeyInput) || _monitor.TryAdmitInput())
         {
             return true;
         }
 
-        NotifyRefused(refusal);
+        Log.DisplayInputRefused(_logger, _sessionId, type);
+        NotifyRefused(DisplayInputRefused);
         return false;
     }
 
@@ -157,7 +159,10 @@ internal sealed partial class DeviceLiveness : IDisposable
         [LoggerMessage(308, LogLevel.Warning, "Session {SessionId}: nothing came back from the device for {Seconds} s: ending the session")]
         public static partial void Dead(ILogger logger, string sessionId, double seconds);
 
-        [LoggerMessage(312, LogLevel.Warning, "Publishing a device status failed ({ExceptionType})")]
+        [LoggerMessage(320, LogLevel.Information, "Session {SessionId}: {Type} refused: the device is not responding")]
+        public static partial void DisplayInputRefused(ILogger logger, string sessionId, FrameType type);
+
+        [LoggerMessage(321, LogLevel.Warning, "Publishing a device status failed ({ExceptionType})")]
         public static partial void PublishFailed(ILogger logger, string exceptionType);
     }
 }

@@ -22,8 +22,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
-#ifdef __linux__
-#endif
 
 #include <freerdp/freerdp.h>
 #include <freerdp/gdi/gdi.h>
@@ -161,11 +159,10 @@ static void send_ended(BYTE category, UINT32 code, const char* text)
 
 /* ---- input ---- */
 
-/* Reads what the pipe has (blocking when asked); FALSE at end of input or on error. */
-static BOOL fill_input(BOOL block)
+/* Reads what the pipe has, waiting for bytes if there are none (the main loop calls it only once input_ready says a
+ * read will not block); FALSE at end of input or on error. */
+static BOOL fill_input(void)
 {
-	/* Without block, called only when the descriptor is readable (input_ready): one read cannot block. */
-	(void)block;
 	if (g_inLen == sizeof(g_inBuf))
 		return TRUE;
 	for (;;)
@@ -258,7 +255,7 @@ static int eg_verify_x509(freerdp* instance, const BYTE* data, size_t length, co
 			break;
 		if (status == 0)
 		{
-			if (!fill_input(TRUE))
+			if (!fill_input())
 				break;
 			continue;
 		}
@@ -657,7 +654,7 @@ static int run(freerdp* instance)
 	int status;
 	while ((status = next_message(&type, &body, &length)) == 0)
 	{
-		if (!fill_input(TRUE))
+		if (!fill_input())
 			return 2;
 	}
 	if (status < 0 || type != MSG_START)
@@ -772,7 +769,7 @@ static int run(freerdp* instance)
 		BOOL ready = input_ready();
 		if (ready || g_inLen > 0)
 		{
-			if (ready && !fill_input(FALSE))
+			if (ready && !fill_input())
 			{
 				inputOpen = FALSE; /* the appliance is gone */
 				eg->stopRequested = TRUE;

@@ -10,6 +10,7 @@ namespace EdgeGateway.Appliance.Sessions.Display;
 /// </summary>
 internal sealed class DisplayOutput : IDisposable
 {
+    private readonly Framebuffer _framebuffer;
     private readonly SemaphoreSlim _gate;
     private readonly SessionEnding _ending;
     private readonly FlushPacer _pacer;
@@ -23,15 +24,12 @@ internal sealed class DisplayOutput : IDisposable
     /// <param name="stopping">Cancelled when the session stops.</param>
     public DisplayOutput(Framebuffer framebuffer, DisplayStreamer streamer, SemaphoreSlim gate, SessionEnding ending, TimeProvider time, CancellationToken stopping)
     {
-        Framebuffer = framebuffer;
+        _framebuffer = framebuffer;
         Streamer = streamer;
         _gate = gate;
         _ending = ending;
         _pacer = new FlushPacer(FlushAsync, time, stopping);
     }
-
-    /// <summary>The session's copy of the device's screen (change it only with the gate held).</summary>
-    public Framebuffer Framebuffer { get; }
 
     /// <summary>The streamer (its counters for the benchmark; <see cref="DisplayStreamer.NotePointer"/> from any thread).</summary>
     public DisplayStreamer Streamer { get; }
@@ -93,8 +91,8 @@ internal sealed class DisplayOutput : IDisposable
         _gate.Wait();
         try
         {
-            (width, height) = (Framebuffer.Width, Framebuffer.Height);
-            return Framebuffer.Pixels.ToArray();
+            (width, height) = (_framebuffer.Width, _framebuffer.Height);
+            return _framebuffer.Pixels.ToArray();
         }
         finally
         {

@@ -547,9 +547,8 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
         }
 
         // As for VNC: pointer and keys reach a device only while it answers; refused and the Controller told, never queued.
-        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.AdmitInput(DeviceLiveness.DisplayInputRefused))
+        if (_liveness is { } liveness && !liveness.AdmitDisplayInput(header.Type))
         {
-            Log.InputRefused(_logger, SessionId, header.Type);
             return false;
         }
 
@@ -706,9 +705,6 @@ internal sealed partial class RdpDeviceSession : IDeviceSession
 
         [LoggerMessage(489, LogLevel.Warning, "Session {SessionId}: the device's RDP certificate {Presented} is not the pinned {Pinned}; refused before sending credentials")]
         public static partial void CertificateChanged(ILogger logger, string sessionId, string pinned, string presented);
-
-        [LoggerMessage(491, LogLevel.Information, "Session {SessionId}: {Type} refused: the device is not responding")]
-        public static partial void InputRefused(ILogger logger, string sessionId, FrameType type);
 
         [LoggerMessage(490, LogLevel.Information, "Session {SessionId}: the RDP desktop is now {Width}x{Height}")]
         public static partial void Resized(ILogger logger, string sessionId, int width, int height);

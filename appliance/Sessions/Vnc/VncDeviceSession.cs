@@ -24,7 +24,7 @@ namespace EdgeGateway.Appliance.Sessions.Vnc;
 /// <remarks>
 /// Time bounds: connect and handshake (<see cref="VncOptions"/>), and every server message must arrive whole within
 /// <see cref="VncOptions.UpdateTimeout"/> of its first byte: a device that drips an update a byte at a time ends the
-/// session with that sentence instead of holding it. Liveness: a <see cref="LivenessMonitor"/> probes a silent device
+/// session with that sentence instead of holding it. Liveness: a <see cref="DeviceLiveness"/> probes a silent device
 /// with a non-incremental FramebufferUpdateRequest for one pixel, which RFC 6143 §7.5.3 has the server answer at once,
 /// changed or not; a device that stops answering is "not responding" within seconds (pointer and keys are refused,
 /// never queued) and the session ends when it stays silent for the liveness time.
@@ -68,7 +68,6 @@ internal sealed partial class VncDeviceSession : IDeviceSession
         _uplink = uplink;
         _options = options.Vnc;
         _livenessOptions = options.Liveness;
-
         _displayOptions = options.Display;
         _pins = pins;
         _time = time;
@@ -279,9 +278,8 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
         // Pointer and keys go to a device only while it answers: a click or key into a frozen panel is refused and the
         // Controller told, never held to land later.
-        if (header.Type is FrameType.PointerInput or FrameType.KeyInput && _liveness is { } liveness && !liveness.AdmitInput(DeviceLiveness.DisplayInputRefused))
+        if (_liveness is { } liveness && !liveness.AdmitDisplayInput(header.Type))
         {
-            Log.InputRefused(_logger, SessionId, header.Type);
             return false;
         }
 
@@ -499,8 +497,5 @@ internal sealed partial class VncDeviceSession : IDeviceSession
 
         [LoggerMessage(466, LogLevel.Warning, "Session {SessionId}: an answer came though VNC asks no questions; dropped")]
         public static partial void UnexpectedAnswer(ILogger logger, string sessionId);
-
-        [LoggerMessage(467, LogLevel.Information, "Session {SessionId}: {Type} refused: the device is not responding")]
-        public static partial void InputRefused(ILogger logger, string sessionId, FrameType type);
     }
 }

@@ -57,6 +57,20 @@ internal sealed class ViewerSink(TimeProvider time) : IFrameSink, IDisposable
         Assert.True(at == expected.Length, $"the viewer differs from the framebuffer first at ({at % screen.Width},{at / screen.Width}): {(at < actual.Length ? actual[at] : 0):X6} instead of {(at < expected.Length ? expected[at] : 0):X6}");
     }
 
+    /// <summary>True when the viewer shows <paramref name="region"/> of <paramref name="screen"/> as the screen has it now.</summary>
+    public bool Shows(Framebuffer screen, PixelRect region)
+    {
+        for (var y = region.Y; y < region.Bottom; y++)
+        {
+            if (!screen.Row(y).Slice(region.X, region.Width).SequenceEqual(Canvas.Pixels.Slice((y * Canvas.Width) + region.X, region.Width)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public void Dispose() => Canvas.Dispose();
 }
 
